@@ -1,0 +1,46 @@
+package org.relayguard.matchers;
+
+import java.util.List;
+import java.util.Optional;
+
+import com.google.common.collect.ImmutableList;
+
+/**
+ * One DNS suffix of {@link SenderHostnameEndsWith}: {@code .example.com} is strictly below the
+ * domain, {@code example.com} is the domain or below it.
+ */
+final class HostnameSuffix {
+    static Optional<HostnameSuffix> parse(String entry) {
+        boolean strictlyBelow = entry.startsWith(".");
+        String domain = strictlyBelow ? entry.substring(1) : entry;
+        if (domain.endsWith(".")) {
+            // "example.com." is a fully qualified way to write the same suffix; a second dot is an empty label.
+            domain = domain.substring(0, domain.length() - 1);
+        }
+        if (domain.endsWith(".")) {
+            return Optional.empty();
+        }
+        return DnsNames.labels(domain).map(labels -> new HostnameSuffix(labels, strictlyBelow));
+    }
+
+    private final List<String> labels;
+    private final boolean strictlyBelow;
+
+    private HostnameSuffix(List<String> labels, boolean strictlyBelow) {
+        this.labels = ImmutableList.copyOf(labels);
+        this.strictlyBelow = strictlyBelow;
+    }
+
+    boolean matches(List<String> hostLabels) {
+        int extraLabels = hostLabels.size() - labels.size();
+        if (extraLabels < 0 || (strictlyBelow && extraLabels == 0)) {
+            return false;
+        }
+        return hostLabels.subList(extraLabels, hostLabels.size()).equals(labels);
+    }
+
+    @Override
+    public String toString() {
+        return (strictlyBelow ? "." : "") + String.join(".", labels);
+    }
+}

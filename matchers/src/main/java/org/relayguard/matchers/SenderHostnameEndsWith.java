@@ -1,0 +1,61 @@
+package org.relayguard.matchers;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+import javax.mail.MessagingException;
+
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.GenericMatcher;
+
+import com.google.common.collect.ImmutableList;
+
+/**
+ * Matches mail whose SMTP client host name, as James resolved it ({@link Mail#getRemoteHost()}),
+ * ends with one of the configured DNS suffixes. This is Proofpoint's
+ * <em>Sender Hostname ends with</em> condition.
+ *
+ * <ul>
+ *     <li>{@code .protection.outlook.com} (leading dot) matches hosts strictly below that domain.</li>
+ *     <li>{@code protection.outlook.com} matches the domain itself and every host below it.</li>
+ * </ul>
+ *
+ * <p>Comparison is on whole labels, case-insensitive, and ignores one trailing dot on the host
+ * name: {@code evilprotection.outlook.com} and {@code protection.outlook.com.evil.example} never
+ * match. A remote host that is missing or an IP literal (no confirmed PTR name) never matches.</p>
+ *
+ * <p>Every recipient matches, or none.</p>
+ *
+ * <pre>{@code
+ * <mailet match="org.relayguard.matchers.SenderHostnameEndsWith=.protection.outlook.com" class="ToProcessor">
+ *     <processor>m365_mail</processor>
+ * </mailet>
+ * }</pre>
+ */
+public class SenderHostnameEndsWith extends GenericMatcher {
+    static final String NAME = "SenderHostnameEndsWith";
+
+    private List<HostnameSuffix> suffixes = ImmutableList.of();
+
+    @Override
+    public void init() throws MessagingException {
+        suffixes = ConditionLists.parse(NAME, getCondition(), HostnameSuffix::parse);
+    }
+
+    @Override
+    public Collection<MailAddress> match(Mail mail) {
+        Optional<List<String>> hostLabels = Optional.ofNullable(mail.getRemoteHost())
+            .flatMap(DnsNames::labels);
+        if (hostLabels.isPresent() && suffixes.stream().anyMatch(suffix -> suffix.matches(hostLabels.get()))) {
+            return mail.getRecipients();
+        }
+        return ImmutableList.of();
+    }
+
+    @Override
+    public String getMatcherInfo() {
+        return NAME + "=" + getCondition();
+    }
+}
