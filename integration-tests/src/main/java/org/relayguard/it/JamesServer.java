@@ -1,0 +1,337 @@
+package org.relayguard.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A stock James 3.8.1 memory server started as its own process, from the server root that the
+ * {@code james-server} module lays out: James's jars from Maven Central in {@code lib/}, and the
+ * Relay Guard install bundle ({@code conf/}, {@code extensions-jars/}, {@code profiles/}) as shipped.
+ *
+ * <p>Each instance works in its own copy of the server root, so that tests and the demo change
+ * nothing that is shipped. The only changes applied are those an operator makes: the profile
+ * file, the documented environment variables, and (demo and tests only) a hosts file that gives
+ * loopback source addresses Microsoft 365 host names.</p>
+ */
+public final class JamesServer implements AutoCloseable {
+    public static final String SERVER_DIR_PROPERTY = "relayguard.james.server.dir";
+    public static final String QUARANTINE = "var/mail/m365-relaydeny";
+    public static final String ERROR_REPOSITORY = "var/mail/error";
+
+    /** Loopback sources whose reverse lookup the hosts file answers (demo and tests only). */
+    public static final String M365_HOST_SOURCE = "127.0.0.2";
+    public static final String M365_HOST_NAME = "mail-x.outbound.protection.outlook.com";
+    public static final String INTERNET_HOST_SOURCE = "127.0.0.3";
+    public static final String INTERNET_HOST_NAME = "mail.example.org";
+    /** An address in Microsoft's published Exchange Online ranges, with no PTR name. */
+    public static final String M365_IP_WITHOUT_PTR = "40.107.1.2";
+
+    public enum Profile {
+        HARDENED, PROOFPOINT
+    }
+
+    public static final class Builder {
+        private final Path serverDir;
+        private Path root;
+        private Profile profile = Profile.HARDENED;
+        private final Map<String, String> environment = new HashMap<>();
+        private boolean hostsFile = true;
+
+        private Builder(Path serverDir) {
+            this.serverDir = serverDir;
+        }
+
+        /** Where this instance's server root lives; reusing one keeps its quarantine (restart). */
+        public Builder root(Path root) {
+            this.root = root;
+            return this;
+        }
+
+        public Builder profile(Profile profile) {
+            this.profile = profile;
+            return this;
+        }
+
+        public Builder env(String name, String value) {
+            environment.put(name, value);
+            return this;
+        }
+
+        public Builder enforce(boolean enforce) {
+            return env("RELAYGUARD_ENFORCE", String.valueOf(enforce));
+        }
+
+        /** Both RemoteDelivery routes (internet and M365 smart host) deliver to this SMTP sink. */
+        public Builder deliverTo(int sinkPort) {
+            env("RELAYGUARD_OUTBOUND_GATEWAY", "127.0.0.1:" + sinkPort);
+            return env("RELAYGUARD_M365_SMARTHOST", "127.0.0.1:" + sinkPort);
+        }
+
+        public Builder demoHostNames(boolean enabled) {
+            this.hostsFile = enabled;
+            return this;
+        }
+
+        /** Lays out the server root without starting James, so that a caller can edit it first. */
+        public JamesServer prepare() throws IOException {
+            Path actualRoot = root != null ? root : Files.createTempDirectory("relayguard-james-");
+            if (!Files.exists(actualRoot.resolve("conf"))) {
+                copyTree(serverDir.resolve("conf"), actualRoot.resolve("conf"));
+                copyTree(serverDir.resolve("extensions-jars"), actualRoot.resolve("extensions-jars"));
+                if (profile == Profile.PROOFPOINT) {
+                    Files.copy(serverDir.resolve("profiles/proofpoint/mailetcontainer.xml"),
+                        actualRoot.resolve("conf/mailetcontainer.xml"), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Map<String, String> env = new HashMap<>(environment);
+            env.putIfAbsent("RELAYGUARD_SMTP_BIND", "127.0.0.1:" + freePort());
+            env.putIfAbsent("RELAYGUARD_SMTP_PROXY_BIND", "127.0.0.1:" + freePort());
+            env.putIfAbsent("RELAYGUARD_WEBADMIN_PORT", String.valueOf(freePort()));
+            return new JamesServer(serverDir, actualRoot, env, hostsFile);
+        }
+
+        public JamesServer start() throws IOException {
+            JamesServer server = prepare();
+            server.start();
+            return server;
+        }
+    }
+
+    public static Builder builder() {
+        return builder(defaultServerDir());
+    }
+
+    public static Builder builder(Path serverDir) {
+        return new Builder(serverDir);
+    }
+
+    public static Path defaultServerDir() {
+        String dir = System.getProperty(SERVER_DIR_PROPERTY);
+        if (dir == null) {
+            throw new IllegalStateException("System property " + SERVER_DIR_PROPERTY + " must point to james-server/target/james-server");
+        }
+        return Path.of(dir).toAbsolutePath().normalize();
+    }
+
+    private final Path serverDir;
+    private final Path root;
+    private final Map<String, String> environment;
+    private final boolean hostsFile;
+    private Process process;
+    private Path log;
+    private int starts;
+
+    private JamesServer(Path serverDir, Path root, Map<String, String> environment, boolean hostsFile) {
+        this.serverDir = serverDir;
+        this.root = root;
+        this.environment = environment;
+        this.hostsFile = hostsFile;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path conf(String file) {
+        return root.resolve("conf").resolve(file);
+    }
+
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    public void setEnv(String name, String value) {
+        environment.put(name, value);
+    }
+
+    public int smtpPort() {
+        return portOf(environment.get("RELAYGUARD_SMTP_BIND"));
+    }
+
+    public int proxySmtpPort() {
+        return portOf(environment.get("RELAYGUARD_SMTP_PROXY_BIND"));
+    }
+
+    public int webAdminPort() {
+        return Integer.parseInt(environment.get("RELAYGUARD_WEBADMIN_PORT"));
+    }
+
+    public WebAdmin webAdmin() {
+        return new WebAdmin("http://127.0.0.1:" + webAdminPort());
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    public String logText() {
+        try {
+            return log == null ? "" : Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts James and waits until it says it started; fails with James's own log otherwise. */
+    public void start() throws IOException {
+        StartResult result = launch(Duration.ofSeconds(120));
+        if (!result.started) {
+            throw new IllegalStateException("James did not start (" + result.reason + "). Log " + log + ":\n" + tail(logText(), 60));
+        }
+    }
+
+    /** Starts James expecting it to refuse to start; returns its log. */
+    public String startExpectingFailure() throws IOException {
+        StartResult result = launch(Duration.ofSeconds(120));
+        if (result.started) {
+            stop();
+            throw new IllegalStateException("James started although it was expected to refuse to");
+        }
+        return logText();
+    }
+
+    public void restart() throws IOException {
+        stop();
+        start();
+    }
+
+    private StartResult launch(Duration timeout) throws IOException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("already running");
+        }
+        starts++;
+        log = root.resolve("james-" + starts + ".log");
+        List<String> command = new ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx768m",
+            "-Dworking.directory=" + root,
+            "-Dlogback.configurationFile=" + root.resolve("conf/logback.xml"),
+            "-Djames.exit.on.startup.error=true"));
+        if (hostsFile) {
+            command.add("-Djdk.net.hosts.file=" + writeHostsFile());
+        }
+        command.add("-cp");
+        command.add(serverDir.resolve("lib") + "/*");
+        command.add("org.apache.james.MemoryJamesServerMain");
+
+        ProcessBuilder builder = new ProcessBuilder(command)
+            .directory(root.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        process = builder.start();
+
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            String text = logText();
+            if (text.contains("JAMES server started")) {
+                return new StartResult(true, "started");
+            }
+            if (!process.isAlive()) {
+                return new StartResult(false, "exited with code " + process.exitValue());
+            }
+            sleep(200);
+        }
+        process.destroyForcibly();
+        return new StartResult(false, "no start within " + timeout);
+    }
+
+    /** The hosts file that replaces all JDK name look-ups of the James process: demo and tests only. */
+    private Path writeHostsFile() throws IOException {
+        String ownName = InetAddress.getLocalHost().getHostName();
+        Path hosts = root.resolve("hosts");
+        Files.writeString(hosts, String.join("\n",
+            "127.0.0.1 localhost " + ownName,
+            "::1 localhost",
+            M365_HOST_SOURCE + " " + M365_HOST_NAME,
+            INTERNET_HOST_SOURCE + " " + INTERNET_HOST_NAME,
+            ""), StandardCharsets.UTF_8);
+        return hosts;
+    }
+
+    public void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    private static final class StartResult {
+        final boolean started;
+        final String reason;
+
+        StartResult(boolean started, String reason) {
+            this.started = started;
+            this.reason = reason;
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static int portOf(String bind) {
+        return Integer.parseInt(bind.substring(bind.lastIndexOf(':') + 1));
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static String tail(String text, int lines) {
+        String[] all = text.split("\n");
+        int from = Math.max(0, all.length - lines);
+        return String.join("\n", java.util.Arrays.asList(all).subList(from, all.length));
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package org.relayguard.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A plain SMTP client on a raw socket, so that it can do what a mail library cannot: bind a chosen
+ * loopback source address (which the demo hosts file names as a Microsoft 365 host) and send the
+ * HAProxy PROXY v1 line that makes James see a Microsoft source address.
+ */
+public final class SmtpClient implements AutoCloseable {
+    private final Socket socket;
+    private final BufferedReader in;
+    private final OutputStream out;
+
+    public static SmtpClient connect(int port, Optional<String> sourceAddress, Optional<String> proxiedSource) throws IOException {
+        Socket socket = new Socket();
+        if (sourceAddress.isPresent()) {
+            socket.bind(new InetSocketAddress(InetAddress.getByName(sourceAddress.get()), 0));
+        }
+        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
+        socket.setSoTimeout(30_000);
+        SmtpClient client = new SmtpClient(socket);
+        if (proxiedSource.isPresent()) {
+            client.write("PROXY TCP4 " + proxiedSource.get() + " 127.0.0.1 40000 " + port);
+        }
+        client.expect(220);
+        return client;
+    }
+
+    private SmtpClient(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+        this.out = socket.getOutputStream();
+    }
+
+    /** Sends one complete mail and returns the reply to the end of DATA. */
+    public Reply send(String mailFrom, List<String> rcptTo, String message) throws IOException {
+        command("EHLO client.example").expect(250);
+        command("MAIL FROM:<" + mailFrom + ">").expect(250);
+        for (String rcpt : rcptTo) {
+            command("RCPT TO:<" + rcpt + ">").expect(250);
+        }
+        command("DATA").expect(354);
+        String normalised = normaliseLineEnds(message);
+        if (normalised.endsWith("\r\n")) {
+            normalised = normalised.substring(0, normalised.length() - 2);
+        }
+        StringBuilder data = new StringBuilder();
+        for (String line : normalised.split("\r\n", -1)) {
+            // RFC 5321 dot-stuffing
+            data.append(line.startsWith(".") ? "." : "").append(line).append("\r\n");
+        }
+        out.write(data.toString().getBytes(StandardCharsets.UTF_8));
+        return command(".");
+    }
+
+    /** Mail on the wire has CRLF line ends; files may have LF or bare CR. */
+    static String normaliseLineEnds(String text) {
+        return text.replace("\r\n", "\n").replace('\r', '\n').replace("\n", "\r\n");
+    }
+
+    public Reply command(String line) throws IOException {
+        write(line);
+        return readReply();
+    }
+
+    private void write(String line) throws IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private SmtpClient expect(int code) throws IOException {
+        readReply().expect(code);
+        return this;
+    }
+
+    private Reply readReply() throws IOException {
+        StringBuilder text = new StringBuilder();
+        String line;
+        do {
+            line = in.readLine();
+            if (line == null) {
+                throw new IOException("connection closed by server after: " + text);
+            }
+            text.append(line).append('\n');
+        } while (line.length() > 3 && line.charAt(3) == '-');
+        return new Reply(Integer.parseInt(line.substring(0, 3)), text.toString().trim());
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            write("QUIT");
+        } catch (IOException ignored) {
+            // the server may already have closed the connection
+        }
+        socket.close();
+    }
+
+    public static final class Reply {
+        public final int code;
+        public final String text;
+
+        Reply(int code, String text) {
+            this.code = code;
+            this.text = text;
+        }
+
+        Reply expect(int expected) throws IOException {
+            if (code != expected) {
+                throw new IOException("expected " + expected + " but server said: " + text);
+            }
+            return this;
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package org.relayguard.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The webadmin calls an operator makes to review the quarantine, as the README's curl commands
+ * make them: list, read, reprocess into the release processor, await the task, delete.
+ */
+public final class WebAdmin {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String baseUrl;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    public WebAdmin(String baseUrl) {
+        this.baseUrl = baseUrl;
+    }
+
+    /** A repository as webadmin names it: its path without {@code file://}, URL-encoded. */
+    public static String encode(String repositoryPath) {
+        return URLEncoder.encode(repositoryPath, StandardCharsets.UTF_8);
+    }
+
+    public List<String> mailKeys(String repositoryPath) {
+        Response response = get("/mailRepositories/" + encode(repositoryPath) + "/mails", "application/json");
+        if (response.status == 404) {
+            return List.of();
+        }
+        List<String> keys = new ArrayList<>();
+        response.expect(200).json().forEach(key -> keys.add(key.asText()));
+        return keys;
+    }
+
+    /** The mail's envelope details and headers, as {@code GET …/mails/KEY?additionalFields=…} returns them. */
+    public JsonNode mail(String repositoryPath, String key) {
+        return get("/mailRepositories/" + encode(repositoryPath) + "/mails/" + encode(key) + "?additionalFields=headers,attributes",
+            "application/json").expect(200).json();
+    }
+
+    /** The stored message as RFC 822 text. */
+    public String rawMail(String repositoryPath, String key) {
+        return get("/mailRepositories/" + encode(repositoryPath) + "/mails/" + encode(key), "message/rfc822").expect(200).body;
+    }
+
+    /** Reprocesses one mail into a processor and waits for the task; returns the task's final JSON. */
+    public JsonNode reprocess(String repositoryPath, String key, String processor) {
+        Response response = send(HttpRequest.newBuilder(uri("/mailRepositories/" + encode(repositoryPath) + "/mails/" + encode(key)
+                + "?action=reprocess&processor=" + encode(processor)))
+            .method("PATCH", HttpRequest.BodyPublishers.noBody())
+            .build());
+        String taskId = response.expect(201).json().get("taskId").asText();
+        return awaitTask(taskId);
+    }
+
+    public JsonNode awaitTask(String taskId) {
+        return get("/tasks/" + taskId + "/await?timeout=60s", "application/json").expect(200).json();
+    }
+
+    public void delete(String repositoryPath, String key) {
+        send(HttpRequest.newBuilder(uri("/mailRepositories/" + encode(repositoryPath) + "/mails/" + encode(key))).DELETE().build())
+            .expect(204);
+    }
+
+    /** A queue James has not created yet (nothing was ever sent to it) counts as empty. */
+    public long queueSize(String queue) {
+        Response response = get("/mailQueues/" + encode(queue), "application/json");
+        if (response.status == 404) {
+            return 0;
+        }
+        return response.expect(200).json().get("size").asLong();
+    }
+
+    public void addDomain(String domain) {
+        send(HttpRequest.newBuilder(uri("/domains/" + encode(domain))).PUT(HttpRequest.BodyPublishers.noBody()).build())
+            .expect(204);
+    }
+
+    public Response get(String path, String accept) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Accept", accept).GET().build());
+    }
+
+    private URI uri(String path) {
+        return URI.create(baseUrl + path);
+    }
+
+    private Response send(HttpRequest request) {
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new Response(request, response.statusCode(), response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static final class Response {
+        private final HttpRequest request;
+        public final int status;
+        public final String body;
+
+        Response(HttpRequest request, int status, String body) {
+            this.request = request;
+            this.status = status;
+            this.body = body;
+        }
+
+        public Response expect(int expected) {
+            if (status != expected) {
+                throw new IllegalStateException(request.method() + " " + request.uri() + " answered " + status + ": " + body);
+            }
+            return this;
+        }
+
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
