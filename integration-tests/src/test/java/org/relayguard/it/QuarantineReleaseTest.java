@@ -1,0 +1,74 @@
+package org.relayguard.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Step 6 on a real James in enforce mode: an operator reads a quarantined mail through webadmin
+ * and releases it; the release reaches the next hop exactly once and never comes back.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class QuarantineReleaseTest {
+    private SmtpSink sink;
+    private JamesServer james;
+
+    @BeforeAll
+    void startGateway() throws Exception {
+        sink = SmtpSink.start();
+        james = JamesServer.builder()
+            .enforce(true)
+            .deliverTo(sink.port())
+            .start();
+    }
+
+    @AfterAll
+    void stopGateway() {
+        james.close();
+        sink.close();
+    }
+
+    @Test
+    void aQuarantinedMailCanBeReadAndReleasedExactlyOnce() throws Exception {
+        Scenario denied = Scenario.FOREIGN_SENDER_FOREIGN_ORG;
+        assertThat(denied.sendTo(james).code).isEqualTo(250);
+        Outcomes outcomes = Outcomes.await(james, sink, 0, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
+        assertThat(outcomes.quarantined(denied.name())).isEqualTo(1);
+        assertThat(outcomes.relayed(denied.name())).isZero();
+
+        WebAdmin webAdmin = james.webAdmin();
+        List<String> keys = webAdmin.mailKeys(JamesServer.QUARANTINE);
+        assertThat(keys).hasSize(1);
+        String key = keys.get(0);
+
+        JsonNode details = webAdmin.mail(JamesServer.QUARANTINE, key);
+        assertThat(details.get("sender").asText()).isEqualTo("a@evil.example");
+        assertThat(details.get("recipients").toString()).contains(Scenario.RECIPIENT);
+        assertThat(details.get("remoteHost").asText()).isEqualTo(JamesServer.M365_HOST_NAME);
+        assertThat(details.get("headers").toString())
+            .containsIgnoringCase("X-OriginatorOrg")
+            .contains("evil.onmicrosoft.com");
+        assertThat(webAdmin.rawMail(JamesServer.QUARANTINE, key))
+            .contains("X-OriginatorOrg: evil.onmicrosoft.com")
+            .contains("Hello from scenario " + denied.name());
+
+        JsonNode task = webAdmin.reprocess(JamesServer.QUARANTINE, key, "m365_release");
+        assertThat(task.get("status").asText()).isEqualTo("completed");
+
+        Outcomes afterRelease = Outcomes.await(james, sink, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
+        assertThat(afterRelease.relayed(denied.name())).isEqualTo(1);
+        assertThat(afterRelease.quarantined(denied.name())).isZero();
+        assertThat(afterRelease.errorRepositorySize()).isZero();
+        SmtpSink.Received released = sink.received().get(0);
+        assertThat(released.mailFrom).isEqualTo("a@evil.example");
+        assertThat(released.rcptTo).containsExactly(Scenario.RECIPIENT);
+    }
+}
