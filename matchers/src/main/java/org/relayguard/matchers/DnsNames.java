@@ -19,6 +19,10 @@ final class DnsNames {
         .or(CharMatcher.inRange('0', '9'))
         .or(CharMatcher.anyOf("-_"))
         .precomputed();
+    // The same characters in either case: IDN leaves ASCII names unchanged and only lower-casing follows.
+    private static final CharMatcher ASCII_LABEL_CHARS = LABEL_CHARS.or(CharMatcher.inRange('A', 'Z')).precomputed();
+    private static final CharMatcher ASCII = CharMatcher.ascii();
+    private static final CharMatcher DIGITS_AND_DOTS = CharMatcher.inRange('0', '9').or(CharMatcher.is('.')).precomputed();
     private static final Splitter LABEL_SPLITTER = Splitter.on('.');
     private static final int MAX_LABEL_LENGTH = 63;
     private static final int MAX_NAME_LENGTH = 253;
@@ -40,6 +44,41 @@ final class DnsNames {
             return Optional.empty();
         }
         return Optional.of(ImmutableList.copyOf(labels));
+    }
+
+    /**
+     * The name as a matcher looks it up in a {@link DnsNameSet} on every mail: trimmed, one trailing
+     * dot removed, internationalised labels in punycode; empty when it is not a valid DNS name or is
+     * an IP literal. Accepts and rejects exactly what {@link #labels(String)} does, but a pure ASCII
+     * name (what a PTR lookup or an SMTP envelope gives) is only checked, not converted, so that it
+     * costs no allocation: its case is left as it is, which {@link DnsNameSet} ignores.
+     */
+    static Optional<String> lookupForm(String name) {
+        String trimmed = stripOneTrailingDot(name.trim());
+        if (!trimmed.isEmpty() && trimmed.length() <= MAX_NAME_LENGTH && hasValidAsciiLabels(trimmed)) {
+            if (DIGITS_AND_DOTS.matchesAllOf(trimmed) && InetAddresses.isInetAddress(trimmed)) {
+                return Optional.empty();
+            }
+            return Optional.of(trimmed);
+        }
+        // Rare: an internationalised name (converted as the configuration is), or no DNS name at all.
+        return ASCII.matchesAllOf(trimmed) ? Optional.empty() : canonical(name);
+    }
+
+    private static boolean hasValidAsciiLabels(String name) {
+        int labelLength = 0;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '.') {
+                if (labelLength == 0) {
+                    return false;
+                }
+                labelLength = 0;
+            } else if (!ASCII_LABEL_CHARS.matches(c) || ++labelLength > MAX_LABEL_LENGTH) {
+                return false;
+            }
+        }
+        return labelLength > 0;
     }
 
     /** The canonical form of a valid DNS name, or empty. */

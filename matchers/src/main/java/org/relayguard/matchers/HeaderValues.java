@@ -14,11 +14,17 @@ import com.google.common.base.CharMatcher;
  * collapsed to one space, trimmed, lower case.
  */
 final class HeaderValues {
+    private static final String ENCODED_WORD_START = "=?";
+
     private HeaderValues() {
     }
 
     static String normalise(String raw) {
-        String decoded = DecoderUtil.decodeEncodedWords(MimeUtil.unfold(raw), DecodeMonitor.SILENT);
+        String unfolded = MimeUtil.unfold(raw);
+        // Most values have no encoded word: skip the decoder, which would only copy them.
+        String decoded = unfolded.contains(ENCODED_WORD_START)
+            ? DecoderUtil.decodeEncodedWords(unfolded, DecodeMonitor.SILENT)
+            : unfolded;
         return CharMatcher.whitespace()
             .trimAndCollapseFrom(decoded, ' ')
             .toLowerCase(Locale.ROOT);

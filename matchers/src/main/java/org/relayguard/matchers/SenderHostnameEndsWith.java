@@ -37,18 +37,28 @@ import com.google.common.collect.ImmutableList;
 public class SenderHostnameEndsWith extends GenericMatcher {
     static final String NAME = "SenderHostnameEndsWith";
 
-    private List<HostnameSuffix> suffixes = ImmutableList.of();
+    // Suffixes written without a leading dot match the domain itself too.
+    private DnsNameSet domainsOrBelow = DnsNameSet.of(ImmutableList.of());
+    private DnsNameSet strictlyBelow = DnsNameSet.of(ImmutableList.of());
 
     @Override
     public void init() throws MessagingException {
-        suffixes = ConditionLists.parse(NAME, getCondition(), HostnameSuffix::parse);
+        List<HostnameSuffix> suffixes = ConditionLists.parse(NAME, getCondition(), HostnameSuffix::parse);
+        domainsOrBelow = DnsNameSet.of(domains(suffixes, false));
+        strictlyBelow = DnsNameSet.of(domains(suffixes, true));
+    }
+
+    private static List<String> domains(List<HostnameSuffix> suffixes, boolean strictlyBelow) {
+        return suffixes.stream()
+            .filter(suffix -> suffix.strictlyBelow() == strictlyBelow)
+            .map(HostnameSuffix::domain)
+            .collect(ImmutableList.toImmutableList());
     }
 
     @Override
     public Collection<MailAddress> match(Mail mail) {
-        Optional<List<String>> hostLabels = Optional.ofNullable(mail.getRemoteHost())
-            .flatMap(DnsNames::labels);
-        if (hostLabels.isPresent() && suffixes.stream().anyMatch(suffix -> suffix.matches(hostLabels.get()))) {
+        Optional<String> host = Optional.ofNullable(mail.getRemoteHost()).flatMap(DnsNames::lookupForm);
+        if (host.isPresent() && (domainsOrBelow.containsNameOrParentOf(host.get()) || strictlyBelow.containsParentOf(host.get()))) {
             return mail.getRecipients();
         }
         return ImmutableList.of();

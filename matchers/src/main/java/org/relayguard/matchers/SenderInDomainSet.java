@@ -40,7 +40,9 @@ public class SenderInDomainSet extends GenericMatcher {
     static final String NAME = "SenderInDomainSet";
 
     private final DomainList domainList;
-    private List<DomainSetEntry> entries = ImmutableList.of();
+    private DnsNameSet domains = DnsNameSet.of(ImmutableList.of());
+    private DnsNameSet domainsAbove = DnsNameSet.of(ImmutableList.of());
+    private Optional<DomainListLookup> domainListLookup = Optional.empty();
 
     @Inject
     public SenderInDomainSet(DomainList domainList) {
@@ -49,21 +51,35 @@ public class SenderInDomainSet extends GenericMatcher {
 
     @Override
     public void init() throws MessagingException {
-        entries = ConditionLists.parse(NAME, getCondition(), entry -> DomainSetEntry.parse(entry, domainList));
+        List<DomainSetEntry> entries = ConditionLists.parse(NAME, getCondition(), DomainSetEntry::parse);
+        domains = DnsNameSet.of(domainsOf(entries, DomainSetEntry.Kind.EXACTLY));
+        domainsAbove = DnsNameSet.of(domainsOf(entries, DomainSetEntry.Kind.BELOW));
+        if (entries.stream().anyMatch(entry -> entry.kind() == DomainSetEntry.Kind.DOMAIN_LIST)) {
+            domainListLookup = Optional.of(new DomainListLookup(domainList));
+        }
+    }
+
+    private static List<String> domainsOf(List<DomainSetEntry> entries, DomainSetEntry.Kind kind) {
+        return entries.stream()
+            .filter(entry -> entry.kind() == kind)
+            .map(DomainSetEntry::domain)
+            .collect(ImmutableList.toImmutableList());
     }
 
     @Override
     public Collection<MailAddress> match(Mail mail) throws MessagingException {
         Optional<String> senderDomain = mail.getMaybeSender().asOptional()
             .map(sender -> sender.getDomain().asString())
-            .flatMap(DnsNames::canonical);
+            .flatMap(DnsNames::lookupForm);
         if (senderDomain.isEmpty()) {
             return ImmutableList.of();
         }
-        for (DomainSetEntry entry : entries) {
-            if (entry.contains(senderDomain.get())) {
-                return mail.getRecipients();
-            }
+        // The configured domains answer first: when one of them holds the sender, the DomainList
+        // cannot change the answer and is not asked.
+        if (domains.contains(senderDomain.get())
+            || domainsAbove.containsParentOf(senderDomain.get())
+            || (domainListLookup.isPresent() && domainListLookup.get().contains(senderDomain.get()))) {
+            return mail.getRecipients();
         }
         return ImmutableList.of();
     }
