@@ -1,91 +1,182 @@
 package org.relayguard.matchers;
 
-import java.util.Collection;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 
-import com.google.common.collect.ImmutableSet;
+import com.google.common.net.InetAddresses;
 
 /**
- * Canonical DNS names (lower-case ASCII, no trailing dot) that a matcher tests a host or domain
- * against once per mail. A lookup walks the looked-up name once, from its end, and probes a hash
- * table at each label boundary: its cost depends on the length of that name, not on how many names
- * are configured, and it allocates nothing.
+ * The DNS names a matcher tests a host or a domain against on every mail, each standing for itself,
+ * for the names below it, or for both. {@link #covers(String)} reads the tested name once, from its
+ * end, checking that it is a valid DNS name; at each label boundary where the rest of the name is
+ * as long as some configured name, it probes a hash table. Its cost depends on the length of the
+ * tested name, not on how many names are configured, and it allocates nothing. It accepts and
+ * rejects exactly what {@link DnsNames#labels(String)} does; only a name with non-ASCII characters
+ * takes the slow way through IDN.
  */
 final class DnsNameSet {
-    private static final DnsNameSet EMPTY = new DnsNameSet(ImmutableSet.of());
+    /** What an entry stands for. */
+    enum Coverage {
+        NAME(true, false),
+        BELOW(false, true),
+        NAME_AND_BELOW(true, true);
 
-    static DnsNameSet of(Collection<String> canonicalNames) {
-        return canonicalNames.isEmpty() ? EMPTY : new DnsNameSet(ImmutableSet.copyOf(canonicalNames));
+        final boolean name;
+        final boolean below;
+
+        Coverage(boolean name, boolean below) {
+            this.name = name;
+            this.below = below;
+        }
+
+        Coverage and(Coverage other) {
+            return name || other.name ? (below || other.below ? NAME_AND_BELOW : NAME) : BELOW;
+        }
     }
 
-    // Open addressing with linear probing, at most half full.
-    private final String[] table;
-    private final int mask;
+    private static final int MAX_LABEL_LENGTH = 63;
+    private static final int MAX_NAME_LENGTH = 253;
+    private static final char INVALID = 0;
+    // For each ASCII character: its lower-case form if it may appear in a label, the dot, or INVALID.
+    // One table lookup per character instead of several branches, which this loop is made of.
+    private static final char[] LOWER_CASE = new char[128];
 
-    private DnsNameSet(ImmutableSet<String> names) {
-        int size = Integer.highestOneBit(Math.max(1, names.size()) * 2) * 2;
-        table = new String[size];
+    static {
+        for (char c = 'a'; c <= 'z'; c++) {
+            LOWER_CASE[c] = c;
+            LOWER_CASE[Character.toUpperCase(c)] = c;
+        }
+        for (char c = '0'; c <= '9'; c++) {
+            LOWER_CASE[c] = c;
+        }
+        LOWER_CASE['-'] = '-';
+        LOWER_CASE['_'] = '_';
+        LOWER_CASE['.'] = '.';
+    }
+
+    /** Collects canonical names (as {@link DnsNames#canonical(String)} gives them) and what each stands for. */
+    static final class Builder {
+        private final Map<String, Coverage> entries = new HashMap<>();
+
+        Builder add(String canonicalName, Coverage coverage) {
+            entries.merge(canonicalName.toLowerCase(Locale.ROOT), coverage, Coverage::and);
+            return this;
+        }
+
+        DnsNameSet build() {
+            return new DnsNameSet(entries);
+        }
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    // Open addressing with linear probing, at most half full; names[i] stands for coverages[i] and
+    // hashes[i] is its tailHash().
+    private final String[] names;
+    private final int[] hashes;
+    private final Coverage[] coverages;
+    private final int mask;
+    // Whether some configured name has this length: most label boundaries need no probe at all.
+    private final boolean[] lengths = new boolean[MAX_NAME_LENGTH + 1];
+
+    private DnsNameSet(Map<String, Coverage> entries) {
+        int size = Integer.highestOneBit(Math.max(1, entries.size()) * 2) * 2;
+        names = new String[size];
+        hashes = new int[size];
+        coverages = new Coverage[size];
         mask = size - 1;
-        for (String name : names) {
-            String lowerCase = name.toLowerCase(Locale.ROOT);
-            int slot = spread(lowerCase.hashCode()) & mask;
-            while (table[slot] != null) {
+        entries.forEach((name, coverage) -> {
+            int hash = tailHash(name);
+            int slot = spread(hash) & mask;
+            while (names[slot] != null) {
                 slot = (slot + 1) & mask;
             }
-            table[slot] = lowerCase;
+            names[slot] = name;
+            hashes[slot] = hash;
+            coverages[slot] = coverage;
+            lengths[Math.min(name.length(), MAX_NAME_LENGTH)] = true;
+        });
+    }
+
+    /**
+     * Whether an entry covers {@code name}: trimmed, one trailing dot ignored, in any case. A name
+     * that is not a valid DNS name, or is an IP literal, is covered by none.
+     */
+    boolean covers(String name) {
+        int start = 0;
+        int end = name.length();
+        while (start < end && name.charAt(start) <= ' ') {
+            start++;
         }
-    }
-
-    boolean isEmpty() {
-        return this == EMPTY;
-    }
-
-    /** Whether this set holds {@code name} itself. The name is ASCII, any case, without trailing dot. */
-    boolean contains(String name) {
-        return find(name, true, false);
-    }
-
-    /** Whether this set holds a domain strictly above {@code name} ({@code b.c} or {@code c} for {@code a.b.c}). */
-    boolean containsParentOf(String name) {
-        return find(name, false, true);
-    }
-
-    /** Whether this set holds {@code name} itself or a domain above it. */
-    boolean containsNameOrParentOf(String name) {
-        return find(name, true, true);
-    }
-
-    private boolean find(String name, boolean self, boolean parents) {
-        if (isEmpty()) {
+        while (end > start && name.charAt(end - 1) <= ' ') {
+            end--;
+        }
+        if (end > start && name.charAt(end - 1) == '.') {
+            end--;
+        }
+        if (end == start || end - start > MAX_NAME_LENGTH) {
             return false;
         }
-        // The hash of each tail name[i..] as String.hashCode() of its lower-case form, built from the end.
+        // The hash of each tail name[i..end) is built on the way, as tailHash() builds it for a whole name.
         int hash = 0;
-        int power = 1;
-        for (int i = name.length() - 1; i >= 0; i--) {
-            hash += lowerAscii(name.charAt(i)) * power;
-            power *= 31;
-            boolean labelStart = i == 0 || name.charAt(i - 1) == '.';
-            if (labelStart && (i == 0 ? self : parents) && probe(name, i, hash)) {
-                return true;
+        int labelLength = 0;
+        boolean coveredAsBelow = false;
+        boolean notNumeric = false;
+        for (int i = end - 1; i >= start; i--) {
+            char c = name.charAt(i);
+            if (c >= LOWER_CASE.length) {
+                // Rare: an internationalised name, compared in punycode as the configuration is.
+                return DnsNames.canonical(name).map(this::covers).orElse(false);
+            }
+            char lower = LOWER_CASE[c];
+            if (lower == '.') {
+                if (labelLength == 0) {
+                    return false;
+                }
+                coveredAsBelow |= lengths[end - i - 1] && find(name, i + 1, end, hash, false);
+                labelLength = 0;
+            } else if (lower == INVALID || ++labelLength > MAX_LABEL_LENGTH) {
+                return false;
+            } else {
+                notNumeric |= lower > '9' | lower < '0';
+            }
+            hash = 31 * hash + lower;
+        }
+        if (labelLength == 0 || !notNumeric && InetAddresses.isInetAddress(name.substring(start, end))) {
+            return false;
+        }
+        return coveredAsBelow || lengths[end - start] && find(name, start, end, hash, true);
+    }
+
+    private boolean find(String name, int from, int end, int hash, boolean whole) {
+        int length = end - from;
+        for (int slot = spread(hash) & mask; names[slot] != null; slot = (slot + 1) & mask) {
+            if (hashes[slot] == hash && names[slot].length() == length && equalsIgnoringAsciiCase(names[slot], name, from)) {
+                return whole ? coverages[slot].name : coverages[slot].below;
             }
         }
         return false;
     }
 
-    private boolean probe(String name, int from, int hash) {
-        int length = name.length() - from;
-        for (int slot = spread(hash) & mask; table[slot] != null; slot = (slot + 1) & mask) {
-            String candidate = table[slot];
-            if (candidate.hashCode() == hash && candidate.length() == length && candidate.regionMatches(true, 0, name, from, length)) {
-                return true;
+    private static boolean equalsIgnoringAsciiCase(String lowerCase, String name, int from) {
+        for (int i = 0; i < lowerCase.length(); i++) {
+            if (lowerCase.charAt(i) != LOWER_CASE[name.charAt(from + i)]) {
+                return false;
             }
         }
-        return false;
+        return true;
     }
 
-    private static char lowerAscii(char c) {
-        return c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+    /** A hash of a lower-case name read from its last character to its first, so that a tail's can be built while reading. */
+    private static int tailHash(String lowerCase) {
+        int hash = 0;
+        for (int i = lowerCase.length() - 1; i >= 0; i--) {
+            hash = 31 * hash + lowerCase.charAt(i);
+        }
+        return hash;
     }
 
     private static int spread(int hash) {

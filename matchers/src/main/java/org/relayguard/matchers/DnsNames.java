@@ -21,7 +21,6 @@ final class DnsNames {
         .precomputed();
     // The same characters in either case: IDN leaves ASCII names unchanged and only lower-casing follows.
     private static final CharMatcher ASCII_LABEL_CHARS = LABEL_CHARS.or(CharMatcher.inRange('A', 'Z')).precomputed();
-    private static final CharMatcher ASCII = CharMatcher.ascii();
     private static final CharMatcher DIGITS_AND_DOTS = CharMatcher.inRange('0', '9').or(CharMatcher.is('.')).precomputed();
     private static final Splitter LABEL_SPLITTER = Splitter.on('.');
     private static final int MAX_LABEL_LENGTH = 63;
@@ -47,22 +46,19 @@ final class DnsNames {
     }
 
     /**
-     * The name as a matcher looks it up in a {@link DnsNameSet} on every mail: trimmed, one trailing
-     * dot removed, internationalised labels in punycode; empty when it is not a valid DNS name or is
-     * an IP literal. Accepts and rejects exactly what {@link #labels(String)} does, but a pure ASCII
-     * name (what a PTR lookup or an SMTP envelope gives) is only checked, not converted, so that it
-     * costs no allocation: its case is left as it is, which {@link DnsNameSet} ignores.
+     * The canonical form of a valid DNS name, or empty. A pure ASCII name (what SMTP envelopes and
+     * PTR lookups give) is only checked and lower-cased, without the IDN conversion and the label
+     * list of {@link #labels(String)}, whose result it equals.
      */
-    static Optional<String> lookupForm(String name) {
+    static Optional<String> canonical(String name) {
         String trimmed = stripOneTrailingDot(name.trim());
         if (!trimmed.isEmpty() && trimmed.length() <= MAX_NAME_LENGTH && hasValidAsciiLabels(trimmed)) {
             if (DIGITS_AND_DOTS.matchesAllOf(trimmed) && InetAddresses.isInetAddress(trimmed)) {
                 return Optional.empty();
             }
-            return Optional.of(trimmed);
+            return Optional.of(trimmed.toLowerCase(Locale.ROOT));
         }
-        // Rare: an internationalised name (converted as the configuration is), or no DNS name at all.
-        return ASCII.matchesAllOf(trimmed) ? Optional.empty() : canonical(name);
+        return labels(name).map(labels -> String.join(".", labels));
     }
 
     private static boolean hasValidAsciiLabels(String name) {
@@ -79,11 +75,6 @@ final class DnsNames {
             }
         }
         return labelLength > 0;
-    }
-
-    /** The canonical form of a valid DNS name, or empty. */
-    static Optional<String> canonical(String name) {
-        return labels(name).map(labels -> String.join(".", labels));
     }
 
     /**

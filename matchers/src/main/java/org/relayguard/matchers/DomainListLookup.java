@@ -1,7 +1,7 @@
 package org.relayguard.matchers;
 
 import java.net.IDN;
-import java.util.Locale;
+import java.util.Optional;
 
 import javax.mail.MessagingException;
 
@@ -22,13 +22,18 @@ final class DomainListLookup {
         this.domainList = domainList;
     }
 
-    /** Whether the DomainList holds a domain; {@code lookupForm} is ASCII, any case. */
-    boolean contains(String lookupForm) throws MessagingException {
-        String canonical = lookupForm.toLowerCase(Locale.ROOT);
+    /** Whether the DomainList holds the sender's domain, compared in its canonical (punycode, lower case) form. */
+    boolean contains(Domain senderDomain) throws MessagingException {
+        Optional<String> canonical = DnsNames.canonical(senderDomain.asString());
+        if (canonical.isEmpty()) {
+            return false;
+        }
         try {
+            // James's Domain is lower case already: reuse it when it is the canonical form, as it nearly always is.
+            Domain domain = canonical.get().equals(senderDomain.asString()) ? senderDomain : Domain.of(canonical.get());
             // The DomainList keeps names as the operator typed them: try both IDN forms.
-            return domainList.containsDomain(Domain.of(canonical))
-                || containsUnicodeForm(canonical);
+            return domainList.containsDomain(domain)
+                || containsUnicodeForm(canonical.get());
         } catch (DomainListException | RuntimeException e) {
             throw new MessagingException(SenderInDomainSet.NAME + ": cannot read James's DomainList", e);
         }

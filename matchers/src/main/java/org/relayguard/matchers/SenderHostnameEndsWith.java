@@ -1,8 +1,6 @@
 package org.relayguard.matchers;
 
 import java.util.Collection;
-import java.util.List;
-import java.util.Optional;
 
 import javax.mail.MessagingException;
 
@@ -37,28 +35,21 @@ import com.google.common.collect.ImmutableList;
 public class SenderHostnameEndsWith extends GenericMatcher {
     static final String NAME = "SenderHostnameEndsWith";
 
-    // Suffixes written without a leading dot match the domain itself too.
-    private DnsNameSet domainsOrBelow = DnsNameSet.of(ImmutableList.of());
-    private DnsNameSet strictlyBelow = DnsNameSet.of(ImmutableList.of());
+    private DnsNameSet suffixes = DnsNameSet.builder().build();
 
     @Override
     public void init() throws MessagingException {
-        List<HostnameSuffix> suffixes = ConditionLists.parse(NAME, getCondition(), HostnameSuffix::parse);
-        domainsOrBelow = DnsNameSet.of(domains(suffixes, false));
-        strictlyBelow = DnsNameSet.of(domains(suffixes, true));
-    }
-
-    private static List<String> domains(List<HostnameSuffix> suffixes, boolean strictlyBelow) {
-        return suffixes.stream()
-            .filter(suffix -> suffix.strictlyBelow() == strictlyBelow)
-            .map(HostnameSuffix::domain)
-            .collect(ImmutableList.toImmutableList());
+        DnsNameSet.Builder builder = DnsNameSet.builder();
+        for (HostnameSuffix suffix : ConditionLists.parse(NAME, getCondition(), HostnameSuffix::parse)) {
+            builder.add(suffix.domain(), suffix.strictlyBelow() ? DnsNameSet.Coverage.BELOW : DnsNameSet.Coverage.NAME_AND_BELOW);
+        }
+        suffixes = builder.build();
     }
 
     @Override
     public Collection<MailAddress> match(Mail mail) {
-        Optional<String> host = Optional.ofNullable(mail.getRemoteHost()).flatMap(DnsNames::lookupForm);
-        if (host.isPresent() && (domainsOrBelow.containsNameOrParentOf(host.get()) || strictlyBelow.containsParentOf(host.get()))) {
+        String host = mail.getRemoteHost();
+        if (host != null && suffixes.covers(host)) {
             return mail.getRecipients();
         }
         return ImmutableList.of();

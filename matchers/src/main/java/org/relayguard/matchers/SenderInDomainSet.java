@@ -1,12 +1,12 @@
 package org.relayguard.matchers;
 
 import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
 
+import org.apache.james.core.Domain;
 import org.apache.james.core.MailAddress;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.mailet.Mail;
@@ -40,8 +40,7 @@ public class SenderInDomainSet extends GenericMatcher {
     static final String NAME = "SenderInDomainSet";
 
     private final DomainList domainList;
-    private DnsNameSet domains = DnsNameSet.of(ImmutableList.of());
-    private DnsNameSet domainsAbove = DnsNameSet.of(ImmutableList.of());
+    private DnsNameSet domains = DnsNameSet.builder().build();
     private Optional<DomainListLookup> domainListLookup = Optional.empty();
 
     @Inject
@@ -51,33 +50,26 @@ public class SenderInDomainSet extends GenericMatcher {
 
     @Override
     public void init() throws MessagingException {
-        List<DomainSetEntry> entries = ConditionLists.parse(NAME, getCondition(), DomainSetEntry::parse);
-        domains = DnsNameSet.of(domainsOf(entries, DomainSetEntry.Kind.EXACTLY));
-        domainsAbove = DnsNameSet.of(domainsOf(entries, DomainSetEntry.Kind.BELOW));
-        if (entries.stream().anyMatch(entry -> entry.kind() == DomainSetEntry.Kind.DOMAIN_LIST)) {
-            domainListLookup = Optional.of(new DomainListLookup(domainList));
+        DnsNameSet.Builder builder = DnsNameSet.builder();
+        for (DomainSetEntry entry : ConditionLists.parse(NAME, getCondition(), DomainSetEntry::parse)) {
+            if (entry.kind() == DomainSetEntry.Kind.DOMAIN_LIST) {
+                domainListLookup = Optional.of(new DomainListLookup(domainList));
+            } else {
+                builder.add(entry.domain(), entry.kind() == DomainSetEntry.Kind.BELOW ? DnsNameSet.Coverage.BELOW : DnsNameSet.Coverage.NAME);
+            }
         }
-    }
-
-    private static List<String> domainsOf(List<DomainSetEntry> entries, DomainSetEntry.Kind kind) {
-        return entries.stream()
-            .filter(entry -> entry.kind() == kind)
-            .map(DomainSetEntry::domain)
-            .collect(ImmutableList.toImmutableList());
+        domains = builder.build();
     }
 
     @Override
     public Collection<MailAddress> match(Mail mail) throws MessagingException {
-        Optional<String> senderDomain = mail.getMaybeSender().asOptional()
-            .map(sender -> sender.getDomain().asString())
-            .flatMap(DnsNames::lookupForm);
+        Optional<Domain> senderDomain = mail.getMaybeSender().asOptional().map(MailAddress::getDomain);
         if (senderDomain.isEmpty()) {
             return ImmutableList.of();
         }
-        // The configured domains answer first: when one of them holds the sender, the DomainList
-        // cannot change the answer and is not asked.
-        if (domains.contains(senderDomain.get())
-            || domainsAbove.containsParentOf(senderDomain.get())
+        // The configured domains answer first: when they hold the sender, the DomainList cannot
+        // change the answer and is not asked.
+        if (domains.covers(senderDomain.get().asString())
             || (domainListLookup.isPresent() && domainListLookup.get().contains(senderDomain.get()))) {
             return mail.getRecipients();
         }

@@ -32,10 +32,20 @@ import net.jqwik.api.Provide;
 class LookupProperties {
 
     @Property(tries = 3000)
-    void theLookupFormAcceptsExactlyTheValidNamesInTheirCanonicalForm(@ForAll("names") String name) {
-        Optional<String> lookupForm = DnsNames.lookupForm(name).map(form -> form.toLowerCase(Locale.ROOT));
+    void theCanonicalFormOfAnAsciiNameIsTheOneOfItsLabels(@ForAll("names") String name) {
+        assertThat(DnsNames.canonical(name)).as("'%s'", name).isEqualTo(DnsNames.labels(name).map(labels -> String.join(".", labels)));
+    }
 
-        assertThat(lookupForm).as("'%s'", name).isEqualTo(DnsNames.canonical(name));
+    @Property(tries = 3000)
+    void aDnsNameSetCoversWhatALabelWalkDoes(@ForAll("suffixes") List<String> entries, @ForAll("names") String name) {
+        DnsNameSet.Builder builder = DnsNameSet.builder();
+        for (String entry : entries) {
+            boolean below = entry.startsWith(".");
+            builder.add(DnsNames.canonical(below ? entry.substring(1) : entry).orElseThrow(),
+                below ? DnsNameSet.Coverage.BELOW : DnsNameSet.Coverage.NAME_AND_BELOW);
+        }
+
+        assertThat(builder.build().covers(name)).as("%s on '%s'", entries, name).isEqualTo(reference(entries, name, true));
     }
 
     @Property(tries = 1000)
@@ -108,7 +118,7 @@ class LookupProperties {
         Arbitrary<String> dotted = label().list().ofMinSize(1).ofMaxSize(5)
             .map(labels -> String.join(".", labels))
             .flatMap(name -> Arbitraries.of(name, name + ".", name + "..", " " + name.toUpperCase(Locale.ROOT), "." + name));
-        Arbitrary<String> literals = Arbitraries.of("1.2.3.4", "[1.2.3.4]", "::1", "IPv6:::1", "2a01:111:f400::1", "1.2.3", "01.2.3.4", "a".repeat(64) + ".b");
+        Arbitrary<String> literals = Arbitraries.of("1.2.3.4", "1.1.1.1", "11.1.1.1.", "[1.2.3.4]", "::1", "IPv6:::1", "2a01:111:f400::1", "1.2.3", "01.2.3.4", "a".repeat(64) + ".b");
         return Arbitraries.oneOf(anything, dotted, literals);
     }
 
