@@ -8,6 +8,7 @@ import javax.mail.MessagingException;
 
 import org.apache.james.core.Domain;
 import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMatcher;
@@ -63,14 +64,15 @@ public class SenderInDomainSet extends GenericMatcher {
 
     @Override
     public Collection<MailAddress> match(Mail mail) throws MessagingException {
-        Optional<Domain> senderDomain = mail.getMaybeSender().asOptional().map(MailAddress::getDomain);
-        if (senderDomain.isEmpty()) {
+        MaybeSender sender = mail.getMaybeSender();
+        if (sender.isNullSender()) {
             return ImmutableList.of();
         }
+        Domain senderDomain = sender.get().getDomain();
         // The configured domains answer first: when they hold the sender, the DomainList cannot
         // change the answer and is not asked.
-        if (domains.covers(senderDomain.get().asString())
-            || (domainListLookup.isPresent() && domainListLookup.get().contains(senderDomain.get()))) {
+        if (domains.covers(senderDomain.asString())
+            || (domainListLookup.isPresent() && domainListLookup.get().contains(senderDomain))) {
             return mail.getRecipients();
         }
         return ImmutableList.of();
