@@ -81,6 +81,7 @@ final class DnsNameSet {
     private final int mask;
     // Whether some configured name has this length: most label boundaries need no probe at all.
     private final boolean[] lengths = new boolean[MAX_NAME_LENGTH + 1];
+    private final int longest;
 
     private DnsNameSet(Map<String, Coverage> entries) {
         int size = Integer.highestOneBit(Math.max(1, entries.size()) * 2) * 2;
@@ -99,6 +100,7 @@ final class DnsNameSet {
             coverages[slot] = coverage;
             lengths[Math.min(name.length(), MAX_NAME_LENGTH)] = true;
         });
+        longest = entries.keySet().stream().mapToInt(String::length).max().orElse(0);
     }
 
     /**
@@ -120,54 +122,77 @@ final class DnsNameSet {
         if (end == start || end - start > MAX_NAME_LENGTH) {
             return false;
         }
-        // The hash of each tail name[i..end) is built on the way, as tailHash() builds it for a whole name.
+        if (longest == 0) {
+            return false;
+        }
+        // From the end, as far as a configured name can reach (and the dot before it): check the
+        // name, build the hash of each tail name[i..end) as tailHash() does, probe at label starts.
+        int hashedFrom = Math.max(start, end - longest - 1);
         int hash = 0;
         int labelLength = 0;
         boolean coveredAsBelow = false;
         boolean notNumeric = false;
-        for (int i = end - 1; i >= start; i--) {
+        boolean upperCase = false;
+        for (int i = end - 1; i >= hashedFrom; i--) {
             char c = name.charAt(i);
             if (c >= LOWER_CASE.length) {
-                // Rare: an internationalised name, compared in punycode as the configuration is.
-                return DnsNames.canonical(name).map(this::covers).orElse(false);
+                return coversInternationalised(name);
             }
             char lower = LOWER_CASE[c];
             if (lower == '.') {
                 if (labelLength == 0) {
                     return false;
                 }
-                coveredAsBelow |= lengths[end - i - 1] && find(name, i + 1, end, hash, false);
+                coveredAsBelow |= lengths[end - i - 1] && find(name, i + 1, end, hash, upperCase, false);
+                labelLength = 0;
+            } else if (lower == INVALID || ++labelLength > MAX_LABEL_LENGTH) {
+                return false;
+            } else {
+                notNumeric |= lower > '9' | lower < '0';
+                upperCase |= lower != c;
+            }
+            hash = 31 * hash + lower;
+        }
+        // The rest cannot be part of a configured name: only check it. No multiplication chain
+        // here, which is what made a long host name slow.
+        for (int i = hashedFrom - 1; i >= start; i--) {
+            char c = name.charAt(i);
+            if (c >= LOWER_CASE.length) {
+                return coversInternationalised(name);
+            }
+            char lower = LOWER_CASE[c];
+            if (lower == '.') {
+                if (labelLength == 0) {
+                    return false;
+                }
                 labelLength = 0;
             } else if (lower == INVALID || ++labelLength > MAX_LABEL_LENGTH) {
                 return false;
             } else {
                 notNumeric |= lower > '9' | lower < '0';
             }
-            hash = 31 * hash + lower;
         }
         if (labelLength == 0 || !notNumeric && InetAddresses.isInetAddress(name.substring(start, end))) {
             return false;
         }
-        return coveredAsBelow || lengths[end - start] && find(name, start, end, hash, true);
+        return coveredAsBelow || hashedFrom == start && lengths[end - start] && find(name, start, end, hash, upperCase, true);
     }
 
-    private boolean find(String name, int from, int end, int hash, boolean whole) {
+    /** Rare: a name with non-ASCII characters, compared in punycode as the configuration is. */
+    private boolean coversInternationalised(String name) {
+        return DnsNames.canonical(name).map(this::covers).orElse(false);
+    }
+
+    private boolean find(String name, int from, int end, int hash, boolean upperCase, boolean whole) {
         int length = end - from;
         for (int slot = spread(hash) & mask; names[slot] != null; slot = (slot + 1) & mask) {
-            if (hashes[slot] == hash && names[slot].length() == length && equalsIgnoringAsciiCase(names[slot], name, from)) {
+            String candidate = names[slot];
+            if (hashes[slot] == hash && candidate.length() == length
+                && (upperCase ? candidate.regionMatches(true, 0, name, from, length) : name.startsWith(candidate, from))) {
                 return whole ? coverages[slot].name : coverages[slot].below;
             }
         }
         return false;
-    }
-
-    private static boolean equalsIgnoringAsciiCase(String lowerCase, String name, int from) {
-        for (int i = 0; i < lowerCase.length(); i++) {
-            if (lowerCase.charAt(i) != LOWER_CASE[name.charAt(from + i)]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** A hash of a lower-case name read from its last character to its first, so that a tail's can be built while reading. */
