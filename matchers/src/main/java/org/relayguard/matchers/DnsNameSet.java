@@ -153,6 +153,11 @@ final class DnsNameSet {
             }
             hash = 31 * hash + lower;
         }
+        if (!coveredAsBelow && hashedFrom > start) {
+            // No configured name is a tail of this name, and none is as long as it: whatever the
+            // rest of it, it is not covered.
+            return false;
+        }
         // The rest cannot be part of a configured name: only check it. No multiplication chain
         // here, which is what made a long host name slow.
         for (int i = hashedFrom - 1; i >= start; i--) {
