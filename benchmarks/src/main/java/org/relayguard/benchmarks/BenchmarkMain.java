@@ -38,6 +38,7 @@ public final class BenchmarkMain {
             org.openjdk.jmh.Main.main(args);
             return;
         }
+        double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         Collection<RunResult> results = new Runner(new OptionsBuilder()
             .parent(new CommandLineOptions(args))
             .addProfiler(GCProfiler.class)
@@ -45,6 +46,8 @@ public final class BenchmarkMain {
             .run();
         System.out.println();
         System.out.println(machine());
+        System.out.printf(Locale.ROOT, "Load average before %.2f, after %.2f (one benchmark thread: above 1 is other work)%n",
+            loadBefore, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.out.println();
         System.out.println(table(results));
     }

@@ -113,6 +113,8 @@ public final class LoadDriver {
             System.out.printf(Locale.ROOT, "Ratio of each round's back-to-back runs: %s, median %.3f%n",
                 roundRatios.stream().map(r -> String.format(Locale.ROOT, "%.3f", r)).collect(Collectors.joining(", ")), median(roundRatios));
 
+            System.out.printf(Locale.ROOT, "Load average at the end: %.2f (this driver and both James use 2 cores' worth; more is other work)%n",
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             System.out.println();
             boolean exact = true;
             for (Gateway gateway : List.of(plainGateway, hardenedGateway)) {
