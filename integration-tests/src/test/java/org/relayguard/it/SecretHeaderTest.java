@@ -21,7 +21,8 @@ import org.junit.jupiter.api.TestInstance;
  * The secret-header recipe of the hardened profile on a real James 3.8.1, turned on as the README
  * says (delete the two marker lines, give the secret in the environment), in audit mode, so that
  * denied mail is relayed too and every mail reaches the sink: the secret is required in the M365
- * route, never reaches the next hop nor the quarantine, and two values are accepted while rotating.
+ * route once turned on, never reaches the next hop nor the quarantine (before it is turned on
+ * either), and two values are accepted while rotating.
  */
 class SecretHeaderTest {
     static final String HEADER = "X-Relayguard-Secret";
@@ -142,25 +143,35 @@ class SecretHeaderTest {
         }
     }
 
+    /** The README's order: transport rule first, then the requirement, then a rotation. */
     @Test
-    void twoValuesAreAcceptedWhileRotatingAndTheOldOneIsRefusedAfterwards() throws Exception {
+    void switchingTheRecipeOnAndRotatingTheSecretNeverLeaksItAndAcceptsTwoValuesWhileRotating() throws Exception {
         try (SmtpSink sink = SmtpSink.start();
-             JamesServer james = JamesServer.builder().deliverTo(sink.port())
-                 .env("RELAYGUARD_SECRET", OLD_SECRET)
-                 .env("RELAYGUARD_SECRET_NEXT", NEW_SECRET)
-                 .prepare()) {
+             JamesServer james = JamesServer.builder().deliverTo(sink.port()).start()) {
+            // The transport rule stamps the header, the shipped configuration does not require it yet.
+            sendFromExchangeOnline(james, "not-required-yet-with", HEADER + ": " + OLD_SECRET);
+            sendFromExchangeOnline(james, "not-required-yet-without");
+            Outcomes notRequired = Outcomes.await(james, sink, 2, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            assertAllowed(notRequired, "not-required-yet-with");
+            assertAllowed(notRequired, "not-required-yet-without");
+            assertTheSecretNeverLeft(james, sink, OLD_SECRET);
+
+            james.stop();
             enableTheRecipe(james.conf("mailetcontainer.xml"));
+            // Rotation: Microsoft 365 may stamp either value until its rule has the new one everywhere.
+            james.setEnv("RELAYGUARD_SECRET", OLD_SECRET);
+            james.setEnv("RELAYGUARD_SECRET_NEXT", NEW_SECRET);
             james.start();
 
             sendFromExchangeOnline(james, "rotating-old", HEADER + ": " + OLD_SECRET);
             sendFromExchangeOnline(james, "rotating-new", HEADER + ": " + NEW_SECRET);
             sendFromExchangeOnline(james, "rotating-neither", HEADER + ": " + OLD_SECRET + NEW_SECRET);
-            Outcomes rotating = Outcomes.await(james, sink, 3, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes rotating = Outcomes.await(james, sink, 5, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
             assertAllowed(rotating, "rotating-old");
             assertAllowed(rotating, "rotating-new");
             assertDenied(rotating, "rotating-neither");
 
-            // Microsoft 365 stamps the new value everywhere: the new one becomes the only one.
+            // The new value is the only one.
             james.stop();
             james.setEnv("RELAYGUARD_SECRET", NEW_SECRET);
             james.setEnv("RELAYGUARD_SECRET_NEXT", "");
@@ -168,7 +179,7 @@ class SecretHeaderTest {
 
             sendFromExchangeOnline(james, "rotated-old", HEADER + ": " + OLD_SECRET);
             sendFromExchangeOnline(james, "rotated-new", HEADER + ": " + NEW_SECRET);
-            Outcomes rotated = Outcomes.await(james, sink, 5, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes rotated = Outcomes.await(james, sink, 7, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
             assertDenied(rotated, "rotated-old");
             assertAllowed(rotated, "rotated-new");
             assertTheSecretNeverLeft(james, sink, OLD_SECRET, NEW_SECRET);
