@@ -44,8 +44,21 @@ public final class SmtpClient implements AutoCloseable {
 
     /** Sends one complete mail and returns the reply to the end of DATA. */
     public Reply send(String mailFrom, List<String> rcptTo, String message) throws IOException {
+        return send(mailFrom, "", rcptTo, message);
+    }
+
+    /**
+     * Sends one complete mail with ESMTP parameters on MAIL FROM (such as {@code XOORG=contoso.com};
+     * empty for none) and returns the reply to the end of DATA.
+     */
+    public Reply send(String mailFrom, String mailParameters, List<String> rcptTo, String message) throws IOException {
         command("EHLO client.example").expect(250);
-        command("MAIL FROM:<" + mailFrom + ">").expect(250);
+        return transaction(mailFrom, mailParameters, rcptTo, message);
+    }
+
+    /** MAIL, RCPT and DATA in the session as it stands (no new EHLO); returns the reply to the end of DATA. */
+    public Reply transaction(String mailFrom, String mailParameters, List<String> rcptTo, String message) throws IOException {
+        command("MAIL FROM:<" + mailFrom + ">" + (mailParameters.isEmpty() ? "" : " " + mailParameters)).expect(250);
         for (String rcpt : rcptTo) {
             command("RCPT TO:<" + rcpt + ">").expect(250);
         }
