@@ -1,0 +1,174 @@
+package org.relayguard.webadmin;
+
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import javax.mail.MessagingException;
+
+import org.apache.mailet.Mail;
+import org.relayguard.matchers.HeaderValues;
+import org.relayguard.matchers.OrgClause;
+
+import com.google.common.base.Joiner;
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSet;
+
+/**
+ * One pass over a quarantine, one mail at a time: nothing of a mail is kept but counts, first and
+ * last times and a few keys per group, and the number of groups is capped, so memory does not grow
+ * with the number of quarantined mails.
+ */
+final class QuarantineScan {
+    static final String ORIGINATOR_ORG = "X-OriginatorOrg";
+    static final String MESSAGE_SOURCE = "X-MS-Exchange-Generated-Message-Source";
+    static final String UNREADABLE = "headers-unreadable";
+    static final String ONMICROSOFT_SUFFIX = ".onmicrosoft.com";
+    /** Distinct values tracked per dimension; beyond it mails are counted as overflow. */
+    static final int DEFAULT_MAX_GROUPS = 10_000;
+    /** Longer values (header instances are the sender's) are cut before they are grouped. */
+    static final int MAX_VALUE_LENGTH = 256;
+
+    private final AllowedOrgs allowed;
+    private final ReportParameters parameters;
+    private final int maxGroups;
+    private final GroupTally originatorOrg;
+    private final GroupTally messageSource;
+    private final GroupTally envelopeSenderDomain;
+    private final GroupTally remoteHost;
+    private final Map<OrgClause, Long> conditions = new EnumMap<>(OrgClause.class);
+    private final Map<String, Suggestion> notAllowedValues = new HashMap<>();
+    private final SampleKeys unreadableKeys;
+    private final Optional<WhatIf> whatIf;
+    private long mails;
+    private long unreadable;
+    private Instant firstSeen;
+    private Instant lastSeen;
+
+    QuarantineScan(AllowedOrgs allowed, ReportParameters parameters, int maxGroups) {
+        this.allowed = allowed;
+        this.parameters = parameters;
+        this.maxGroups = maxGroups;
+        this.originatorOrg = new GroupTally(maxGroups, parameters.sampleKeys());
+        this.messageSource = new GroupTally(maxGroups, parameters.sampleKeys());
+        this.envelopeSenderDomain = new GroupTally(maxGroups, parameters.sampleKeys());
+        this.remoteHost = new GroupTally(maxGroups, parameters.sampleKeys());
+        this.unreadableKeys = new SampleKeys(parameters.sampleKeys());
+        this.whatIf = parameters.whatIf().map(candidates -> new WhatIf(candidates, maxGroups, parameters.sampleKeys()));
+        for (OrgClause clause : OrgClause.values()) {
+            conditions.put(clause, 0L);
+        }
+    }
+
+    void add(String key, Mail mail) {
+        Instant seen = Optional.ofNullable(mail.getLastUpdated()).map(date -> date.toInstant()).orElse(Instant.EPOCH);
+        mails++;
+        firstSeen = firstSeen == null || seen.isBefore(firstSeen) ? seen : firstSeen;
+        lastSeen = lastSeen == null || seen.isAfter(lastSeen) ? seen : lastSeen;
+
+        List<String> orgs;
+        List<String> sources;
+        try {
+            orgs = cut(HeaderValues.instances(mail, ORIGINATOR_ORG));
+            sources = cut(HeaderValues.instances(mail, MESSAGE_SOURCE));
+        } catch (MessagingException | RuntimeException e) {
+            unreadable++;
+            unreadableKeys.offer(key, seen);
+            return;
+        }
+        Optional<String> senderDomain = mail.getMaybeSender().asOptional()
+            .map(sender -> sender.getDomain().asString().toLowerCase(Locale.ROOT));
+        Optional<String> orgGroup = joined(orgs);
+
+        OrgClause clause = OrgClause.evaluate(orgs, allowed.values());
+        conditions.merge(clause, 1L, Long::sum);
+        originatorOrg.add(orgGroup, Optional.of(clause.token()), key, seen);
+        messageSource.add(joined(sources), key, seen);
+        envelopeSenderDomain.add(senderDomain, key, seen);
+        remoteHost.add(Optional.ofNullable(mail.getRemoteHost()).map(host -> host.toLowerCase(Locale.ROOT)), key, seen);
+        tallyNotAllowedValues(orgs, key, seen, senderDomain.orElse(null));
+        whatIf.ifPresent(scenario -> {
+            if (clause.denies()) {
+                if (!orgs.isEmpty() && orgs.stream().allMatch(org -> allowed.contains(org) || scenario.getCandidates().contains(org))) {
+                    scenario.letThrough(orgGroup, clause.token(), key, seen);
+                } else {
+                    scenario.stillDenied();
+                }
+            }
+        });
+    }
+
+    private void tallyNotAllowedValues(List<String> orgs, String key, Instant seen, String senderDomain) {
+        Set<String> notAllowed = orgs.stream().filter(org -> !allowed.contains(org)).collect(ImmutableSet.toImmutableSet());
+        for (String value : notAllowed) {
+            Suggestion suggestion = notAllowedValues.get(value);
+            if (suggestion == null) {
+                if (notAllowedValues.size() >= maxGroups) {
+                    continue;
+                }
+                suggestion = new Suggestion(value, parameters.sampleKeys());
+                notAllowedValues.put(value, suggestion);
+            }
+            suggestion.add(key, seen, senderDomain, notAllowed.size() == 1);
+        }
+    }
+
+    /**
+     * The report, with suggestions for not-allowed values that look like ours: a domain of the
+     * DomainList (the predicate), or an {@code .onmicrosoft.com} tenant name.
+     */
+    QuarantineReport finish(String repository, Predicate<String> inDomainList) {
+        Map<String, Long> byCondition = new LinkedHashMap<>();
+        conditions.forEach((clause, count) -> byCondition.put(clause.token(), count));
+        byCondition.put(UNREADABLE, unreadable);
+
+        List<Suggestion> suggestions = notAllowedValues.values().stream()
+            .map(suggestion -> suggestion.reasons(reasons(suggestion.getValue(), inDomainList)))
+            .filter(suggestion -> !suggestion.getReasons().isEmpty())
+            .sorted(Comparator.comparing((Suggestion suggestion) -> !suggestion.inDomainList())
+                .thenComparing(Comparator.comparingLong(Suggestion::getWouldLetThrough).reversed())
+                .thenComparing(Comparator.comparingLong(Suggestion::getMails).reversed())
+                .thenComparing(Suggestion::getValue))
+            .limit(parameters.limit())
+            .collect(Collectors.toUnmodifiableList());
+
+        Map<String, GroupTally> groups = new LinkedHashMap<>();
+        groups.put("originatorOrg", originatorOrg.listing(parameters.limit()));
+        groups.put("messageSource", messageSource.listing(parameters.limit()));
+        groups.put("envelopeSenderDomain", envelopeSenderDomain.listing(parameters.limit()));
+        groups.put("remoteHost", remoteHost.listing(parameters.limit()));
+
+        return new QuarantineReport(repository, mails, firstSeen, lastSeen, allowed, byCondition, suggestions,
+            whatIf.map(scenario -> scenario.listing(parameters.limit())), groups, unreadableKeys.keys());
+    }
+
+    private static List<String> reasons(String value, Predicate<String> inDomainList) {
+        ImmutableList.Builder<String> reasons = ImmutableList.builder();
+        if (inDomainList.test(value)) {
+            reasons.add(Suggestion.IN_DOMAIN_LIST);
+        }
+        if (value.endsWith(ONMICROSOFT_SUFFIX) && value.length() > ONMICROSOFT_SUFFIX.length() && !value.contains(" ")) {
+            reasons.add(Suggestion.ONMICROSOFT);
+        }
+        return reasons.build();
+    }
+
+    private static List<String> cut(List<String> values) {
+        return values.stream()
+            .map(value -> value.length() > MAX_VALUE_LENGTH ? value.substring(0, MAX_VALUE_LENGTH) + "..." : value)
+            .collect(ImmutableList.toImmutableList());
+    }
+
+    private static Optional<String> joined(List<String> instances) {
+        return instances.isEmpty() ? Optional.empty() : Optional.of(Joiner.on(", ").join(instances));
+    }
+}
