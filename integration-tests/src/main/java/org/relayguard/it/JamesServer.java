@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -149,6 +150,7 @@ public final class JamesServer implements AutoCloseable {
     private int starts;
     private Thread shutdownHook;
     private volatile boolean jvmExiting;
+    private Optional<String> webAdminToken = Optional.empty();
 
     private JamesServer(Path serverDir, Path root, Map<String, String> environment, boolean hostsFile, Path logFile) {
         this.serverDir = serverDir;
@@ -187,7 +189,17 @@ public final class JamesServer implements AutoCloseable {
     }
 
     public WebAdmin webAdmin() {
-        return new WebAdmin("http://127.0.0.1:" + webAdminPort());
+        return new WebAdmin("http://127.0.0.1:" + webAdminPort(), webAdminToken);
+    }
+
+    /** Authenticate webadmin calls with this JWT (see {@link WebAdminJwt}). */
+    public void useWebAdminToken(String token) {
+        this.webAdminToken = Optional.of(token);
+    }
+
+    /** The decision log James writes (conf/logback.xml: logs/relayguard-decisions.log under the server root). */
+    public Path decisionLog() {
+        return root.resolve("logs/relayguard-decisions.log");
     }
 
     public Path log() {

@@ -93,9 +93,9 @@ public class QuarantineReportRoutes implements Routes {
             throw serverError(e, "Error while reading repository '%s'", path.asString());
         }
         try {
-            return scan.finish(path.asString(), this::inDomainList);
-        } catch (DomainListUnreadable e) {
-            throw serverError((Exception) e.getCause(), "Error while reading James's DomainList");
+            return scan.finish(path.asString(), domainList.getDomains().stream().map(Domain::asString).collect(Collectors.toList()));
+        } catch (DomainListException e) {
+            throw serverError(e, "Error while reading James's DomainList");
         }
     }
 
@@ -113,20 +113,6 @@ public class QuarantineReportRoutes implements Routes {
             } finally {
                 LifecycleUtil.dispose(mail);
             }
-        }
-    }
-
-    private boolean inDomainList(String value) {
-        Domain domain;
-        try {
-            domain = Domain.of(value);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-        try {
-            return domainList.containsDomain(domain);
-        } catch (DomainListException e) {
-            throw new DomainListUnreadable(e);
         }
     }
 
@@ -179,11 +165,5 @@ public class QuarantineReportRoutes implements Routes {
             .cause(cause)
             .message(message, arguments)
             .haltError();
-    }
-
-    private static final class DomainListUnreadable extends RuntimeException {
-        DomainListUnreadable(DomainListException cause) {
-            super(cause);
-        }
     }
 }

@@ -1,6 +1,7 @@
 package org.relayguard.webadmin;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -10,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import javax.mail.MessagingException;
@@ -123,18 +123,23 @@ final class QuarantineScan {
     }
 
     /**
-     * The report, with suggestions for not-allowed values that look like ours: a domain of the
-     * DomainList (the predicate), or an {@code .onmicrosoft.com} tenant name.
+     * The report, with suggestions for not-allowed values that look like ours, strongest first:
+     * a domain of James's DomainList; an {@code .onmicrosoft.com} tenant name equal to the first
+     * label of a DomainList domain; any other {@code .onmicrosoft.com} tenant name.
+     *
+     * @param domainList the domains of James's DomainList
      */
-    QuarantineReport finish(String repository, Predicate<String> inDomainList) {
+    QuarantineReport finish(String repository, Collection<String> domainList) {
+        Set<String> domains = domainList.stream().map(domain -> domain.toLowerCase(Locale.ROOT)).collect(ImmutableSet.toImmutableSet());
+        Set<String> firstLabels = domains.stream().map(domain -> domain.split("\\.", 2)[0]).collect(ImmutableSet.toImmutableSet());
         Map<String, Long> byCondition = new LinkedHashMap<>();
         conditions.forEach((clause, count) -> byCondition.put(clause.token(), count));
         byCondition.put(UNREADABLE, unreadable);
 
         List<Suggestion> suggestions = notAllowedValues.values().stream()
-            .map(suggestion -> suggestion.reasons(reasons(suggestion.getValue(), inDomainList)))
+            .map(suggestion -> suggestion.reasons(reasons(suggestion.getValue(), domains, firstLabels)))
             .filter(suggestion -> !suggestion.getReasons().isEmpty())
-            .sorted(Comparator.comparing((Suggestion suggestion) -> !suggestion.inDomainList())
+            .sorted(Comparator.comparingInt(Suggestion::strength)
                 .thenComparing(Comparator.comparingLong(Suggestion::getWouldLetThrough).reversed())
                 .thenComparing(Comparator.comparingLong(Suggestion::getMails).reversed())
                 .thenComparing(Suggestion::getValue))
@@ -151,12 +156,16 @@ final class QuarantineScan {
             whatIf.map(scenario -> scenario.listing(parameters.limit())), groups, unreadableKeys.keys());
     }
 
-    private static List<String> reasons(String value, Predicate<String> inDomainList) {
+    private static List<String> reasons(String value, Set<String> domains, Set<String> firstLabels) {
         ImmutableList.Builder<String> reasons = ImmutableList.builder();
-        if (inDomainList.test(value)) {
+        if (domains.contains(value)) {
             reasons.add(Suggestion.IN_DOMAIN_LIST);
         }
         if (value.endsWith(ONMICROSOFT_SUFFIX) && value.length() > ONMICROSOFT_SUFFIX.length() && !value.contains(" ")) {
+            String tenant = value.substring(0, value.length() - ONMICROSOFT_SUFFIX.length());
+            if (firstLabels.contains(tenant)) {
+                reasons.add(Suggestion.DOMAIN_LIST_NAME);
+            }
             reasons.add(Suggestion.ONMICROSOFT);
         }
         return reasons.build();

@@ -17,6 +17,8 @@ import com.google.common.collect.ImmutableList;
 public final class Suggestion {
     /** The value is a domain of James's DomainList: the operator declared it as ours. */
     public static final String IN_DOMAIN_LIST = "domainlist";
+    /** An {@code .onmicrosoft.com} tenant name equal to the first label of a DomainList domain (fabrikam.onmicrosoft.com, fabrikam.com). */
+    public static final String DOMAIN_LIST_NAME = "domainlist-name";
     /** A Microsoft 365 tenant's initial domain: ours if it is one of our tenants (every other tenant has one too). */
     public static final String ONMICROSOFT = "onmicrosoft";
     static final int MAX_SENDER_DOMAINS = 5;
@@ -49,15 +51,19 @@ public final class Suggestion {
         return this;
     }
 
-    boolean inDomainList() {
-        return reasons.contains(IN_DOMAIN_LIST);
+    /** 0 for a DomainList domain, 1 for a tenant named like one, 2 for any other tenant name. */
+    int strength() {
+        if (reasons.contains(IN_DOMAIN_LIST)) {
+            return 0;
+        }
+        return reasons.contains(DOMAIN_LIST_NAME) ? 1 : 2;
     }
 
     public String getValue() {
         return value;
     }
 
-    /** {@value #IN_DOMAIN_LIST} and/or {@value #ONMICROSOFT}. */
+    /** Why it looks like ours: {@value #IN_DOMAIN_LIST}, {@value #DOMAIN_LIST_NAME}, {@value #ONMICROSOFT}. */
     public List<String> getReasons() {
         return reasons;
     }

@@ -9,7 +9,6 @@ import static org.relayguard.webadmin.QuarantineMails.org;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 
 import javax.mail.MessagingException;
 import javax.mail.Session;
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 class QuarantineScanTest {
     private static final AllowedOrgs ALLOWED = AllowedOrgs.of(List.of("contoso.onmicrosoft.com", "contoso.com"), "test");
-    private static final Set<String> DOMAIN_LIST = Set.of("contoso.com", "fabrikam.com");
+    private static final List<String> DOMAIN_LIST = List.of("contoso.com", "Fabrikam.com");
 
     private static QuarantineScan scan(Optional<List<String>> whatIf) {
         return new QuarantineScan(ALLOWED, new ReportParameters(20, 3, whatIf), QuarantineScan.DEFAULT_MAX_GROUPS);
@@ -32,7 +31,7 @@ class QuarantineScanTest {
         for (Mail mail : mails) {
             scan.add(mail.getName(), mail);
         }
-        return scan.finish("var/mail/m365-relaydeny", DOMAIN_LIST::contains);
+        return scan.finish("var/mail/m365-relaydeny", DOMAIN_LIST);
     }
 
     private static QuarantineReport report(Mail... mails) {
@@ -119,7 +118,7 @@ class QuarantineScanTest {
 
         assertThat(report.getSuggestions()).singleElement().satisfies(suggestion -> {
             assertThat(suggestion.getValue()).isEqualTo("fabrikam.onmicrosoft.com");
-            assertThat(suggestion.getReasons()).containsExactly(Suggestion.ONMICROSOFT);
+            assertThat(suggestion.getReasons()).containsExactly(Suggestion.DOMAIN_LIST_NAME, Suggestion.ONMICROSOFT);
             assertThat(suggestion.getMails()).isEqualTo(4);
             assertThat(suggestion.getWouldLetThrough()).isEqualTo(3);
             assertThat(suggestion.getSenderDomains()).containsExactly("fabrikam.com", "evil.example");
@@ -143,6 +142,22 @@ class QuarantineScanTest {
             .containsExactly(
                 tuple("fabrikam.com", List.of(Suggestion.IN_DOMAIN_LIST)),
                 tuple("evil.onmicrosoft.com", List.of(Suggestion.ONMICROSOFT)));
+    }
+
+    @Test
+    void suggestionsShouldRankATenantNamedLikeADomainListDomainAboveOtherTenantsWhateverTheirCounts() throws Exception {
+        QuarantineReport report = report(
+            org("m1", 1, "evil.onmicrosoft.com"),
+            org("m2", 2, "evil.onmicrosoft.com"),
+            org("m3", 3, "fabrikam.onmicrosoft.com"),
+            org("m4", 4, "fabrikameu.onmicrosoft.com"));
+
+        assertThat(report.getSuggestions())
+            .extracting(Suggestion::getValue, Suggestion::getReasons)
+            .containsExactly(
+                tuple("fabrikam.onmicrosoft.com", List.of(Suggestion.DOMAIN_LIST_NAME, Suggestion.ONMICROSOFT)),
+                tuple("evil.onmicrosoft.com", List.of(Suggestion.ONMICROSOFT)),
+                tuple("fabrikameu.onmicrosoft.com", List.of(Suggestion.ONMICROSOFT)));
     }
 
     @Test
@@ -262,7 +277,7 @@ class QuarantineScanTest {
 
         QuarantineReportRoutes.scanRepository(repository, scan);
 
-        QuarantineReport report = scan.finish("memory", DOMAIN_LIST::contains);
+        QuarantineReport report = scan.finish("memory", DOMAIN_LIST);
         assertThat(report.getMails()).isEqualTo(3);
         assertThat(report.getGroups().get("originatorOrg").getGroups())
             .extracting(Group::getValue, Group::getCount)
