@@ -12,7 +12,7 @@ import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.relayguard.matchers.HeaderValues;
-import org.relayguard.matchers.OrgClause;
+import org.relayguard.matchers.DenyReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,20 +24,20 @@ import com.google.common.collect.ImmutableSet;
  * Writes one line per Relay Guard decision to the logger {@code relayguard.decisions} and counts
  * it in James's metrics. Placed in the {@code m365_relaydeny} processor (after the quarantine,
  * before {@code SwitchableNull}) with {@code decision=deny}, and in {@code m365_release} with
- * {@code decision=release}. It never changes the mail and never reads its body.
+ * {@code decision=release}. It never reads the body, and changes nothing on the mail but its
+ * error message (below).
  *
  * <p>The line, as {@code key=value}: {@code decision}, {@code action}, {@code mode},
- * {@code profile}, {@code route}, {@code condition}, {@code mail}, {@code remoteHost},
- * {@code remoteIp}, {@code sender}, {@code recipients}, {@code originatorOrg},
- * {@code messageSource}.</p>
+ * {@code profile}, {@code route}, {@code rule}, {@code condition}, {@code mail},
+ * {@code remoteHost}, {@code remoteIp}, {@code sender}, {@code recipients},
+ * {@code originatorOrg}, {@code messageSource}, {@code xoorg}.</p>
  *
- * <p>{@code condition} of a deny is the reason the rule's {@code X-OriginatorOrg} clause holds
- * ({@link OrgClause}), judged again here against {@code allowedOrgs}, which must be the same
- * values as the rule's {@code HeaderNotEquals} (the sample configuration passes the same entity).
- * James's composite matchers do not say which part matched, and this clause is the one an operator
- * acts on; {@code org-allowed} means the clause does not hold, so the mail came through a
- * fail-closed {@code onMatchException} or a manual reprocess into the rule's processor.
- * A release's condition is {@code operator-release}.</p>
+ * <p>{@code rule} and {@code route} come from the notice that the rule's {@code ToProcessor} left on
+ * the mail ({@link DenyReason}); {@code condition} of a deny is the reason inside that rule, judged
+ * again here against {@code allowedOrgs}, which must be the rule's values (the sample configuration
+ * passes the same {@code tenantOrgs} entity). A release keeps the rule of its deny and has the
+ * condition {@code operator-release}. Once logged, the notice is taken off the mail's error message,
+ * so that it never reaches a bounce; the quarantined copy keeps it.</p>
  *
  * <p>Counters: {@code relayguard_denied}, {@code relayguard_discarded} (a deny in enforce mode)
  * and {@code relayguard_released}. {@code enforce} must be the expression that
@@ -47,7 +47,6 @@ import com.google.common.collect.ImmutableSet;
  * <mailet match="All" class="org.relayguard.mailets.LogDecision">
  *     <decision>deny</decision>
  *     <profile>hardened</profile>
- *     <route>m365_mail</route>
  *     <enforce>${env:RELAYGUARD_ENFORCE:-false}</enforce>
  *     <allowedOrgs>contoso.onmicrosoft.com, contoso.com</allowedOrgs>
  * </mailet>
@@ -62,13 +61,10 @@ public class LogDecision extends GenericMailet {
     static final String NAME = "LogDecision";
     static final String DECISION = "decision";
     static final String PROFILE = "profile";
-    static final String ROUTE = "route";
     static final String ENFORCE = "enforce";
     static final String ALLOWED_ORGS = "allowedOrgs";
-    static final String ORIGINATOR_ORG = "X-OriginatorOrg";
     static final String MESSAGE_SOURCE = "X-MS-Exchange-Generated-Message-Source";
     static final String RELEASE_CONDITION = "operator-release";
-    static final String UNREADABLE_CONDITION = "headers-unreadable";
 
     private static final Logger DECISIONS = LoggerFactory.getLogger(LOGGER_NAME);
     private static final Logger LOGGER = LoggerFactory.getLogger(LogDecision.class);
@@ -83,7 +79,6 @@ public class LogDecision extends GenericMailet {
     private final Metric released;
     private Decision decision;
     private String profile;
-    private String route;
     private boolean enforce;
     private List<String> allowedOrgs;
 
@@ -97,15 +92,15 @@ public class LogDecision extends GenericMailet {
     @Override
     public void init() throws MessagingException {
         try {
-            checkInitParameters(ImmutableSet.of(DECISION, PROFILE, ROUTE, ENFORCE, ALLOWED_ORGS));
+            checkInitParameters(ImmutableSet.of(DECISION, PROFILE, ENFORCE, ALLOWED_ORGS));
         } catch (MessagingException e) {
             throw new MessagingException(NAME + ": " + e.getMessage());
         }
         decision = parseDecision(required(DECISION));
         profile = label(PROFILE);
-        route = label(ROUTE);
         enforce = parseEnforce(required(ENFORCE));
         Optional<String> orgs = getInitParameterAsOptional(ALLOWED_ORGS);
+        allowedOrgs = List.of();
         if (decision == Decision.DENY) {
             allowedOrgs = HeaderValues.normaliseList(orgs
                 .orElseThrow(() -> new MessagingException(NAME + ": parameter '" + ALLOWED_ORGS + "' is required for decision=deny (the rule's X-OriginatorOrg values)")));
@@ -156,6 +151,7 @@ public class LogDecision extends GenericMailet {
     @Override
     public void service(Mail mail) {
         DECISIONS.info(line(mail));
+        mail.setErrorMessage(DenyReason.withoutNotice(mail.getErrorMessage()).orElse(null));
         if (decision == Decision.RELEASE) {
             released.increment();
             return;
@@ -167,22 +163,24 @@ public class LogDecision extends GenericMailet {
     }
 
     private String line(Mail mail) {
-        Optional<List<String>> orgs = headerInstances(mail, ORIGINATOR_ORG);
+        DenyReason reason = DenyReason.of(mail, allowedOrgs);
         Optional<List<String>> messageSource = headerInstances(mail, MESSAGE_SOURCE);
         return new DecisionLine()
             .add("decision", decision.name().toLowerCase(Locale.US))
             .add("action", action())
             .add("mode", enforce ? "enforce" : "audit")
             .add("profile", profile)
-            .add("route", route)
-            .add("condition", condition(orgs))
+            .add("route", reason.route())
+            .add("rule", reason.rule())
+            .add("condition", decision == Decision.RELEASE ? RELEASE_CONDITION : reason.condition())
             .add("mail", Optional.ofNullable(mail.getName()))
             .add("remoteHost", Optional.ofNullable(mail.getRemoteHost()))
             .add("remoteIp", Optional.ofNullable(mail.getRemoteAddr()))
             .add("sender", mail.getMaybeSender().asString("<>"))
             .add("recipients", mail.getRecipients().size())
-            .add("originatorOrg", orgs.flatMap(LogDecision::joined))
+            .add("originatorOrg", reason.originatorOrgs().flatMap(LogDecision::joined))
             .add("messageSource", messageSource.flatMap(LogDecision::joined))
+            .add("xoorg", reason.xoorg())
             .toString();
     }
 
@@ -191,14 +189,6 @@ public class LogDecision extends GenericMailet {
             return "deliver";
         }
         return enforce ? "quarantine+discard" : "quarantine+relay";
-    }
-
-    private String condition(Optional<List<String>> orgs) {
-        if (decision == Decision.RELEASE) {
-            return RELEASE_CONDITION;
-        }
-        return orgs.map(instances -> OrgClause.evaluate(instances, allowedOrgs).token())
-            .orElse(UNREADABLE_CONDITION);
     }
 
     /** Empty when the headers cannot be read (the rule treats that mail as suspicious too). */

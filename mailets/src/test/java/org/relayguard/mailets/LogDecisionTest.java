@@ -15,6 +15,9 @@ import javax.mail.internet.MimeMessage;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMail;
 import org.apache.mailet.base.test.FakeMailetConfig;
@@ -58,7 +61,6 @@ class LogDecisionTest {
         return mailet(FakeMailetConfig.builder()
             .setProperty("decision", "deny")
             .setProperty("profile", "hardened")
-            .setProperty("route", "m365_mail")
             .setProperty("enforce", enforce)
             .setProperty("allowedOrgs", TENANT_ORGS));
     }
@@ -67,9 +69,10 @@ class LogDecisionTest {
         return mailet(FakeMailetConfig.builder()
             .setProperty("decision", "release")
             .setProperty("profile", "proofpoint")
-            .setProperty("route", "m365_mail")
             .setProperty("enforce", "true"));
     }
+
+    private static final String ORG_NOTICE = "relayguard rule=x-originatororg route=m365_mail";
 
     private static FakeMail mail(String sender, String... headerLines) throws MessagingException {
         String raw = "From: someone@evil.example\r\n"
@@ -82,6 +85,7 @@ class LogDecisionTest {
             .remoteHost("mail-x.outbound.protection.outlook.com")
             .remoteAddr("40.107.1.2")
             .state(Mail.DEFAULT)
+            .errorMessage(ORG_NOTICE)
             .mimeMessage(new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(raw.getBytes(StandardCharsets.UTF_8))));
         if (sender.isEmpty()) {
             builder.sender(org.apache.james.core.MaybeSender.nullSender());
@@ -100,8 +104,8 @@ class LogDecisionTest {
         deny("false").service(mail("a@evil.example", "X-OriginatorOrg: Evil.onmicrosoft.com"));
 
         assertThat(lines()).containsExactly("decision=deny action=quarantine+relay mode=audit profile=hardened route=m365_mail"
-            + " condition=org-not-allowed mail=Mail1700000000000-42 remoteHost=mail-x.outbound.protection.outlook.com"
-            + " remoteIp=40.107.1.2 sender=a@evil.example recipients=2 originatorOrg=evil.onmicrosoft.com messageSource=-");
+            + " rule=x-originatororg condition=org-not-allowed mail=Mail1700000000000-42 remoteHost=mail-x.outbound.protection.outlook.com"
+            + " remoteIp=40.107.1.2 sender=a@evil.example recipients=2 originatorOrg=evil.onmicrosoft.com messageSource=- xoorg=-");
     }
 
     @Test
@@ -135,7 +139,7 @@ class LogDecisionTest {
         deny("false").service(mail("a@evil.example", "X-OriginatorOrg: evil.onmicrosoft.com",
             "X-MS-Exchange-Generated-Message-Source: Mailbox\r\n Rules Agent"));
 
-        assertThat(lines()).singleElement().asString().endsWith("messageSource=\"mailbox rules agent\"");
+        assertThat(lines()).singleElement().asString().endsWith("messageSource=\"mailbox rules agent\" xoorg=-");
     }
 
     @Test
@@ -181,7 +185,7 @@ class LogDecisionTest {
             }
         };
         FakeMail mail = FakeMail.builder().name("unreadable").sender("a@evil.example").recipient("a@external.example")
-            .mimeMessage(unreadable).build();
+            .errorMessage(ORG_NOTICE).mimeMessage(unreadable).build();
 
         deny("false").service(mail);
 
@@ -213,26 +217,72 @@ class LogDecisionTest {
         release().service(mail("a@evil.example", "X-OriginatorOrg: evil.onmicrosoft.com"));
 
         assertThat(lines()).singleElement().asString()
-            .startsWith("decision=release action=deliver mode=enforce profile=proofpoint route=m365_mail condition=operator-release mail=Mail1700000000000-42 ")
-            .endsWith("originatorOrg=evil.onmicrosoft.com messageSource=-");
+            .startsWith("decision=release action=deliver mode=enforce profile=proofpoint route=m365_mail rule=x-originatororg"
+                + " condition=operator-release mail=Mail1700000000000-42 ")
+            .endsWith("originatorOrg=evil.onmicrosoft.com messageSource=- xoorg=-");
         assertThat(metrics.countFor(LogDecision.RELEASED_METRIC)).isEqualTo(1);
         assertThat(metrics.countFor(LogDecision.DENIED_METRIC)).isZero();
     }
 
     @Test
-    void serviceShouldLeaveTheMailUntouched() throws Exception {
+    void serviceShouldLeaveTheMailUntouchedButTheRuleNotice() throws Exception {
         FakeMail mail = mail("a@evil.example", "X-OriginatorOrg: evil.onmicrosoft.com");
+        mail.setErrorMessage("earlier error\r\n" + ORG_NOTICE);
 
         deny("true").service(mail);
 
         assertThat(mail.getState()).isEqualTo(Mail.DEFAULT);
         assertThat(mail.getRecipients()).containsExactly(new MailAddress("a@external.example"), new MailAddress("b@external.example"));
+        assertThat(mail.getErrorMessage()).isEqualTo("earlier error");
+    }
+
+    @Test
+    void serviceShouldTakeTheOnlyNoticeOffTheMail() throws Exception {
+        FakeMail mail = mail("a@evil.example");
+
+        release().service(mail);
+
+        assertThat(mail.getErrorMessage()).isNull();
+    }
+
+    @Test
+    void serviceShouldNameTheSessionTenantRuleAndItsReason() throws Exception {
+        FakeMail mail = mail("a@evil.example", "X-OriginatorOrg: contoso.com");
+        mail.setErrorMessage("relayguard rule=xoorg route=m365_xoorg");
+        mail.setAttribute(new Attribute(AttributeName.of("org.relayguard.xoorg"), AttributeValue.of("evil.onmicrosoft.com")));
+
+        deny("false").service(mail);
+
+        assertThat(lines()).singleElement().asString()
+            .contains(" route=m365_xoorg rule=xoorg condition=xoorg-not-allowed ")
+            .contains(" originatorOrg=contoso.com ")
+            .endsWith(" xoorg=evil.onmicrosoft.com");
+    }
+
+    @Test
+    void serviceShouldNameAMissingSecret() throws Exception {
+        FakeMail mail = mail("a@evil.example", "X-OriginatorOrg: contoso.com");
+        mail.setErrorMessage("relayguard rule=secret-header route=root");
+
+        deny("true").service(mail);
+
+        assertThat(lines()).singleElement().asString().contains(" route=root rule=secret-header condition=secret-missing ");
+    }
+
+    @Test
+    void serviceShouldWriteAbsentRuleAndRouteAndJudgeTheOrgClauseWithoutNotice() throws Exception {
+        FakeMail mail = mail("a@evil.example", "X-OriginatorOrg: evil.onmicrosoft.com");
+        mail.setErrorMessage(null);
+
+        deny("false").service(mail);
+
+        assertThat(lines()).singleElement().asString().contains(" route=- rule=- condition=org-not-allowed ");
     }
 
     @Test
     void initShouldThrowWhenDecisionIsMissing() {
         assertThatThrownBy(() -> mailet(FakeMailetConfig.builder()
-                .setProperty("profile", "hardened").setProperty("route", "m365_mail").setProperty("enforce", "false")))
+                .setProperty("profile", "hardened").setProperty("enforce", "false")))
             .isInstanceOf(MessagingException.class)
             .hasMessage("LogDecision: parameter 'decision' is required");
     }
@@ -241,7 +291,7 @@ class LogDecisionTest {
     @ValueSource(strings = {"denied", "quarantine", "allow"})
     void initShouldThrowWhenDecisionIsUnknown(String decision) {
         assertThatThrownBy(() -> mailet(FakeMailetConfig.builder()
-                .setProperty("decision", decision).setProperty("profile", "hardened").setProperty("route", "m365_mail")
+                .setProperty("decision", decision).setProperty("profile", "hardened")
                 .setProperty("enforce", "false").setProperty("allowedOrgs", TENANT_ORGS)))
             .isInstanceOf(MessagingException.class)
             .hasMessageContaining("LogDecision: parameter 'decision' must be 'deny' or 'release'");
@@ -265,7 +315,7 @@ class LogDecisionTest {
     @Test
     void initShouldThrowWhenEnforceIsMissing() {
         assertThatThrownBy(() -> mailet(FakeMailetConfig.builder()
-                .setProperty("decision", "release").setProperty("profile", "hardened").setProperty("route", "m365_mail")))
+                .setProperty("decision", "release").setProperty("profile", "hardened")))
             .isInstanceOf(MessagingException.class)
             .hasMessage("LogDecision: parameter 'enforce' is required");
     }
@@ -273,7 +323,7 @@ class LogDecisionTest {
     @Test
     void initShouldThrowWhenADenyHasNoAllowedOrgs() {
         assertThatThrownBy(() -> mailet(FakeMailetConfig.builder()
-                .setProperty("decision", "deny").setProperty("profile", "hardened").setProperty("route", "m365_mail")
+                .setProperty("decision", "deny").setProperty("profile", "hardened")
                 .setProperty("enforce", "false")))
             .isInstanceOf(MessagingException.class)
             .hasMessageContaining("LogDecision: parameter 'allowedOrgs' is required for decision=deny");
@@ -282,7 +332,7 @@ class LogDecisionTest {
     @Test
     void initShouldThrowWhenAllowedOrgsHasNoValue() {
         assertThatThrownBy(() -> mailet(FakeMailetConfig.builder()
-                .setProperty("decision", "deny").setProperty("profile", "hardened").setProperty("route", "m365_mail")
+                .setProperty("decision", "deny").setProperty("profile", "hardened")
                 .setProperty("enforce", "false").setProperty("allowedOrgs", " , ")))
             .isInstanceOf(MessagingException.class)
             .hasMessage("LogDecision: parameter 'allowedOrgs' has no value");
@@ -291,7 +341,7 @@ class LogDecisionTest {
     @Test
     void initShouldThrowWhenAReleaseHasAllowedOrgs() {
         assertThatThrownBy(() -> mailet(FakeMailetConfig.builder()
-                .setProperty("decision", "release").setProperty("profile", "hardened").setProperty("route", "m365_mail")
+                .setProperty("decision", "release").setProperty("profile", "hardened")
                 .setProperty("enforce", "false").setProperty("allowedOrgs", TENANT_ORGS)))
             .isInstanceOf(MessagingException.class)
             .hasMessageContaining("LogDecision: parameter 'allowedOrgs' is only for decision=deny");
@@ -301,7 +351,7 @@ class LogDecisionTest {
     @ValueSource(strings = {"", "two words", "a=b", "quo\"te"})
     void initShouldThrowWhenALabelIsNotOneWord(String profile) {
         assertThatThrownBy(() -> mailet(FakeMailetConfig.builder()
-                .setProperty("decision", "release").setProperty("profile", profile).setProperty("route", "m365_mail")
+                .setProperty("decision", "release").setProperty("profile", profile)
                 .setProperty("enforce", "false")))
             .isInstanceOf(MessagingException.class)
             .hasMessageContaining("LogDecision: parameter 'profile'");
@@ -310,7 +360,7 @@ class LogDecisionTest {
     @Test
     void initShouldThrowWhenAnUnknownParameterIsGiven() {
         assertThatThrownBy(() -> mailet(FakeMailetConfig.builder()
-                .setProperty("decision", "release").setProperty("profile", "hardened").setProperty("route", "m365_mail")
+                .setProperty("decision", "release").setProperty("profile", "hardened")
                 .setProperty("enforce", "false").setProperty("condition", "x")))
             .isInstanceOf(MessagingException.class)
             .hasMessageContaining("LogDecision")
