@@ -15,9 +15,10 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
 
 /**
- * The {@code X-OriginatorOrg} values the running gateway allows, read from the same place James
- * reads them: every {@code org.relayguard.matchers.HeaderNotEquals=X-OriginatorOrg:…} condition in
- * {@code mailetcontainer.xml} (entities and {@code ${env:…}} resolved as for the matchers).
+ * The organizations the running gateway allows, read from the same place James reads them: every
+ * {@code org.relayguard.matchers.HeaderNotEquals=X-OriginatorOrg:…} and
+ * {@code org.relayguard.matchers.XoorgNotEquals=…} condition in {@code mailetcontainer.xml}
+ * (entities and {@code ${env:…}} resolved as for the matchers).
  *
  * <p>When several conditions list different values (the sample configuration uses one entity, so
  * they agree), only values that every condition allows count as allowed: a value one rule would
@@ -25,6 +26,7 @@ import com.google.common.collect.ImmutableSet;
  */
 public final class AllowedOrgs {
     static final String MATCHER = "org.relayguard.matchers.HeaderNotEquals";
+    static final String XOORG_MATCHER = "org.relayguard.matchers.XoorgNotEquals";
     static final String HEADER = "x-originatororg";
 
     public static AllowedOrgs of(List<String> normalisedValues, String source) {
@@ -38,12 +40,13 @@ public final class AllowedOrgs {
         }
         if (conditions.isEmpty()) {
             return new AllowedOrgs(ImmutableSet.of(), 0,
-                "mailetcontainer.xml has no " + MATCHER + "=X-OriginatorOrg:... condition");
+                "mailetcontainer.xml has no " + MATCHER + "=X-OriginatorOrg:... nor " + XOORG_MATCHER + " condition");
         }
         Set<String> common = new LinkedHashSet<>(conditions.get(0));
         conditions.forEach(common::retainAll);
         return new AllowedOrgs(ImmutableSet.copyOf(common), conditions.size(),
-            "mailetcontainer.xml, " + MATCHER + "=X-OriginatorOrg:... (" + conditions.size() + " condition" + (conditions.size() > 1 ? "s" : "") + ")");
+            "mailetcontainer.xml, " + conditions.size() + " condition" + (conditions.size() > 1 ? "s" : "")
+                + " " + MATCHER + "=X-OriginatorOrg:... or " + XOORG_MATCHER);
     }
 
     private static void collect(HierarchicalConfiguration<ImmutableNode> element, List<List<String>> conditions) {
@@ -56,8 +59,11 @@ public final class AllowedOrgs {
         }
     }
 
-    /** The values of {@code HeaderNotEquals=X-OriginatorOrg:<values>}, parsed as the matcher parses them. */
+    /** The values of {@code HeaderNotEquals=X-OriginatorOrg:<values>} or {@code XoorgNotEquals=<values>}, parsed as the matchers parse them. */
     private static Optional<List<String>> orgCondition(String match) {
+        if (match != null && match.trim().startsWith(XOORG_MATCHER + "=")) {
+            return Optional.of(HeaderValues.normaliseList(match.trim().substring(XOORG_MATCHER.length() + 1)));
+        }
         if (match == null || !match.trim().startsWith(MATCHER + "=")) {
             return Optional.empty();
         }

@@ -57,7 +57,7 @@ public final class QuarantineReport {
         return new AllowedOrgsDto(allowedOrgs);
     }
 
-    /** Mails per reason of the rule's X-OriginatorOrg clause, as the decision log names them. */
+    /** Mails per reason of the rule that quarantined them, as the decision log names them ({@code DenyReason}). */
     public Map<String, Long> getConditions() {
         return conditions;
     }
@@ -72,12 +72,16 @@ public final class QuarantineReport {
         return whatIf;
     }
 
-    /** By dimension: {@code originatorOrg}, {@code messageSource}, {@code envelopeSenderDomain}, {@code remoteHost}. */
+    /**
+     * By dimension: {@code originatorOrg}, {@code messageSource}, {@code envelopeSenderDomain},
+     * {@code remoteHost}, {@code rule} (the rule that quarantined the mail) and {@code xoorg}
+     * (the tenant Exchange Online named in the SMTP session).
+     */
     public Map<String, GroupTally> getGroups() {
         return groups;
     }
 
-    /** Newest keys of mails whose headers could not be read (counted as {@code headers-unreadable}). */
+    /** Newest keys of mails whose headers could not be read: left out of the header dimensions. */
     public List<String> getUnreadableKeys() {
         return unreadableKeys;
     }

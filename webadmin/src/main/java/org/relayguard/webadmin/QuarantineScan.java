@@ -3,7 +3,6 @@ package org.relayguard.webadmin;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +15,7 @@ import java.util.stream.Collectors;
 import javax.mail.MessagingException;
 
 import org.apache.mailet.Mail;
+import org.relayguard.matchers.DenyReason;
 import org.relayguard.matchers.HeaderValues;
 import org.relayguard.matchers.OrgClause;
 
@@ -26,12 +26,12 @@ import com.google.common.collect.ImmutableSet;
 /**
  * One pass over a quarantine, one mail at a time: nothing of a mail is kept but counts, first and
  * last times and a few keys per group, and the number of groups is capped, so memory does not grow
- * with the number of quarantined mails.
+ * with the number of quarantined mails. Each mail is judged as the decision log judges it
+ * ({@link DenyReason}): by the rule that quarantined it, against the allowed values of the running
+ * configuration.
  */
 final class QuarantineScan {
-    static final String ORIGINATOR_ORG = "X-OriginatorOrg";
     static final String MESSAGE_SOURCE = "X-MS-Exchange-Generated-Message-Source";
-    static final String UNREADABLE = "headers-unreadable";
     static final String ONMICROSOFT_SUFFIX = ".onmicrosoft.com";
     /** Distinct values tracked per dimension; beyond it mails are counted as overflow. */
     static final int DEFAULT_MAX_GROUPS = 10_000;
@@ -45,12 +45,14 @@ final class QuarantineScan {
     private final GroupTally messageSource;
     private final GroupTally envelopeSenderDomain;
     private final GroupTally remoteHost;
-    private final Map<OrgClause, Long> conditions = new EnumMap<>(OrgClause.class);
+    private final GroupTally rule;
+    private final GroupTally xoorg;
+    private final Map<String, Long> conditions = new LinkedHashMap<>();
     private final Map<String, Suggestion> notAllowedValues = new HashMap<>();
     private final SampleKeys unreadableKeys;
     private final Optional<WhatIf> whatIf;
+    private final Optional<Set<String>> allowedWithCandidates;
     private long mails;
-    private long unreadable;
     private Instant firstSeen;
     private Instant lastSeen;
 
@@ -62,11 +64,13 @@ final class QuarantineScan {
         this.messageSource = new GroupTally(maxGroups, parameters.sampleKeys());
         this.envelopeSenderDomain = new GroupTally(maxGroups, parameters.sampleKeys());
         this.remoteHost = new GroupTally(maxGroups, parameters.sampleKeys());
+        this.rule = new GroupTally(maxGroups, parameters.sampleKeys());
+        this.xoorg = new GroupTally(maxGroups, parameters.sampleKeys());
         this.unreadableKeys = new SampleKeys(parameters.sampleKeys());
         this.whatIf = parameters.whatIf().map(candidates -> new WhatIf(candidates, maxGroups, parameters.sampleKeys()));
-        for (OrgClause clause : OrgClause.values()) {
-            conditions.put(clause, 0L);
-        }
+        this.allowedWithCandidates = parameters.whatIf().map(candidates -> ImmutableSet.<String>builder()
+            .addAll(allowed.values()).addAll(candidates).build());
+        DenyReason.CONDITIONS.forEach(condition -> conditions.put(condition, 0L));
     }
 
     void add(String key, Mail mail) {
@@ -75,50 +79,58 @@ final class QuarantineScan {
         firstSeen = firstSeen == null || seen.isBefore(firstSeen) ? seen : firstSeen;
         lastSeen = lastSeen == null || seen.isAfter(lastSeen) ? seen : lastSeen;
 
-        List<String> orgs;
-        List<String> sources;
-        try {
-            orgs = cut(HeaderValues.instances(mail, ORIGINATOR_ORG));
-            sources = cut(HeaderValues.instances(mail, MESSAGE_SOURCE));
-        } catch (MessagingException | RuntimeException e) {
-            unreadable++;
-            unreadableKeys.offer(key, seen);
-            return;
-        }
+        DenyReason reason = DenyReason.of(mail, allowed.values());
+        conditions.merge(reason.condition(), 1L, Long::sum);
         Optional<String> senderDomain = mail.getMaybeSender().asOptional()
             .map(sender -> sender.getDomain().asString().toLowerCase(Locale.ROOT));
-        Optional<String> orgGroup = joined(orgs);
-
-        OrgClause clause = OrgClause.evaluate(orgs, allowed.values());
-        conditions.merge(clause, 1L, Long::sum);
-        originatorOrg.add(orgGroup, Optional.of(clause.token()), key, seen);
-        messageSource.add(joined(sources), key, seen);
         envelopeSenderDomain.add(senderDomain, key, seen);
         remoteHost.add(Optional.ofNullable(mail.getRemoteHost()).map(host -> host.toLowerCase(Locale.ROOT)), key, seen);
-        tallyNotAllowedValues(orgs, key, seen, senderDomain.orElse(null));
-        whatIf.ifPresent(scenario -> {
-            if (clause.denies()) {
-                if (!orgs.isEmpty() && orgs.stream().allMatch(org -> allowed.contains(org) || scenario.getCandidates().contains(org))) {
-                    scenario.letThrough(orgGroup, clause.token(), key, seen);
-                } else {
-                    scenario.stillDenied();
-                }
+        rule.add(reason.rule(), key, seen);
+        xoorg.add(reason.xoorg().map(QuarantineScan::cut), key, seen);
+
+        Optional<String> orgGroup = Optional.empty();
+        Optional<List<String>> orgs = reason.originatorOrgs();
+        Optional<List<String>> sources = messageSource(mail);
+        if (orgs.isPresent() && sources.isPresent()) {
+            orgGroup = joined(orgs.get());
+            originatorOrg.add(orgGroup, Optional.of(OrgClause.evaluate(orgs.get(), allowed.values()).token()), key, seen);
+            messageSource.add(joined(sources.get()), key, seen);
+        } else {
+            unreadableKeys.offer(key, seen);
+        }
+
+        boolean denied = reason.deniedWith(allowed.values());
+        tallyNotAllowedValues(reason, denied, key, seen, senderDomain.orElse(null));
+        if (whatIf.isPresent() && denied) {
+            if (reason.deniedWith(allowedWithCandidates.get())) {
+                whatIf.get().stillDenied();
+            } else {
+                whatIf.get().letThrough(reason, orgGroup, key, seen);
             }
-        });
+        }
     }
 
-    private void tallyNotAllowedValues(List<String> orgs, String key, Instant seen, String senderDomain) {
-        Set<String> notAllowed = orgs.stream().filter(org -> !allowed.contains(org)).collect(ImmutableSet.toImmutableSet());
-        for (String value : notAllowed) {
-            Suggestion suggestion = notAllowedValues.get(value);
+    private static Optional<List<String>> messageSource(Mail mail) {
+        try {
+            return Optional.of(HeaderValues.instances(mail, MESSAGE_SOURCE));
+        } catch (MessagingException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Values the mail's rule did not allow, with what adding each one alone would have let through. */
+    private void tallyNotAllowedValues(DenyReason reason, boolean denied, String key, Instant seen, String senderDomain) {
+        for (String value : reason.notAllowedValues(allowed.values())) {
+            Suggestion suggestion = notAllowedValues.get(cut(value));
             if (suggestion == null) {
                 if (notAllowedValues.size() >= maxGroups) {
                     continue;
                 }
-                suggestion = new Suggestion(value, parameters.sampleKeys());
-                notAllowedValues.put(value, suggestion);
+                suggestion = new Suggestion(cut(value), parameters.sampleKeys());
+                notAllowedValues.put(cut(value), suggestion);
             }
-            suggestion.add(key, seen, senderDomain, notAllowed.size() == 1);
+            boolean letThroughAlone = denied && !reason.deniedWith(ImmutableSet.<String>builder().addAll(allowed.values()).add(value).build());
+            suggestion.add(key, seen, senderDomain, letThroughAlone);
         }
     }
 
@@ -132,9 +144,6 @@ final class QuarantineScan {
     QuarantineReport finish(String repository, Collection<String> domainList) {
         Set<String> domains = domainList.stream().map(domain -> domain.toLowerCase(Locale.ROOT)).collect(ImmutableSet.toImmutableSet());
         Set<String> firstLabels = domains.stream().map(domain -> domain.split("\\.", 2)[0]).collect(ImmutableSet.toImmutableSet());
-        Map<String, Long> byCondition = new LinkedHashMap<>();
-        conditions.forEach((clause, count) -> byCondition.put(clause.token(), count));
-        byCondition.put(UNREADABLE, unreadable);
 
         List<Suggestion> suggestions = notAllowedValues.values().stream()
             .map(suggestion -> suggestion.reasons(reasons(suggestion.getValue(), domains, firstLabels)))
@@ -151,8 +160,10 @@ final class QuarantineScan {
         groups.put("messageSource", messageSource.listing(parameters.limit()));
         groups.put("envelopeSenderDomain", envelopeSenderDomain.listing(parameters.limit()));
         groups.put("remoteHost", remoteHost.listing(parameters.limit()));
+        groups.put("rule", rule.listing(parameters.limit()));
+        groups.put("xoorg", xoorg.listing(parameters.limit()));
 
-        return new QuarantineReport(repository, mails, firstSeen, lastSeen, allowed, byCondition, suggestions,
+        return new QuarantineReport(repository, mails, firstSeen, lastSeen, allowed, conditions, suggestions,
             whatIf.map(scenario -> scenario.listing(parameters.limit())), groups, unreadableKeys.keys());
     }
 
@@ -171,13 +182,14 @@ final class QuarantineScan {
         return reasons.build();
     }
 
-    private static List<String> cut(List<String> values) {
-        return values.stream()
-            .map(value -> value.length() > MAX_VALUE_LENGTH ? value.substring(0, MAX_VALUE_LENGTH) + "..." : value)
-            .collect(ImmutableList.toImmutableList());
+    private static String cut(String value) {
+        return value.length() > MAX_VALUE_LENGTH ? value.substring(0, MAX_VALUE_LENGTH) + "..." : value;
     }
 
     private static Optional<String> joined(List<String> instances) {
-        return instances.isEmpty() ? Optional.empty() : Optional.of(Joiner.on(", ").join(instances));
+        if (instances.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(Joiner.on(", ").join(instances.stream().map(QuarantineScan::cut).iterator()));
     }
 }

@@ -59,6 +59,17 @@ class AllowedOrgsTest {
     }
 
     @Test
+    void fromMailetContainerShouldReadTheSessionTenantConditionToo() throws Exception {
+        AllowedOrgs allowed = AllowedOrgs.fromMailetContainer(parse("<mailetcontainer><processors>"
+            + "<processor state='a'><mailet match='org.relayguard.matchers.HeaderNotEquals=X-OriginatorOrg:a.com, b.com' class='Null'/></processor>"
+            + "<processor state='b'><matcher name='x' match='org.relayguard.matchers.XoorgNotEquals=B.com, c.com'/></processor>"
+            + "</processors></mailetcontainer>"));
+
+        assertThat(allowed.asList()).containsExactly("b.com");
+        assertThat(allowed.source()).contains("2 conditions");
+    }
+
+    @Test
     void fromMailetContainerShouldIgnoreOtherHeadersAndMatchers() throws Exception {
         AllowedOrgs allowed = AllowedOrgs.fromMailetContainer(parse("<mailetcontainer><processors><processor state='a'>"
             + "<mailet match='org.relayguard.matchers.HeaderNotEquals=X-MS-Exchange-Generated-Message-Source:Mailbox Rules Agent' class='Null'/>"

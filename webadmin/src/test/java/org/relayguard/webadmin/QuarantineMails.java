@@ -11,6 +11,9 @@ import javax.mail.Session;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.james.core.MaybeSender;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.base.test.FakeMail;
 
 /** Quarantined mails as the gateway stores them: envelope, remote host, raw headers, time received. */
@@ -34,6 +37,16 @@ final class QuarantineMails {
             .lastUpdated(Date.from(T0.plusSeconds(60L * minute)))
             .mimeMessage(new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(raw.getBytes(StandardCharsets.UTF_8))))
             .build();
+    }
+
+    /** A mail the session-tenant rule quarantined: its notice, and the XOORG the session gave (or none). */
+    static FakeMail xoorg(String name, int minute, String xoorg, String... headerLines) throws MessagingException {
+        FakeMail mail = mail(name, "a@evil.example", "mail-x.outbound.protection.outlook.com", minute, headerLines);
+        mail.setErrorMessage("relayguard rule=xoorg route=m365_xoorg");
+        if (xoorg != null) {
+            mail.setAttribute(new Attribute(AttributeName.of("org.relayguard.xoorg"), AttributeValue.of(xoorg)));
+        }
+        return mail;
     }
 
     static FakeMail org(String name, int minute, String... orgs) throws MessagingException {

@@ -1,10 +1,12 @@
 package org.relayguard.webadmin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.relayguard.webadmin.QuarantineMails.T0;
 import static org.relayguard.webadmin.QuarantineMails.mail;
 import static org.relayguard.webadmin.QuarantineMails.org;
+import static org.relayguard.webadmin.QuarantineMails.xoorg;
 
 import java.util.List;
 import java.util.Optional;
@@ -101,11 +103,16 @@ class QuarantineScanTest {
             org("m5", 5, "contoso.com"));
 
         assertThat(report.getConditions()).containsExactly(
-            org.assertj.core.api.Assertions.entry("org-absent", 1L),
-            org.assertj.core.api.Assertions.entry("org-not-allowed", 2L),
-            org.assertj.core.api.Assertions.entry("org-mixed-instances", 1L),
-            org.assertj.core.api.Assertions.entry("org-allowed", 1L),
-            org.assertj.core.api.Assertions.entry("headers-unreadable", 0L));
+            entry("org-absent", 1L),
+            entry("org-not-allowed", 2L),
+            entry("org-mixed-instances", 1L),
+            entry("org-allowed", 1L),
+            entry("xoorg-absent", 0L),
+            entry("xoorg-not-allowed", 0L),
+            entry("xoorg-allowed", 0L),
+            entry("secret-missing", 0L),
+            entry("headers-unreadable", 0L),
+            entry("unknown-rule", 0L));
     }
 
     @Test
@@ -175,7 +182,7 @@ class QuarantineScanTest {
         assertThat(whatIf.getCandidates()).containsExactly("fabrikam.onmicrosoft.com", "fabrikam.com");
         assertThat(whatIf.getMails()).isEqualTo(3);
         assertThat(whatIf.getStillDenied()).isEqualTo(3);
-        assertThat(whatIf.getGroups().getGroups())
+        assertThat(whatIf.getGroups().get("originatorOrg").getGroups())
             .extracting(Group::getValue, Group::getCount)
             .containsExactlyInAnyOrder(
                 tuple("fabrikam.onmicrosoft.com", 1L),
@@ -265,6 +272,62 @@ class QuarantineScanTest {
         assertThat(report.getConditions()).containsEntry("headers-unreadable", 1L);
         assertThat(report.getUnreadableKeys()).containsExactly("broken");
         assertThat(report.getGroups().get("originatorOrg").getGroups()).extracting(Group::getCount).containsExactly(1L);
+        assertThat(report.getGroups().get("envelopeSenderDomain").getGroups()).extracting(Group::getCount).containsExactly(2L);
+    }
+
+    @Test
+    void mailsOfTheSessionTenantRuleShouldBeJudgedByTheirXoorgAndGroupedByRule() throws Exception {
+        QuarantineReport report = report(
+            xoorg("x1", 1, "fabrikam.onmicrosoft.com", "X-OriginatorOrg: contoso.com"),
+            xoorg("x2", 2, "Fabrikam.onmicrosoft.com"),
+            xoorg("x3", 3, null, "X-OriginatorOrg: contoso.com"),
+            org("m1", 4, "evil.example"));
+
+        assertThat(report.getConditions())
+            .containsEntry("xoorg-not-allowed", 2L)
+            .containsEntry("xoorg-absent", 1L)
+            .containsEntry("org-not-allowed", 1L);
+        assertThat(report.getGroups().get("rule").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .containsExactly(tuple("xoorg", 3L), tuple(null, 1L));
+        assertThat(report.getGroups().get("xoorg").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .containsExactly(tuple(null, 2L), tuple("fabrikam.onmicrosoft.com", 2L));
+        assertThat(report.getSuggestions())
+            .extracting(Suggestion::getValue, Suggestion::getMails, Suggestion::getWouldLetThrough)
+            .containsExactly(tuple("fabrikam.onmicrosoft.com", 2L, 2L));
+    }
+
+    @Test
+    void whatIfShouldLetThroughSessionTenantMailsByTheirXoorgOnly() throws Exception {
+        QuarantineReport report = report(scan(Optional.of(List.of("fabrikam.onmicrosoft.com", "evil.example"))),
+            xoorg("x1", 1, "fabrikam.onmicrosoft.com", "X-OriginatorOrg: evil.example"),
+            xoorg("x2", 2, "evil.onmicrosoft.com", "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
+            xoorg("x3", 3, null, "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
+            org("m1", 4, "evil.example"));
+
+        WhatIf whatIf = report.getWhatIf().orElseThrow();
+        assertThat(whatIf.getMails()).isEqualTo(2);
+        assertThat(whatIf.getStillDenied()).isEqualTo(2);
+        assertThat(whatIf.getGroups().get("xoorg").getGroups())
+            .extracting(Group::getValue, group -> group.getCondition().orElseThrow(), Group::getKeys)
+            .containsExactly(tuple("fabrikam.onmicrosoft.com", "xoorg-not-allowed", List.of("x1")));
+        assertThat(whatIf.getGroups().get("originatorOrg").getGroups())
+            .extracting(Group::getValue, Group::getKeys)
+            .containsExactly(tuple("evil.example", List.of("m1")));
+    }
+
+    @Test
+    void aMissingSecretShouldNeverBeLetThroughNorSuggested() throws Exception {
+        FakeMail secret = org("s1", 1, "fabrikam.onmicrosoft.com");
+        secret.setErrorMessage("relayguard rule=secret-header route=root");
+
+        QuarantineReport report = report(scan(Optional.of(List.of("fabrikam.onmicrosoft.com"))), secret);
+
+        assertThat(report.getConditions()).containsEntry("secret-missing", 1L);
+        assertThat(report.getWhatIf().orElseThrow().getMails()).isZero();
+        assertThat(report.getWhatIf().orElseThrow().getStillDenied()).isEqualTo(1);
+        assertThat(report.getSuggestions()).isEmpty();
     }
 
     @Test
