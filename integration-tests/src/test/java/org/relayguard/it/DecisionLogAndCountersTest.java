@@ -50,6 +50,8 @@ class DecisionLogAndCountersTest {
                     .containsEntry("mode", "enforce")
                     .containsEntry("profile", "proofpoint")
                     .containsEntry("route", "m365_mail")
+                    .containsEntry("rule", "x-originatororg")
+                    .containsEntry("xoorg", "-")
                     .containsEntry("remoteHost", JamesServer.M365_HOST_NAME)
                     .containsEntry("remoteIp", JamesServer.M365_HOST_SOURCE)
                     .containsEntry("recipients", "1")
@@ -64,6 +66,9 @@ class DecisionLogAndCountersTest {
                 .containsEntry("relayguard_released_total", 0.0);
 
             String released = denies.stream().filter(line -> line.get("sender").equals("a@evil.example")).findFirst().orElseThrow().get("mail");
+            assertThat(webAdmin.mail(JamesServer.QUARANTINE, released).get("error").asText())
+                .as("the quarantined copy keeps the rule's notice")
+                .isEqualTo("relayguard rule=x-originatororg route=m365_mail");
             assertThat(webAdmin.reprocess(JamesServer.QUARANTINE, released, "m365_release").get("status").asText()).isEqualTo("completed");
             Outcomes afterRelease = Outcomes.await(james, sink, 2, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
             assertThat(afterRelease.relayed(Scenario.FOREIGN_SENDER_FOREIGN_ORG.name())).isEqualTo(1);
@@ -73,6 +78,8 @@ class DecisionLogAndCountersTest {
                 .containsEntry("action", "deliver")
                 .containsEntry("mode", "enforce")
                 .containsEntry("profile", "proofpoint")
+                .containsEntry("route", "m365_mail")
+                .containsEntry("rule", "x-originatororg")
                 .containsEntry("condition", "operator-release")
                 .containsEntry("mail", released)
                 .containsEntry("sender", "a@evil.example")

@@ -51,19 +51,35 @@ class QuarantineReportTest {
         final List<String> recipients;
         final List<String> headers;
         final String condition;
+        final String xoorg;
 
         Sent(String id, boolean viaProxy, boolean fromInternet, String sender, List<String> recipients, String condition, String... headers) {
+            this(id, viaProxy, fromInternet, sender, recipients, condition, null, List.of(headers));
+        }
+
+        Sent(String id, boolean viaProxy, boolean fromInternet, String sender, List<String> recipients, String condition, String xoorg,
+             List<String> headers) {
             this.id = id;
             this.viaProxy = viaProxy;
             this.fromInternet = fromInternet;
             this.sender = sender;
             this.recipients = recipients;
             this.condition = condition;
-            this.headers = List.of(headers);
+            this.xoorg = xoorg;
+            this.headers = headers;
         }
 
         static Sent m365(String id, String sender, String condition, String... headers) {
             return new Sent(id, false, false, sender, List.of("someone@external.example"), condition, headers);
+        }
+
+        /** Exchange Online naming the sending tenant in the SMTP session: that rule decides. */
+        static Sent withXoorg(String id, String xoorg, String sender, String condition, String... headers) {
+            return new Sent(id, false, false, sender, List.of("someone@external.example"), condition, xoorg, List.of(headers));
+        }
+
+        String rule() {
+            return xoorg == null ? "x-originatororg" : "xoorg";
         }
 
         boolean denied() {
@@ -90,7 +106,7 @@ class QuarantineReportTest {
                     Optional.of(fromInternet ? JamesServer.INTERNET_HOST_SOURCE : JamesServer.M365_HOST_SOURCE), Optional.empty());
             }
             try (client) {
-                assertThat(client.send(sender, recipients, message(idPrefix)).code).as(id).isEqualTo(250);
+                assertThat(client.send(sender, xoorg == null ? "" : "XOORG=" + xoorg, recipients, message(idPrefix)).code).as(id).isEqualTo(250);
             }
         }
     }
@@ -112,6 +128,9 @@ class QuarantineReportTest {
         new Sent("X1", false, false, "a@evil.example", List.of("someone@external.example", "other@external.example"),
             "org-mixed-instances", "X-OriginatorOrg: contoso.com", "X-OriginatorOrg: evil.example"),
         Sent.m365("N1", "a@evil.example", "org-absent"),
+        // The session names the tenant: our second tenant (missing), and another one forging our org header.
+        Sent.withXoorg("G1", "fabrikam.onmicrosoft.com", "d@fabrikam.com", "xoorg-not-allowed", "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
+        Sent.withXoorg("G2", "evil.onmicrosoft.com", "a@evil.example", "xoorg-not-allowed", "X-OriginatorOrg: contoso.com"),
         // Relayed and never quarantined.
         Sent.m365("A1", "a@contoso.com", null, "X-OriginatorOrg: contoso.com"),
         new Sent("I1", false, true, "b@example.org", List.of("someone@external.example"), null));
@@ -187,6 +206,10 @@ class QuarantineReportTest {
             String sender = details.get("sender").isNull() ? "" : details.get("sender").asText();
             values.put("envelopeSenderDomain", sender.isEmpty() ? null : sender.substring(sender.indexOf('@') + 1).toLowerCase(Locale.ROOT));
             values.put("remoteHost", details.get("remoteHost").asText().toLowerCase(Locale.ROOT));
+            String error = details.get("error").asText();
+            values.put("rule", error.startsWith("relayguard rule=") ? error.substring("relayguard rule=".length(), error.indexOf(' ', 16)) : null);
+            JsonNode xoorg = details.get("attributes").get("org.relayguard.xoorg");
+            values.put("xoorg", xoorg == null ? null : xoorg.asText());
             values.put("sender", sender.isEmpty() ? "<>" : sender);
             values.put("remoteAddr", details.get("remoteAddr").asText());
             values.put("recipients", String.valueOf(details.get("recipients").size()));
@@ -206,8 +229,8 @@ class QuarantineReportTest {
         JsonNode report = report("?limit=1000&sampleKeys=20");
         Map<String, Map<String, String>> quarantine = quarantineAsWebAdminShowsIt();
 
-        assertThat(report.get("mails").asLong()).isEqualTo(quarantine.size()).isEqualTo(10);
-        for (String dimension : List.of("originatorOrg", "messageSource", "envelopeSenderDomain", "remoteHost")) {
+        assertThat(report.get("mails").asLong()).isEqualTo(quarantine.size()).isEqualTo(12);
+        for (String dimension : List.of("originatorOrg", "messageSource", "envelopeSenderDomain", "remoteHost", "rule", "xoorg")) {
             Map<String, Long> expected = quarantine.values().stream()
                 .collect(Collectors.groupingBy(values -> Optional.ofNullable(values.get(dimension)), Collectors.counting()))
                 .entrySet().stream()
@@ -228,21 +251,31 @@ class QuarantineReportTest {
 
         assertThat(counts(report.at("/groups/originatorOrg/groups"))).containsOnly(
             entry("evil.onmicrosoft.com", 5L),
-            entry("fabrikam.onmicrosoft.com", 2L),
+            entry("fabrikam.onmicrosoft.com", 3L),
             entry("fabrikam.com", 1L),
             entry("contoso.com, evil.example", 1L),
+            entry("contoso.com", 1L),
             entry(null, 1L));
         JsonNode forged = findGroup(report.at("/groups/originatorOrg/groups"), "contoso.com, evil.example");
         assertThat(forged.get("condition").asText()).isEqualTo("org-mixed-instances");
         assertThat(idOfKey.get(forged.at("/keys/0").asText())).isEqualTo("X1");
+        // The tenant that forges our org header: allowed by that header, denied by the session's tenant.
+        JsonNode forgedHeader = findGroup(report.at("/groups/originatorOrg/groups"), "contoso.com");
+        assertThat(forgedHeader.get("condition").asText()).isEqualTo("org-allowed");
+        assertThat(idOfKey.get(forgedHeader.at("/keys/0").asText())).isEqualTo("G2");
         assertThat(counts(report.at("/groups/remoteHost/groups"))).containsOnly(
-            entry(JamesServer.M365_HOST_NAME, 9L), entry(JamesServer.M365_IP_WITHOUT_PTR, 1L));
+            entry(JamesServer.M365_HOST_NAME, 11L), entry(JamesServer.M365_IP_WITHOUT_PTR, 1L));
         assertThat(counts(report.at("/groups/envelopeSenderDomain/groups"))).containsOnly(
-            entry("evil.example", 7L), entry("fabrikam.com", 3L));
+            entry("evil.example", 8L), entry("fabrikam.com", 4L));
         assertThat(counts(report.at("/groups/messageSource/groups"))).containsOnly(
-            entry(null, 9L), entry("mailbox rules agent", 1L));
-        assertThat(report.get("conditions").toString()).isEqualTo(
-            "{\"org-absent\":1,\"org-not-allowed\":8,\"org-mixed-instances\":1,\"org-allowed\":0,\"headers-unreadable\":0}");
+            entry(null, 11L), entry("mailbox rules agent", 1L));
+        assertThat(counts(report.at("/groups/rule/groups"))).containsOnly(
+            entry("x-originatororg", 10L), entry("xoorg", 2L));
+        assertThat(counts(report.at("/groups/xoorg/groups"))).containsOnly(
+            entry(null, 10L), entry("fabrikam.onmicrosoft.com", 1L), entry("evil.onmicrosoft.com", 1L));
+        assertThat(report.get("conditions").toString()).isEqualTo("{\"org-absent\":1,\"org-not-allowed\":8,\"org-mixed-instances\":1,"
+            + "\"org-allowed\":0,\"xoorg-absent\":0,\"xoorg-not-allowed\":2,\"xoorg-allowed\":0,\"secret-missing\":0,"
+            + "\"headers-unreadable\":0,\"unknown-rule\":0}");
         assertThat(report.at("/allowedOrgs/values").toString()).isEqualTo("[\"contoso.onmicrosoft.com\",\"contoso.com\"]");
     }
 
@@ -263,10 +296,10 @@ class QuarantineReportTest {
         assertThat(suggestions.get(0).get("reasons").toString()).isEqualTo("[\"domainlist\"]");
         JsonNode fabrikam = findGroup(suggestions, "fabrikam.onmicrosoft.com");
         assertThat(fabrikam.get("reasons").toString()).isEqualTo("[\"domainlist-name\",\"onmicrosoft\"]");
-        assertThat(fabrikam.get("mails").asLong()).isEqualTo(2);
-        assertThat(fabrikam.get("wouldLetThrough").asLong()).isEqualTo(2);
+        assertThat(fabrikam.get("mails").asLong()).as("two by header, one by the session").isEqualTo(3);
+        assertThat(fabrikam.get("wouldLetThrough").asLong()).isEqualTo(3);
         assertThat(fabrikam.get("senderDomains").toString()).isEqualTo("[\"fabrikam.com\"]");
-        assertThat(fabrikam.get("keys")).extracting(key -> idOfKey.get(key.asText())).containsExactlyInAnyOrder("F1", "F2");
+        assertThat(fabrikam.get("keys")).extracting(key -> idOfKey.get(key.asText())).containsExactlyInAnyOrder("F1", "F2", "G1");
         List<String> values = new ArrayList<>();
         suggestions.forEach(suggestion -> values.add(suggestion.get("value").asText()));
         assertThat(values).as("strongest first; allowed values and names that are no tenant's never suggested")
@@ -278,7 +311,7 @@ class QuarantineReportTest {
         List<Map<String, String>> lines = DecisionLog.read(james.decisionLog());
         Map<String, Map<String, String>> quarantine = quarantineAsWebAdminShowsIt();
 
-        assertThat(lines).hasSize(10);
+        assertThat(lines).hasSize(12);
         assertThat(lines).extracting(line -> line.get("mail")).containsExactlyInAnyOrderElementsOf(quarantine.keySet());
         for (Map<String, String> line : lines) {
             Map<String, String> mail = quarantine.get(line.get("mail"));
@@ -288,7 +321,8 @@ class QuarantineReportTest {
             expected.put("action", "quarantine+relay");
             expected.put("mode", "audit");
             expected.put("profile", "hardened");
-            expected.put("route", "m365_mail");
+            expected.put("route", sent.xoorg == null ? "m365_mail" : "m365_xoorg");
+            expected.put("rule", sent.rule());
             expected.put("condition", sent.condition);
             expected.put("mail", line.get("mail"));
             expected.put("remoteHost", mail.get("remoteHost"));
@@ -297,6 +331,7 @@ class QuarantineReportTest {
             expected.put("recipients", String.valueOf(sent.recipients.size()));
             expected.put("originatorOrg", Optional.ofNullable(mail.get("originatorOrg")).orElse("-"));
             expected.put("messageSource", Optional.ofNullable(mail.get("messageSource")).orElse("-"));
+            expected.put("xoorg", Optional.ofNullable(sent.xoorg).orElse("-"));
             Map<String, String> actual = new LinkedHashMap<>(line);
             actual.remove("time");
             assertThat(actual).as(sent.id).containsExactlyEntriesOf(expected);
@@ -308,7 +343,7 @@ class QuarantineReportTest {
     void theCountersMoveInJamesMetrics() {
         Map<String, Double> metrics = webAdmin.anonymous().metrics();
 
-        assertThat(metrics).containsEntry("relayguard_denied_total", 10.0)
+        assertThat(metrics).containsEntry("relayguard_denied_total", 12.0)
             .containsEntry("relayguard_discarded_total", 0.0)
             .containsEntry("relayguard_released_total", 0.0);
     }
@@ -350,13 +385,16 @@ class QuarantineReportTest {
     void theWhatIfCountIsWhatJamesDecidesOnceTheCandidatesAreAllowed() throws Exception {
         JsonNode whatIf = report("?whatIf=Fabrikam.onmicrosoft.com,evil.example").get("whatIf");
         assertThat(whatIf.get("candidates").toString()).isEqualTo("[\"fabrikam.onmicrosoft.com\",\"evil.example\"]");
-        assertThat(whatIf.get("mails").asLong()).isEqualTo(3);
-        assertThat(whatIf.get("stillDenied").asLong()).isEqualTo(7);
-        assertThat(counts(whatIf.at("/groups/groups"))).containsOnly(
+        assertThat(whatIf.get("mails").asLong()).isEqualTo(4);
+        assertThat(whatIf.get("stillDenied").asLong()).isEqualTo(8);
+        assertThat(counts(whatIf.at("/groups/originatorOrg/groups"))).containsOnly(
             entry("fabrikam.onmicrosoft.com", 2L), entry("contoso.com, evil.example", 1L));
+        assertThat(counts(whatIf.at("/groups/xoorg/groups"))).containsOnly(entry("fabrikam.onmicrosoft.com", 1L));
         List<String> letThrough = new ArrayList<>();
-        whatIf.at("/groups/groups").forEach(group -> group.get("keys").forEach(key -> letThrough.add(idOfKey.get(key.asText()))));
-        assertThat(letThrough).containsExactlyInAnyOrder("F1", "F2", "X1");
+        for (String rule : List.of("originatorOrg", "xoorg")) {
+            whatIf.at("/groups/" + rule + "/groups").forEach(group -> group.get("keys").forEach(key -> letThrough.add(idOfKey.get(key.asText()))));
+        }
+        assertThat(letThrough).containsExactlyInAnyOrder("F1", "F2", "X1", "G1");
 
         // Now do it: add the candidates to tenantOrgs, restart, send the same mails again.
         james.stop();
@@ -373,7 +411,7 @@ class QuarantineReportTest {
         long deniedBefore = MAILS.stream().filter(Sent::denied).count();
         long deniedNow = MAILS.stream().filter(mail -> replay.quarantined("replay-" + mail.id) == 1).count();
         assertThat(deniedBefore - deniedNow).as("mails the new allowed list let through (%s)", replay).isEqualTo(whatIf.get("mails").asLong());
-        for (String id : List.of("F1", "F2", "X1")) {
+        for (String id : List.of("F1", "F2", "X1", "G1")) {
             assertThat(replay.quarantined("replay-" + id)).as(id).isZero();
         }
 
@@ -382,7 +420,8 @@ class QuarantineReportTest {
         assertThat(after.at("/allowedOrgs/values").toString())
             .isEqualTo("[\"contoso.onmicrosoft.com\",\"contoso.com\",\"fabrikam.onmicrosoft.com\",\"evil.example\"]");
         assertThat(after.at("/conditions/org-allowed").asLong()).isEqualTo(3);
+        assertThat(after.at("/conditions/xoorg-allowed").asLong()).isEqualTo(1);
         assertThat(after.get("suggestions").toString()).doesNotContain("fabrikam.onmicrosoft.com");
-        assertThat(DecisionLog.read(james.decisionLog())).hasSize(10 + (int) deniedNow);
+        assertThat(DecisionLog.read(james.decisionLog())).hasSize(12 + (int) deniedNow);
     }
 }
