@@ -84,7 +84,7 @@ public class QuarantineReportRoutes implements Routes {
     }
 
     private QuarantineReport scan(MailRepositoryPath path, List<MailRepository> repositories, ReportParameters parameters) {
-        QuarantineScan scan = new QuarantineScan(allowedOrgs, parameters, maxGroups);
+        QuarantineScan scan = new QuarantineScan(allowedOrgs, parameters, maxGroups, domains());
         try {
             for (MailRepository repository : repositories) {
                 scanRepository(repository, scan);
@@ -92,8 +92,12 @@ public class QuarantineReportRoutes implements Routes {
         } catch (MessagingException e) {
             throw serverError(e, "Error while reading repository '%s'", path.asString());
         }
+        return scan.finish(path.asString());
+    }
+
+    private List<String> domains() {
         try {
-            return scan.finish(path.asString(), domainList.getDomains().stream().map(Domain::asString).collect(Collectors.toList()));
+            return domainList.getDomains().stream().map(Domain::asString).collect(Collectors.toList());
         } catch (DomainListException e) {
             throw serverError(e, "Error while reading James's DomainList");
         }

@@ -39,6 +39,8 @@ final class QuarantineScan {
     static final int MAX_VALUE_LENGTH = 256;
 
     private final AllowedOrgs allowed;
+    private final Set<String> domains;
+    private final Set<String> firstLabels;
     private final ReportParameters parameters;
     private final int maxGroups;
     private final GroupTally originatorOrg;
@@ -56,8 +58,14 @@ final class QuarantineScan {
     private Instant firstSeen;
     private Instant lastSeen;
 
-    QuarantineScan(AllowedOrgs allowed, ReportParameters parameters, int maxGroups) {
+    /**
+     * @param domainList the domains of James's DomainList, read once before the pass: the values
+     *                   that look like ours are known when they are first seen, so only those are tracked
+     */
+    QuarantineScan(AllowedOrgs allowed, ReportParameters parameters, int maxGroups, Collection<String> domainList) {
         this.allowed = allowed;
+        this.domains = domainList.stream().map(domain -> domain.toLowerCase(Locale.ROOT)).collect(ImmutableSet.toImmutableSet());
+        this.firstLabels = domains.stream().map(domain -> domain.split("\\.", 2)[0]).collect(ImmutableSet.toImmutableSet());
         this.parameters = parameters;
         this.maxGroups = maxGroups;
         this.originatorOrg = new GroupTally(maxGroups, parameters.sampleKeys());
@@ -118,15 +126,16 @@ final class QuarantineScan {
         }
     }
 
-    /** Values the mail's rule did not allow, with what adding each one alone would have let through. */
+    /** Values the mail's rule did not allow and that look like ours, with what adding each one alone would have let through. */
     private void tallyNotAllowedValues(DenyReason reason, boolean denied, String key, Instant seen, String senderDomain) {
         for (String value : reason.notAllowedValues(allowed.values())) {
             Suggestion suggestion = notAllowedValues.get(cut(value));
             if (suggestion == null) {
-                if (notAllowedValues.size() >= maxGroups) {
+                List<String> reasons = reasons(value);
+                if (reasons.isEmpty() || notAllowedValues.size() >= maxGroups) {
                     continue;
                 }
-                suggestion = new Suggestion(cut(value), parameters.sampleKeys());
+                suggestion = new Suggestion(cut(value), parameters.sampleKeys()).reasons(reasons);
                 notAllowedValues.put(cut(value), suggestion);
             }
             boolean letThroughAlone = denied && !reason.deniedWith(ImmutableSet.<String>builder().addAll(allowed.values()).add(value).build());
@@ -138,16 +147,9 @@ final class QuarantineScan {
      * The report, with suggestions for not-allowed values that look like ours, strongest first:
      * a domain of James's DomainList; an {@code .onmicrosoft.com} tenant name equal to the first
      * label of a DomainList domain; any other {@code .onmicrosoft.com} tenant name.
-     *
-     * @param domainList the domains of James's DomainList
      */
-    QuarantineReport finish(String repository, Collection<String> domainList) {
-        Set<String> domains = domainList.stream().map(domain -> domain.toLowerCase(Locale.ROOT)).collect(ImmutableSet.toImmutableSet());
-        Set<String> firstLabels = domains.stream().map(domain -> domain.split("\\.", 2)[0]).collect(ImmutableSet.toImmutableSet());
-
+    QuarantineReport finish(String repository) {
         List<Suggestion> suggestions = notAllowedValues.values().stream()
-            .map(suggestion -> suggestion.reasons(reasons(suggestion.getValue(), domains, firstLabels)))
-            .filter(suggestion -> !suggestion.getReasons().isEmpty())
             .sorted(Comparator.comparingInt(Suggestion::strength)
                 .thenComparing(Comparator.comparingLong(Suggestion::getWouldLetThrough).reversed())
                 .thenComparing(Comparator.comparingLong(Suggestion::getMails).reversed())
@@ -167,7 +169,7 @@ final class QuarantineScan {
             whatIf.map(scenario -> scenario.listing(parameters.limit())), groups, unreadableKeys.keys());
     }
 
-    private static List<String> reasons(String value, Set<String> domains, Set<String> firstLabels) {
+    private List<String> reasons(String value) {
         ImmutableList.Builder<String> reasons = ImmutableList.builder();
         if (domains.contains(value)) {
             reasons.add(Suggestion.IN_DOMAIN_LIST);

@@ -26,7 +26,7 @@ final class ReportParameters {
     static final int DEFAULT_LIMIT = 20;
     static final int MAX_LIMIT = 1000;
     static final int DEFAULT_SAMPLE_KEYS = 3;
-    static final int MAX_SAMPLE_KEYS = 20;
+    static final int MAX_SAMPLE_KEYS = 10;
     static final int MAX_CANDIDATES = 100;
 
     static ReportParameters parse(Map<String, String[]> query) {

@@ -25,6 +25,9 @@ import org.apache.james.mailrepository.file.FileMailRepository;
 import org.apache.james.server.core.JamesServerResourceLoader;
 import org.apache.james.server.core.MailImpl;
 import org.apache.james.server.core.filesystem.FileSystemImpl;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
+import org.relayguard.matchers.XoorgNotEquals;
 
 /**
  * Load run of the quarantine report, not a test: fills James's own {@code FileMailRepository}
@@ -65,6 +68,49 @@ public final class QuarantineReportBenchmark {
         for (int run = 1; run <= 3; run++) {
             measure(repository, run);
         }
+        worstCase(mails, ReportParameters.DEFAULT_SAMPLE_KEYS);
+        worstCase(mails, ReportParameters.MAX_SAMPLE_KEYS);
+    }
+
+    /**
+     * The report's own bound, whatever the repository: mails generated in memory (and dropped one by
+     * one) spread over as many distinct values as a dimension tracks ({@code maxGroups}) in every
+     * dimension, each a suggestion candidate, so that every tally is full and every group holds
+     * as many keys as it may.
+     */
+    private static void worstCase(int mails, int sampleKeys) throws Exception {
+        Session session = Session.getInstance(new Properties());
+        System.gc();
+        long before = MEMORY.getHeapMemoryUsage().getUsed();
+        Instant start = Instant.now();
+        QuarantineScan scan = new QuarantineScan(ALLOWED,
+            new ReportParameters(ReportParameters.DEFAULT_LIMIT, sampleKeys, Optional.of(List.of("fabrikam.onmicrosoft.com"))),
+            QuarantineScan.DEFAULT_MAX_GROUPS, DOMAIN_LIST);
+        for (int n = 0; n < mails; n++) {
+            int i = n % QuarantineScan.DEFAULT_MAX_GROUPS;
+            String raw = "From: someone@example.net\r\nX-OriginatorOrg: distinct" + i + ".onmicrosoft.com\r\n"
+                + "X-MS-Exchange-Generated-Message-Source: source " + i + "\r\n\r\nbody\r\n";
+            MailImpl mail = MailImpl.builder()
+                .name("Mail1700000000000-" + java.util.UUID.randomUUID())
+                .sender(MaybeSender.getMailSender("a@sender" + i + ".example"))
+                .addRecipient("someone@external.example")
+                .remoteHost("mail-" + i + ".outbound.protection.outlook.com")
+                .remoteAddr("40.107.0.1")
+                .lastUpdated(new Date())
+                .errorMessage("relayguard rule=x-originatororg route=m365_mail")
+                .mimeMessage(new MimeMessage(session, new ByteArrayInputStream(raw.getBytes(StandardCharsets.UTF_8))))
+                .build();
+            mail.setAttribute(new Attribute(XoorgNotEquals.XOORG_ATTRIBUTE, AttributeValue.of("xoorg" + i + ".onmicrosoft.com")));
+            scan.add(mail.getName(), mail);
+        }
+        QuarantineReport report = scan.finish("generated");
+        Duration took = Duration.between(start, Instant.now());
+        System.gc();
+        long retained = MEMORY.getHeapMemoryUsage().getUsed();
+        System.out.printf("worst case, %d keys per group: %,d mails over %,d values per dimension, in %.1f s; heap used before %,d MiB,"
+                + " after GC with the report held %,d MiB (report: %,d MiB); tracked per dimension %,d, overflow %,d%n",
+            sampleKeys, report.getMails(), QuarantineScan.DEFAULT_MAX_GROUPS, took.toMillis() / 1000.0, mib(before), mib(retained), mib(retained - before),
+            report.getGroups().get("remoteHost").getDistinct(), report.getGroups().get("remoteHost").getOverflowMails());
     }
 
     private static FileMailRepository open(Path root) throws Exception {
@@ -101,9 +147,9 @@ public final class QuarantineReportBenchmark {
         Instant start = Instant.now();
         QuarantineScan scan = new QuarantineScan(ALLOWED,
             new ReportParameters(ReportParameters.DEFAULT_LIMIT, ReportParameters.DEFAULT_SAMPLE_KEYS, Optional.of(List.of("fabrikam.onmicrosoft.com"))),
-            QuarantineScan.DEFAULT_MAX_GROUPS);
+            QuarantineScan.DEFAULT_MAX_GROUPS, DOMAIN_LIST);
         QuarantineReportRoutes.scanRepository(repository, scan);
-        QuarantineReport report = scan.finish("var/mail/m365-relaydeny", DOMAIN_LIST);
+        QuarantineReport report = scan.finish("var/mail/m365-relaydeny");
         Duration took = Duration.between(start, Instant.now());
 
         sampler.interrupt();
@@ -112,17 +158,19 @@ public final class QuarantineReportBenchmark {
         long retained = MEMORY.getHeapMemoryUsage().getUsed();
         System.out.printf("run %d: %,d mails in %.1f s (%,.0f mails/s); heap used: before %,d MiB, peak %,d MiB (garbage included),"
                 + " peak left after a GC %,d MiB, after GC with the report held %,d MiB;"
-                + " org groups %,d (overflow %,d), remote hosts %,d, what-if %,d, suggestions %d%n",
+                + " org groups %,d (overflow %,d), remote hosts %,d, xoorg values %,d, what-if %,d, suggestions %d%n",
             run, report.getMails(), took.toMillis() / 1000.0, report.getMails() * 1000.0 / Math.max(1, took.toMillis()),
             mib(before), mib(peak.get()), mib(peakAfterGc.get()), mib(retained),
             report.getGroups().get("originatorOrg").getDistinct(), report.getGroups().get("originatorOrg").getOverflowMails(),
-            report.getGroups().get("remoteHost").getDistinct(), report.getWhatIf().orElseThrow().getMails(), report.getSuggestions().size());
+            report.getGroups().get("remoteHost").getDistinct(), report.getGroups().get("xoorg").getDistinct(),
+            report.getWhatIf().orElseThrow().getMails(), report.getSuggestions().size());
     }
 
     /**
      * A mix like an audit phase's quarantine: most mail from a few hundred foreign tenants (their
      * org written in varying case), some from a tenant of ours missing from the allowed list, some
-     * with no org, forged second instances, mailbox-rules forwards, and a long tail of one-off orgs.
+     * with no org, forged second instances, mailbox-rules forwards, mail the session-tenant (XOORG)
+     * rule denied, and a long tail of one-off orgs. Each carries its rule's notice, as in James.
      */
     private static void fill(FileMailRepository repository, long from, int to) throws Exception {
         Random random = new Random(42);
@@ -134,18 +182,24 @@ public final class QuarantineReportBenchmark {
             int kind = random.nextInt(100);
             String org;
             String extra = "";
-            if (kind < 60) {
+            String notice = "relayguard rule=x-originatororg route=m365_mail";
+            String xoorg = null;
+            if (kind < 55) {
                 String tenant = "tenant" + random.nextInt(300) + ".onmicrosoft.com";
                 org = "X-OriginatorOrg: " + (random.nextBoolean() ? tenant : tenant.toUpperCase()) + "\r\n";
-            } else if (kind < 70) {
+            } else if (kind < 65) {
                 org = "X-OriginatorOrg: fabrikam.onmicrosoft.com\r\n";
-            } else if (kind < 80) {
+            } else if (kind < 75) {
                 org = "";
-            } else if (kind < 85) {
+            } else if (kind < 80) {
                 org = "X-OriginatorOrg: contoso.com\r\nX-OriginatorOrg: evil" + random.nextInt(50) + ".example\r\n";
-            } else if (kind < 95) {
+            } else if (kind < 90) {
                 org = "X-OriginatorOrg: tenant" + random.nextInt(300) + ".onmicrosoft.com\r\n";
                 extra = "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\r\n";
+            } else if (kind < 95) {
+                xoorg = "tenant" + random.nextInt(300) + ".onmicrosoft.com";
+                org = "X-OriginatorOrg: contoso.com\r\n";
+                notice = "relayguard rule=xoorg route=m365_xoorg";
             } else {
                 org = "X-OriginatorOrg: oneoff" + i + ".example\r\n";
             }
@@ -162,8 +216,12 @@ public final class QuarantineReportBenchmark {
                 .remoteHost("mail-" + random.nextInt(500) + ".outbound.protection.outlook.com")
                 .remoteAddr("40.107." + random.nextInt(256) + "." + random.nextInt(256))
                 .lastUpdated(Date.from(t0.plusSeconds(i * 7)))
+                .errorMessage(notice)
                 .mimeMessage(new MimeMessage(session, new ByteArrayInputStream(raw.getBytes(StandardCharsets.UTF_8))))
                 .build();
+            if (xoorg != null) {
+                mail.setAttribute(new Attribute(XoorgNotEquals.XOORG_ATTRIBUTE, AttributeValue.of(xoorg)));
+            }
             repository.store(mail);
             mail.dispose();
             if ((i + 1) % 10_000 == 0) {

@@ -26,14 +26,14 @@ class QuarantineScanTest {
     private static final List<String> DOMAIN_LIST = List.of("contoso.com", "Fabrikam.com");
 
     private static QuarantineScan scan(Optional<List<String>> whatIf) {
-        return new QuarantineScan(ALLOWED, new ReportParameters(20, 3, whatIf), QuarantineScan.DEFAULT_MAX_GROUPS);
+        return new QuarantineScan(ALLOWED, new ReportParameters(20, 3, whatIf), QuarantineScan.DEFAULT_MAX_GROUPS, DOMAIN_LIST);
     }
 
     private static QuarantineReport report(QuarantineScan scan, Mail... mails) {
         for (Mail mail : mails) {
             scan.add(mail.getName(), mail);
         }
-        return scan.finish("var/mail/m365-relaydeny", DOMAIN_LIST);
+        return scan.finish("var/mail/m365-relaydeny");
     }
 
     private static QuarantineReport report(Mail... mails) {
@@ -214,7 +214,7 @@ class QuarantineScanTest {
 
     @Test
     void limitShouldListTheLargestGroupsAndDistinctShouldCountThemAll() throws Exception {
-        QuarantineScan scan = new QuarantineScan(ALLOWED, new ReportParameters(1, 0, Optional.empty()), QuarantineScan.DEFAULT_MAX_GROUPS);
+        QuarantineScan scan = new QuarantineScan(ALLOWED, new ReportParameters(1, 0, Optional.empty()), QuarantineScan.DEFAULT_MAX_GROUPS, DOMAIN_LIST);
 
         QuarantineReport report = report(scan,
             org("m1", 1, "a.example"),
@@ -229,7 +229,7 @@ class QuarantineScanTest {
 
     @Test
     void aDimensionShouldTrackAtMostMaxGroupsValuesAndCountTheRestAsOverflow() throws Exception {
-        QuarantineScan scan = new QuarantineScan(ALLOWED, new ReportParameters(20, 3, Optional.empty()), 2);
+        QuarantineScan scan = new QuarantineScan(ALLOWED, new ReportParameters(20, 3, Optional.empty()), 2, DOMAIN_LIST);
 
         QuarantineReport report = report(scan,
             org("m1", 1, "a.example"),
@@ -340,7 +340,7 @@ class QuarantineScanTest {
 
         QuarantineReportRoutes.scanRepository(repository, scan);
 
-        QuarantineReport report = scan.finish("memory", DOMAIN_LIST);
+        QuarantineReport report = scan.finish("memory");
         assertThat(report.getMails()).isEqualTo(3);
         assertThat(report.getGroups().get("originatorOrg").getGroups())
             .extracting(Group::getValue, Group::getCount)
