@@ -231,10 +231,11 @@ Relay Guard is running on Apache James 3.8.1: $profile profile, $mode mode.
   SMTP         ${RELAYGUARD_SMTP_BIND:-see conf/smtpserver.xml} (PROXY protocol: ${RELAYGUARD_SMTP_PROXY_BIND:-see conf})
   Webadmin     $webadmin
   Quarantine   $ROOT/var/mail/m365-relaydeny/
-  Log          $ROOT/james.log
+  Log          $ROOT/james.log (decisions: $ROOT/logs/relayguard-decisions.log)
   Relays to    M365: $(relays_to RELAYGUARD_M365_SMARTHOST), internet: $(relays_to RELAYGUARD_OUTBOUND_GATEWAY)
-List the quarantine:
+List the quarantine, or report on it (groups, suggestions; add ?whatIf=ORG to test a value):
   curl -s $quarantine_url
+  curl -s $webadmin/relayguard/quarantine/var%2Fmail%2Fm365-relaydeny/report
 Ctrl-C stops James.
 EOF
 status=0

@@ -250,9 +250,11 @@ public final class Demo {
         System.out.println("James keeps running: SMTP 127.0.0.1:" + james.smtpPort() + ", webadmin " + base + ".");
         System.out.printf("The quarantine holds %d mails, %d from this run (it persists across runs: %s on disk). Try:%n",
             total, keys.size(), root.resolve(JamesServer.QUARANTINE));
+        System.out.println("  curl -s " + base + "/relayguard/quarantine/" + WebAdmin.encode(JamesServer.QUARANTINE) + "/report");
         System.out.println("  curl -s " + quarantine);
         System.out.println("  curl -s '" + quarantine + "/" + key + "?additionalFields=headers' -H 'Accept: application/json'");
         System.out.println("  curl -s " + quarantine + "/" + key + " -H 'Accept: message/rfc822'");
+        System.out.println("Every decision is a line in " + root.resolve("logs/relayguard-decisions.log") + ".");
         System.out.println("Release a reviewed mail (delivered once, to the sink here, never quarantined again):");
         System.out.println("  curl -s -X PATCH '" + quarantine + "/" + key + "?action=reprocess&processor=m365_release'");
         System.out.println("Send your own: James names a client on 127.0.0.2 " + JamesServer.M365_HOST_NAME + " and one on 127.0.0.3 "
