@@ -9,9 +9,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.google.common.collect.ImmutableList;
 
 /**
- * One {@code X-OriginatorOrg} value that is not allowed and looks like the operator's own, with the
- * evidence to judge it: how many quarantined mails carry it, how many adding it alone to the
- * allowed list would have let through, their envelope sender domains and newest keys.
+ * One organization value a rule did not allow ({@code X-OriginatorOrg} or the session's XOORG) that
+ * looks like the operator's own, with the evidence to judge it: how many quarantined mails carry
+ * it, how many adding it alone to the allowed list would have let through, their envelope sender
+ * domains and newest keys.
  */
 @JsonPropertyOrder({"value", "reasons", "mails", "wouldLetThrough", "senderDomains", "keys"})
 public final class Suggestion {
@@ -35,9 +36,9 @@ public final class Suggestion {
         this.keys = new SampleKeys(sampleKeys);
     }
 
-    void add(String key, Instant seen, String senderDomain, boolean onlyValueNotAllowed) {
+    void add(String key, Instant seen, String senderDomain, boolean letThroughAlone) {
         mails++;
-        if (onlyValueNotAllowed) {
+        if (letThroughAlone) {
             wouldLetThrough++;
         }
         if (senderDomain != null && senderDomains.size() < MAX_SENDER_DOMAINS) {
@@ -68,7 +69,7 @@ public final class Suggestion {
         return reasons;
     }
 
-    /** Quarantined mails with this value in one of their {@code X-OriginatorOrg} instances. */
+    /** Quarantined mails whose rule judged this value (an {@code X-OriginatorOrg} instance or the XOORG). */
     public long getMails() {
         return mails;
     }
