@@ -3,6 +3,7 @@ package org.relayguard.it;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,6 +39,16 @@ public final class Outcomes {
 
     public int errorRepositorySize() {
         return errors;
+    }
+
+    /** Copies received by the sink, per mail; mails without the id header count under "(none)". */
+    public Map<String, Integer> relayedCopies() {
+        return Collections.unmodifiableMap(relayed);
+    }
+
+    /** Copies held by the quarantine, per mail. */
+    public Map<String, Integer> quarantinedCopies() {
+        return Collections.unmodifiableMap(quarantined);
     }
 
     public String describe(String id) {

@@ -1,6 +1,8 @@
 package org.relayguard.it;
 
+import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -28,6 +30,9 @@ public final class SmtpClient implements AutoCloseable {
         }
         socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
         socket.setSoTimeout(30_000);
+        // What mail servers do: a reply is awaited after every flush, so Nagle's algorithm would
+        // only hold the last segment back until the server's delayed ACK (40 ms on Linux).
+        socket.setTcpNoDelay(true);
         SmtpClient client = new SmtpClient(socket);
         if (proxiedSource.isPresent()) {
             client.write("PROXY TCP4 " + proxiedSource.get() + " 127.0.0.1 40000 " + port);
@@ -39,7 +44,8 @@ public final class SmtpClient implements AutoCloseable {
     private SmtpClient(Socket socket) throws IOException {
         this.socket = socket;
         this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-        this.out = socket.getOutputStream();
+        // The message and the final dot leave in one flush, as from a buffered mail client.
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
     }
 
     /** Sends one complete mail and returns the reply to the end of DATA. */
@@ -52,33 +58,76 @@ public final class SmtpClient implements AutoCloseable {
      * empty for none) and returns the reply to the end of DATA.
      */
     public Reply send(String mailFrom, String mailParameters, List<String> rcptTo, String message) throws IOException {
-        command("EHLO client.example").expect(250);
+        return send(mailFrom, mailParameters, rcptTo, message.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Sends one complete mail, its bytes as they are but for line ends and dot-stuffing. */
+    public Reply send(String mailFrom, List<String> rcptTo, byte[] message) throws IOException {
+        return send(mailFrom, "", rcptTo, message);
+    }
+
+    public Reply send(String mailFrom, String mailParameters, List<String> rcptTo, byte[] message) throws IOException {
+        ehlo();
         return transaction(mailFrom, mailParameters, rcptTo, message);
+    }
+
+    public void ehlo() throws IOException {
+        command("EHLO client.example").expect(250);
     }
 
     /** MAIL, RCPT and DATA in the session as it stands (no new EHLO); returns the reply to the end of DATA. */
     public Reply transaction(String mailFrom, String mailParameters, List<String> rcptTo, String message) throws IOException {
+        return transaction(mailFrom, mailParameters, rcptTo, message.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * One mail transaction (MAIL, RCPT, DATA) on a session that has said EHLO, as a client that
+     * sends several mails over one connection does; returns the reply to the end of DATA.
+     */
+    public Reply transaction(String mailFrom, List<String> rcptTo, byte[] message) throws IOException {
+        return transaction(mailFrom, "", rcptTo, message);
+    }
+
+    public Reply transaction(String mailFrom, String mailParameters, List<String> rcptTo, byte[] message) throws IOException {
         command("MAIL FROM:<" + mailFrom + ">" + (mailParameters.isEmpty() ? "" : " " + mailParameters)).expect(250);
         for (String rcpt : rcptTo) {
             command("RCPT TO:<" + rcpt + ">").expect(250);
         }
         command("DATA").expect(354);
-        String normalised = normaliseLineEnds(message);
-        if (normalised.endsWith("\r\n")) {
-            normalised = normalised.substring(0, normalised.length() - 2);
-        }
-        StringBuilder data = new StringBuilder();
-        for (String line : normalised.split("\r\n", -1)) {
-            // RFC 5321 dot-stuffing
-            data.append(line.startsWith(".") ? "." : "").append(line).append("\r\n");
-        }
-        out.write(data.toString().getBytes(StandardCharsets.UTF_8));
+        out.write(dataLines(message));
         return command(".");
     }
 
-    /** Mail on the wire has CRLF line ends; files may have LF or bare CR. */
-    static String normaliseLineEnds(String text) {
-        return text.replace("\r\n", "\n").replace('\r', '\n').replace("\n", "\r\n");
+    /**
+     * The DATA lines of a message as a real SMTP client writes them: every line end (CRLF, LF, or a
+     * bare CR as in old Mac files) becomes CRLF, the last line is ended, and a line starting with a
+     * dot gets a second one (RFC 5321 dot-stuffing). Other bytes, 8-bit ones included, are kept.
+     */
+    static byte[] dataLines(byte[] message) {
+        ByteArrayOutputStream data = new ByteArrayOutputStream(message.length + message.length / 20 + 2);
+        boolean lineStart = true;
+        for (int i = 0; i < message.length; i++) {
+            byte b = message[i];
+            if (b == '\r' || b == '\n') {
+                if (b == '\r' && i + 1 < message.length && message[i + 1] == '\n') {
+                    i++;
+                }
+                data.write('\r');
+                data.write('\n');
+                lineStart = true;
+                continue;
+            }
+            if (lineStart && b == '.') {
+                data.write('.');
+            }
+            data.write(b);
+            lineStart = false;
+        }
+        if (!lineStart || message.length == 0) {
+            data.write('\r');
+            data.write('\n');
+        }
+        return data.toByteArray();
     }
 
     public Reply command(String line) throws IOException {

@@ -11,8 +11,8 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -50,7 +50,8 @@ public final class SmtpSink implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
-    private final List<Received> received = new CopyOnWriteArrayList<>();
+    // Not copy-on-write: a load run adds tens of thousands of mails, and each add would copy them all.
+    private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
 
     public static SmtpSink start() {
         return start(0);
@@ -74,7 +75,14 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     public List<Received> received() {
-        return List.copyOf(received);
+        synchronized (received) {
+            return List.copyOf(received);
+        }
+    }
+
+    /** How many mails the sink has received, without copying them. */
+    public int count() {
+        return received.size();
     }
 
     private void acceptLoop() {

@@ -19,6 +19,9 @@ final class DnsNames {
         .or(CharMatcher.inRange('0', '9'))
         .or(CharMatcher.anyOf("-_"))
         .precomputed();
+    // The same characters in either case: IDN leaves ASCII names unchanged and only lower-casing follows.
+    private static final CharMatcher ASCII_LABEL_CHARS = LABEL_CHARS.or(CharMatcher.inRange('A', 'Z')).precomputed();
+    private static final CharMatcher DIGITS_AND_DOTS = CharMatcher.inRange('0', '9').or(CharMatcher.is('.')).precomputed();
     private static final Splitter LABEL_SPLITTER = Splitter.on('.');
     private static final int MAX_LABEL_LENGTH = 63;
     private static final int MAX_NAME_LENGTH = 253;
@@ -42,9 +45,36 @@ final class DnsNames {
         return Optional.of(ImmutableList.copyOf(labels));
     }
 
-    /** The canonical form of a valid DNS name, or empty. */
+    /**
+     * The canonical form of a valid DNS name, or empty. A pure ASCII name (what SMTP envelopes and
+     * PTR lookups give) is only checked and lower-cased, without the IDN conversion and the label
+     * list of {@link #labels(String)}, whose result it equals.
+     */
     static Optional<String> canonical(String name) {
+        String trimmed = stripOneTrailingDot(name.trim());
+        if (!trimmed.isEmpty() && trimmed.length() <= MAX_NAME_LENGTH && hasValidAsciiLabels(trimmed)) {
+            if (DIGITS_AND_DOTS.matchesAllOf(trimmed) && InetAddresses.isInetAddress(trimmed)) {
+                return Optional.empty();
+            }
+            return Optional.of(trimmed.toLowerCase(Locale.ROOT));
+        }
         return labels(name).map(labels -> String.join(".", labels));
+    }
+
+    private static boolean hasValidAsciiLabels(String name) {
+        int labelLength = 0;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '.') {
+                if (labelLength == 0) {
+                    return false;
+                }
+                labelLength = 0;
+            } else if (!ASCII_LABEL_CHARS.matches(c) || ++labelLength > MAX_LABEL_LENGTH) {
+                return false;
+            }
+        }
+        return labelLength > 0;
     }
 
     /**

@@ -1,5 +1,8 @@
 package org.relayguard.matchers;
 
+import java.util.List;
+import java.util.function.Predicate;
+
 /**
  * Matches mail in which a header is absent, or in which at least one instance of it contains none
  * of the configured values as a substring. This is Proofpoint's <em>Message Header … does not
@@ -19,7 +22,16 @@ public class HeaderNotContains extends HeaderValueMatcher {
     }
 
     @Override
-    boolean accepts(String instance, String value) {
-        return instance.contains(value);
+    Predicate<String> acceptance(List<String> values) {
+        // Each value is a substring search of its own: the cost grows with the number of values,
+        // which this matcher is meant to have few of (Mailbox Rules Agent).
+        return instance -> {
+            for (String value : values) {
+                if (instance.contains(value)) {
+                    return true;
+                }
+            }
+            return false;
+        };
     }
 }

@@ -1,5 +1,10 @@
 package org.relayguard.matchers;
 
+import java.util.List;
+import java.util.function.Predicate;
+
+import com.google.common.collect.ImmutableSet;
+
 /**
  * Matches mail in which a header is absent, or in which at least one instance of it equals none
  * of the configured values. This is Proofpoint's <em>Message Header … does not equal</em>
@@ -24,7 +29,8 @@ public class HeaderNotEquals extends HeaderValueMatcher {
     }
 
     @Override
-    boolean accepts(String instance, String value) {
-        return instance.equals(value);
+    Predicate<String> acceptance(List<String> values) {
+        // A hash lookup: as fast with a thousand tenants as with one.
+        return ImmutableSet.copyOf(values)::contains;
     }
 }

@@ -1,8 +1,8 @@
 package org.relayguard.matchers;
 
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Predicate;
 
 import javax.mail.MessagingException;
 
@@ -24,45 +24,42 @@ abstract class HeaderValueMatcher extends GenericMatcher {
 
     private final String name;
     private HeaderCondition condition;
+    private Predicate<String> accepted;
 
     HeaderValueMatcher(String name) {
         this.name = name;
     }
 
-    /** Whether a normalised header instance is accepted by one normalised configured value. */
-    abstract boolean accepts(String instance, String value);
+    /**
+     * The test of one normalised header instance against the normalised configured values, built
+     * once at init so that the work per mail does not grow with the number of values where it need not.
+     */
+    abstract Predicate<String> acceptance(List<String> values);
 
     @Override
     public void init() throws MessagingException {
         condition = HeaderCondition.parse(name, getCondition());
+        accepted = acceptance(condition.values());
     }
 
     @Override
     public Collection<MailAddress> match(Mail mail) {
-        List<String> instances;
+        String[] instances;
         try {
-            instances = instances(mail);
+            instances = mail.getMessage().getHeader(condition.headerName());
         } catch (MessagingException | RuntimeException e) {
             LOGGER.warn("{}: cannot read header '{}' of mail {}, treating it as a match", name, condition.headerName(), mail.getName(), e);
             return mail.getRecipients();
         }
-        if (instances.isEmpty() || instances.stream().anyMatch(this::isRejected)) {
+        if (instances == null || instances.length == 0) {
             return mail.getRecipients();
         }
-        return ImmutableList.of();
-    }
-
-    private List<String> instances(Mail mail) throws MessagingException {
-        String[] raw = mail.getMessage().getHeader(condition.headerName());
-        if (raw == null) {
-            return ImmutableList.of();
+        for (String instance : instances) {
+            if (!accepted.test(HeaderValues.normalise(instance))) {
+                return mail.getRecipients();
+            }
         }
-        return Arrays.asList(raw);
-    }
-
-    private boolean isRejected(String rawInstance) {
-        String instance = HeaderValues.normalise(rawInstance);
-        return condition.values().stream().noneMatch(value -> accepts(instance, value));
+        return ImmutableList.of();
     }
 
     @Override

@@ -22,11 +22,17 @@ import com.google.common.collect.ImmutableList;
  * as the matchers compare them.</p>
  */
 public final class HeaderValues {
+    private static final String ENCODED_WORD_START = "=?";
+
     private HeaderValues() {
     }
 
     public static String normalise(String raw) {
-        String decoded = DecoderUtil.decodeEncodedWords(MimeUtil.unfold(raw), DecodeMonitor.SILENT);
+        String unfolded = MimeUtil.unfold(raw);
+        // Most values have no encoded word: skip the decoder, which would only copy them.
+        String decoded = unfolded.contains(ENCODED_WORD_START)
+            ? DecoderUtil.decodeEncodedWords(unfolded, DecodeMonitor.SILENT)
+            : unfolded;
         return CharMatcher.whitespace()
             .trimAndCollapseFrom(decoded, ' ')
             .toLowerCase(Locale.ROOT);

@@ -31,12 +31,13 @@ final class HostnameSuffix {
         this.strictlyBelow = strictlyBelow;
     }
 
-    boolean matches(List<String> hostLabels) {
-        int extraLabels = hostLabels.size() - labels.size();
-        if (extraLabels < 0 || (strictlyBelow && extraLabels == 0)) {
-            return false;
-        }
-        return hostLabels.subList(extraLabels, hostLabels.size()).equals(labels);
+    /** The canonical domain of the suffix, without its leading dot. */
+    String domain() {
+        return String.join(".", labels);
+    }
+
+    boolean strictlyBelow() {
+        return strictlyBelow;
     }
 
     @Override

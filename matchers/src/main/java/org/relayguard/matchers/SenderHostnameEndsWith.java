@@ -1,8 +1,6 @@
 package org.relayguard.matchers;
 
 import java.util.Collection;
-import java.util.List;
-import java.util.Optional;
 
 import javax.mail.MessagingException;
 
@@ -37,18 +35,21 @@ import com.google.common.collect.ImmutableList;
 public class SenderHostnameEndsWith extends GenericMatcher {
     static final String NAME = "SenderHostnameEndsWith";
 
-    private List<HostnameSuffix> suffixes = ImmutableList.of();
+    private DnsNameSet suffixes = DnsNameSet.builder().build();
 
     @Override
     public void init() throws MessagingException {
-        suffixes = ConditionLists.parse(NAME, getCondition(), HostnameSuffix::parse);
+        DnsNameSet.Builder builder = DnsNameSet.builder();
+        for (HostnameSuffix suffix : ConditionLists.parse(NAME, getCondition(), HostnameSuffix::parse)) {
+            builder.add(suffix.domain(), suffix.strictlyBelow() ? DnsNameSet.Coverage.BELOW : DnsNameSet.Coverage.NAME_AND_BELOW);
+        }
+        suffixes = builder.build();
     }
 
     @Override
     public Collection<MailAddress> match(Mail mail) {
-        Optional<List<String>> hostLabels = Optional.ofNullable(mail.getRemoteHost())
-            .flatMap(DnsNames::labels);
-        if (hostLabels.isPresent() && suffixes.stream().anyMatch(suffix -> suffix.matches(hostLabels.get()))) {
+        String host = mail.getRemoteHost();
+        if (host != null && suffixes.covers(host)) {
             return mail.getRecipients();
         }
         return ImmutableList.of();

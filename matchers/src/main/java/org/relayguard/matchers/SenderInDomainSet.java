@@ -1,13 +1,14 @@
 package org.relayguard.matchers;
 
 import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
 
+import org.apache.james.core.Domain;
 import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMatcher;
@@ -40,7 +41,8 @@ public class SenderInDomainSet extends GenericMatcher {
     static final String NAME = "SenderInDomainSet";
 
     private final DomainList domainList;
-    private List<DomainSetEntry> entries = ImmutableList.of();
+    private DnsNameSet domains = DnsNameSet.builder().build();
+    private Optional<DomainListLookup> domainListLookup = Optional.empty();
 
     @Inject
     public SenderInDomainSet(DomainList domainList) {
@@ -49,21 +51,29 @@ public class SenderInDomainSet extends GenericMatcher {
 
     @Override
     public void init() throws MessagingException {
-        entries = ConditionLists.parse(NAME, getCondition(), entry -> DomainSetEntry.parse(entry, domainList));
+        DnsNameSet.Builder builder = DnsNameSet.builder();
+        for (DomainSetEntry entry : ConditionLists.parse(NAME, getCondition(), DomainSetEntry::parse)) {
+            if (entry.kind() == DomainSetEntry.Kind.DOMAIN_LIST) {
+                domainListLookup = Optional.of(new DomainListLookup(domainList));
+            } else {
+                builder.add(entry.domain(), entry.kind() == DomainSetEntry.Kind.BELOW ? DnsNameSet.Coverage.BELOW : DnsNameSet.Coverage.NAME);
+            }
+        }
+        domains = builder.build();
     }
 
     @Override
     public Collection<MailAddress> match(Mail mail) throws MessagingException {
-        Optional<String> senderDomain = mail.getMaybeSender().asOptional()
-            .map(sender -> sender.getDomain().asString())
-            .flatMap(DnsNames::canonical);
-        if (senderDomain.isEmpty()) {
+        MaybeSender sender = mail.getMaybeSender();
+        if (sender.isNullSender()) {
             return ImmutableList.of();
         }
-        for (DomainSetEntry entry : entries) {
-            if (entry.contains(senderDomain.get())) {
-                return mail.getRecipients();
-            }
+        Domain senderDomain = sender.get().getDomain();
+        // The configured domains answer first: when they hold the sender, the DomainList cannot
+        // change the answer and is not asked.
+        if (domains.covers(senderDomain.asString())
+            || (domainListLookup.isPresent() && domainListLookup.get().contains(senderDomain))) {
+            return mail.getRecipients();
         }
         return ImmutableList.of();
     }

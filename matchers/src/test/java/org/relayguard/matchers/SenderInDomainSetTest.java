@@ -188,6 +188,19 @@ class SenderInDomainSetTest {
             .hasMessageContaining("SenderInDomainSet");
     }
 
+    @Test
+    void matchShouldNotNeedTheDomainListWhenAConfiguredDomainHoldsTheSender() throws Exception {
+        DomainList broken = mock(DomainList.class);
+        when(broken.containsDomain(any())).thenThrow(new DomainListException("backend down"));
+        SenderInDomainSet matcher = matcher("@domainlist, contoso.com, .eu.contoso.com", broken);
+
+        assertThat(matcher.match(mailFrom("a@contoso.com"))).hasSize(1);
+        assertThat(matcher.match(mailFrom("a@mx.eu.contoso.com"))).hasSize(1);
+        assertThatThrownBy(() -> matcher.match(mailFrom("a@evil.example")))
+            .isInstanceOf(MessagingException.class)
+            .hasMessageContaining("SenderInDomainSet");
+    }
+
     @ParameterizedTest
     @NullAndEmptySource
     @ValueSource(strings = {"  "})

@@ -1,0 +1,127 @@
+package org.relayguard.benchmarks;
+
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import javax.mail.MessagingException;
+
+import org.apache.james.core.Domain;
+import org.apache.james.core.MailAddress;
+import org.apache.james.domainlist.lib.DomainListConfiguration;
+import org.apache.james.domainlist.memory.MemoryDomainList;
+import org.apache.mailet.Mail;
+import org.apache.mailet.Matcher;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.relayguard.matchers.HeaderNotContains;
+import org.relayguard.matchers.HeaderNotEquals;
+import org.relayguard.matchers.SenderHostnameEndsWith;
+import org.relayguard.matchers.SenderInDomainSet;
+
+/**
+ * Each Relay Guard matcher on the mail of {@link HasHeaderBenchmark}, with {@code entries} values in
+ * its condition (tenant orgs, host suffixes, domains): {@code entries - 1} other values first and the
+ * one this mail needs last, so that a matcher that scanned its list would show it.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class RelayGuardMatchersBenchmark {
+    @Param({"1", "10", "100", "1000"})
+    public int entries;
+
+    private Mail mail;
+    private HeaderNotEquals headerNotEquals;
+    private HeaderNotContains headerNotContains;
+    private SenderHostnameEndsWith senderHostnameEndsWith;
+    private SenderInDomainSet senderInDomainSet;
+    private SenderInDomainSet senderInDomainList;
+
+    @Setup
+    public void setUp() throws Exception {
+        mail = M365Mail.ourTenant();
+        String orgs = list(i -> "tenant" + i + ".onmicrosoft.com", "contoso.com");
+        headerNotEquals = Matchers.init(new HeaderNotEquals(), "HeaderNotEquals", "X-OriginatorOrg:" + orgs);
+        headerNotContains = Matchers.init(new HeaderNotContains(), "HeaderNotContains", "X-OriginatorOrg:" + orgs);
+        senderHostnameEndsWith = Matchers.init(new SenderHostnameEndsWith(), "SenderHostnameEndsWith",
+            list(i -> ".relay" + i + ".example.net", ".protection.outlook.com"));
+        senderInDomainSet = Matchers.init(new SenderInDomainSet(new MemoryDomainList(new NoDnsService())), "SenderInDomainSet",
+            list(i -> "domain" + i + ".example", "contoso.com"));
+        senderInDomainList = Matchers.init(new SenderInDomainSet(domainList()), "SenderInDomainSet", "@domainlist");
+
+        // A benchmark of a matcher that decides wrongly measures nothing useful.
+        expect(headerNotEquals, 0);
+        expect(headerNotContains, 0);
+        expect(senderHostnameEndsWith, 1);
+        expect(senderInDomainSet, 1);
+        expect(senderInDomainList, 1);
+    }
+
+    private String list(IntFunction<String> other, String needed) {
+        return Stream.concat(IntStream.range(1, entries).mapToObj(other), Stream.of(needed))
+            .collect(Collectors.joining(", "));
+    }
+
+    /** James's memory DomainList holding {@code entries} domains, ours last. */
+    private MemoryDomainList domainList() throws Exception {
+        MemoryDomainList domainList = new MemoryDomainList(new NoDnsService());
+        domainList.configure(DomainListConfiguration.builder()
+            .autoDetect(false)
+            .autoDetectIp(false)
+            .build());
+        for (int i = 1; i < entries; i++) {
+            domainList.addDomain(Domain.of("domain" + i + ".example"));
+        }
+        domainList.addDomain(Domain.of("contoso.com"));
+        return domainList;
+    }
+
+    private void expect(Matcher matcher, int recipients) throws MessagingException {
+        Collection<MailAddress> matched = matcher.match(mail);
+        int actual = matched == null ? 0 : matched.size();
+        if (actual != recipients) {
+            throw new IllegalStateException(matcher.getMatcherInfo() + " matched " + actual + " recipients, expected " + recipients);
+        }
+    }
+
+    @Benchmark
+    public Collection<MailAddress> headerNotEquals() {
+        return headerNotEquals.match(mail);
+    }
+
+    @Benchmark
+    public Collection<MailAddress> headerNotContains() {
+        return headerNotContains.match(mail);
+    }
+
+    @Benchmark
+    public Collection<MailAddress> senderHostnameEndsWith() {
+        return senderHostnameEndsWith.match(mail);
+    }
+
+    @Benchmark
+    public Collection<MailAddress> senderInDomainSet() throws MessagingException {
+        return senderInDomainSet.match(mail);
+    }
+
+    @Benchmark
+    public Collection<MailAddress> senderInDomainSetDomainList() throws MessagingException {
+        return senderInDomainList.match(mail);
+    }
+}

@@ -1,0 +1,247 @@
+package org.relayguard.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.relayguard.it.load.PlainPipeline;
+
+/**
+ * Real-world input: every message of the sisimai "set-of-emails" corpus (bounces, feedback reports
+ * and ordinary mail from some 80 mail systems, many of them malformed), sent once from a Microsoft 365
+ * host and once from an internet host through the shipped hardened gateway in enforce mode. Each copy
+ * must end exactly where SPEC's rules, applied to its own headers ({@link HardenedRules}), put it:
+ * relayed and not quarantined, or quarantined and not relayed; and James must still serve mail
+ * afterwards.
+ *
+ * <p>The error repository must hold nothing but the copies that stock James 3.8.1 itself cannot
+ * relay ({@link CorpusMessage#isReencodableByJames()}: 7 malformed bounces); the second test shows
+ * that the same James without Relay Guard parks exactly those in its error repository too.</p>
+ *
+ * <p>The corpus is not part of this repository (BSD-2 licence, see its LICENSE): it is read from
+ * {@code relayguard.corpus.dir}, which the pom points at {@code ../shared/corpus/sisimai-set-of-emails}
+ * beside the clone. Without it these tests fail: they never pass by skipping.</p>
+ *
+ * <p>What the client does to a file is what a real SMTP client does: line ends become CRLF (the
+ * {@code mac} files have bare CRs, {@code bsd} LF, {@code dos} CRLF), a last line without line end is
+ * ended, leading dots are doubled; every other byte, 8-bit ones and mbox {@code From } lines
+ * included, goes as it is. One field is put in front, {@value CorpusMessage#ID_HEADER}, to find each
+ * copy again. The envelope sender is the message's Return-Path (else From) address, as the relaying
+ * server would give it.</p>
+ *
+ * <p>The gateway is configured, as its operator would, for the tenant the corpus's own Microsoft 365
+ * messages come from: {@code kyotoneko.onmicrosoft.com} and {@code nekonyaan.example.com} are added
+ * to {@code tenantOrgs}, and {@code nekonyaan.example.com} to the DomainList through webadmin.</p>
+ */
+class CorpusTest {
+    static final String CORPUS_PROPERTY = "relayguard.corpus.dir";
+    static final List<String> DIRECTORIES = List.of("bsd", "dos", "mac", "err", "not");
+    static final int MINIMUM_MESSAGES = 800;
+
+    private static final String SHIPPED_TENANT_ORGS = "<!ENTITY tenantOrgs \"contoso.onmicrosoft.com, contoso.com\">";
+    private static final Set<String> TENANT_ORGS = Set.of("contoso.onmicrosoft.com", "contoso.com", "kyotoneko.onmicrosoft.com", "nekonyaan.example.com");
+    private static final Set<String> OUR_DOMAINS = Set.of("contoso.com", "contoso.onmicrosoft.com", "nekonyaan.example.com");
+    private static final String OUTBOUND_RECIPIENT = "someone@external.example";
+    private static final String INBOUND_RECIPIENT = "kijitora@contoso.com";
+    private static final int CLIENTS = 4;
+
+    /** Where a copy ends. */
+    enum Place {
+        RELAYED, QUARANTINED, ERROR_REPOSITORY
+    }
+
+    /** One copy sent: which file, from where, and where it must end. */
+    private static final class Copy {
+        final String id;
+        final CorpusMessage message;
+        final boolean fromM365;
+        final String envelopeSender;
+        final Place expected;
+
+        Copy(CorpusMessage message, boolean fromM365, HardenedRules rules) {
+            this.id = message.name + (fromM365 ? " m365" : " internet");
+            this.message = message;
+            this.fromM365 = fromM365;
+            this.envelopeSender = message.envelopeSender();
+            Scenario.Decision decision = rules.decide(fromM365, CorpusMessage.senderDomain(envelopeSender), message);
+            // Enforce mode: a denied copy is only quarantined, never handed to RemoteDelivery.
+            if (decision == Scenario.Decision.DENY) {
+                this.expected = Place.QUARANTINED;
+            } else {
+                this.expected = message.isReencodableByJames() ? Place.RELAYED : Place.ERROR_REPOSITORY;
+            }
+        }
+    }
+
+    private static List<CorpusMessage> corpus;
+    private static List<Copy> copies;
+
+    @BeforeAll
+    static void readCorpus() throws IOException {
+        corpus = corpus();
+        HardenedRules rules = new HardenedRules(TENANT_ORGS, OUR_DOMAINS);
+        copies = new ArrayList<>();
+        for (CorpusMessage message : corpus) {
+            copies.add(new Copy(message, true, rules));
+            copies.add(new Copy(message, false, rules));
+        }
+    }
+
+    @Test
+    void everyCorpusMessageEndsWhereTheRulesPredict() throws Exception {
+        // The prediction is not trivial: both decisions occur among the Microsoft 365 copies.
+        assertThat(copies.stream().filter(copy -> copy.fromM365).map(copy -> copy.expected).distinct())
+            .contains(Place.RELAYED, Place.QUARANTINED);
+        long relayedCopies = count(copies, Place.RELAYED);
+
+        try (SmtpSink sink = SmtpSink.start();
+             JamesServer james = JamesServer.builder().enforce(true).deliverTo(sink.port()).prepare()) {
+            Path mailetContainer = james.conf("mailetcontainer.xml");
+            String shipped = Files.readString(mailetContainer, StandardCharsets.UTF_8);
+            assertThat(shipped).contains(SHIPPED_TENANT_ORGS);
+            Files.writeString(mailetContainer, shipped.replace(SHIPPED_TENANT_ORGS,
+                "<!ENTITY tenantOrgs \"" + String.join(", ", new TreeSet<>(TENANT_ORGS)) + "\">"), StandardCharsets.UTF_8);
+            james.start();
+            james.webAdmin().addDomain("nekonyaan.example.com");
+
+            sendAll(james, copies);
+            Outcomes outcomes = Outcomes.await(james, sink, (int) relayedCopies, CorpusMessage.ID_HEADER, Duration.ofMinutes(2));
+            Map<String, Integer> errors = errorRepository(james);
+
+            List<String> misplaced = new ArrayList<>();
+            for (Copy copy : copies) {
+                int relayed = outcomes.relayed(copy.id);
+                int quarantined = outcomes.quarantined(copy.id);
+                int error = errors.getOrDefault(copy.id, 0);
+                if (relayed != (copy.expected == Place.RELAYED ? 1 : 0)
+                    || quarantined != (copy.expected == Place.QUARANTINED ? 1 : 0)
+                    || error != (copy.expected == Place.ERROR_REPOSITORY ? 1 : 0)) {
+                    misplaced.add(String.format("%s (MAIL FROM:<%s>): relayed %d, quarantined %d, error repository %d; expected %s",
+                        copy.id, copy.envelopeSender, relayed, quarantined, error, copy.expected));
+                }
+            }
+            Set<String> sent = copies.stream().map(copy -> copy.id).collect(Collectors.toSet());
+            assertThat(misplaced).as("copies not where the rules predict").isEmpty();
+            assertThat(outcomes.relayedCopies().keySet()).as("relayed mails that were not sent").isSubsetOf(sent);
+            assertThat(outcomes.quarantinedCopies().keySet()).as("quarantined mails that were not sent").isSubsetOf(sent);
+            assertThat(errors.keySet()).as("error repository").isEqualTo(ids(copies, Place.ERROR_REPOSITORY));
+
+            assertThat(james.isRunning()).as("James is still running").isTrue();
+            assertThat(Scenario.OUR_SENDER_OUR_ORG.sendTo(james).code).as("James still accepts mail").isEqualTo(250);
+            Outcomes after = Outcomes.await(james, sink, (int) relayedCopies + 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            assertThat(after.relayed(Scenario.OUR_SENDER_OUR_ORG.name())).as("James still relays mail").isEqualTo(1);
+            System.out.printf("Corpus: %d files %s, %d copies: %d relayed, %d quarantined, %d in the error repository (James 3.8.1 cannot re-encode them), as predicted%n",
+                corpus.size(), byDirectory(corpus), copies.size(), relayedCopies, count(copies, Place.QUARANTINED), count(copies, Place.ERROR_REPOSITORY));
+        }
+    }
+
+    @Test
+    void theMessagesJamesCannotRelayEndInTheErrorRepositoryWithoutRelayGuardToo() throws Exception {
+        List<Copy> unrelayable = copies.stream()
+            .filter(copy -> copy.expected == Place.ERROR_REPOSITORY)
+            .collect(Collectors.toList());
+        assertThat(unrelayable).as("copies that James 3.8.1 cannot relay").isNotEmpty();
+
+        try (SmtpSink sink = SmtpSink.start();
+             JamesServer james = JamesServer.builder().deliverTo(sink.port()).prepare()) {
+            PlainPipeline.apply(james);
+            james.start();
+
+            sendAll(james, unrelayable);
+            Outcomes outcomes = Outcomes.await(james, sink, 0, CorpusMessage.ID_HEADER, Duration.ofSeconds(60));
+
+            assertThat(errorRepository(james).keySet()).isEqualTo(ids(unrelayable, Place.ERROR_REPOSITORY));
+            assertThat(outcomes.relayedCopies()).isEmpty();
+        }
+    }
+
+    private static void sendAll(JamesServer james, List<Copy> copies) throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+        try {
+            List<Future<String>> replies = new ArrayList<>();
+            for (Copy copy : copies) {
+                replies.add(clients.submit(() -> send(james, copy)));
+            }
+            List<String> refused = new ArrayList<>();
+            for (Future<String> reply : replies) {
+                Optional.ofNullable(reply.get()).ifPresent(refused::add);
+            }
+            assertThat(refused).as("copies James did not accept").isEmpty();
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    /** Null when James accepted the copy, else what went wrong. */
+    private static String send(JamesServer james, Copy copy) {
+        String source = copy.fromM365 ? JamesServer.M365_HOST_SOURCE : JamesServer.INTERNET_HOST_SOURCE;
+        String recipient = copy.fromM365 ? OUTBOUND_RECIPIENT : INBOUND_RECIPIENT;
+        try (SmtpClient client = SmtpClient.connect(james.smtpPort(), Optional.of(source), Optional.empty())) {
+            SmtpClient.Reply reply = client.send(copy.envelopeSender, List.of(recipient), copy.message.withId(copy.id));
+            return reply.code == 250 ? null : copy.id + ": " + reply;
+        } catch (IOException e) {
+            return copy.id + " (MAIL FROM:<" + copy.envelopeSender + ">): " + e.getMessage();
+        }
+    }
+
+    /** The error repository's mails by id, read through webadmin. */
+    private static Map<String, Integer> errorRepository(JamesServer james) {
+        WebAdmin webAdmin = james.webAdmin();
+        Map<String, Integer> errors = new TreeMap<>();
+        for (String key : webAdmin.mailKeys(JamesServer.ERROR_REPOSITORY)) {
+            errors.merge(Outcomes.headerOf(webAdmin.rawMail(JamesServer.ERROR_REPOSITORY, key), CorpusMessage.ID_HEADER), 1, Integer::sum);
+        }
+        return errors;
+    }
+
+    /** Every file under maildir/, which must be there: CI has the corpus, and a missing one is an error. */
+    static List<CorpusMessage> corpus() throws IOException {
+        String property = System.getProperty(CORPUS_PROPERTY);
+        assertThat(property).as("system property %s (the pom sets it to ../shared/corpus/sisimai-set-of-emails beside the clone)", CORPUS_PROPERTY)
+            .isNotBlank();
+        Path maildir = Path.of(property).toAbsolutePath().normalize().resolve("maildir");
+        assertThat(maildir).as("the sisimai corpus (%s=%s) is required; it is not in this repository", CORPUS_PROPERTY, property)
+            .isDirectory();
+        for (String directory : DIRECTORIES) {
+            assertThat(maildir.resolve(directory)).as("corpus directory " + directory).isDirectory();
+        }
+        List<CorpusMessage> messages = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(maildir)) {
+            for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+                messages.add(CorpusMessage.read(maildir, file));
+            }
+        }
+        assertThat(messages).as("messages under " + maildir).hasSizeGreaterThanOrEqualTo(MINIMUM_MESSAGES);
+        return messages;
+    }
+
+    private static long count(List<Copy> copies, Place place) {
+        return copies.stream().filter(copy -> copy.expected == place).count();
+    }
+
+    private static Set<String> ids(List<Copy> copies, Place place) {
+        return copies.stream().filter(copy -> copy.expected == place).map(copy -> copy.id).collect(Collectors.toSet());
+    }
+
+    private static Map<String, Long> byDirectory(List<CorpusMessage> corpus) {
+        return corpus.stream().collect(Collectors.groupingBy(message -> message.name.substring(0, message.name.indexOf('/')), TreeMap::new, Collectors.counting()));
+    }
+}

@@ -1,0 +1,59 @@
+package org.relayguard.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.relayguard.it.load.Accounting;
+import org.relayguard.it.load.LoadRun;
+import org.relayguard.it.load.MailKind;
+import org.relayguard.it.load.Mix;
+
+/**
+ * Exact accounting after a load run, sized for CI: 400 mails of the load driver's default mix over
+ * 8 concurrent SMTP clients to the shipped hardened gateway, in audit and in enforce mode. Every
+ * mail is relayed and quarantined exactly as often as the mix predicts (a second copy would be a
+ * duplicate), nothing else arrives, and the error repository stays empty.
+ */
+class LoadAccountingTest {
+    private static final int MAILS = 400;
+    private static final int CONNECTIONS = 8;
+
+    @ParameterizedTest(name = "enforce={0}")
+    @ValueSource(booleans = {false, true})
+    void everyMailOfALoadRunEndsWhereTheMixPredicts(boolean enforce) throws Exception {
+        List<LoadRun.Mail> mails = LoadRun.mails("accounting", Mix.parse(Mix.DEFAULT), MAILS, 7);
+        Map<MailKind, Long> kinds = mails.stream().collect(Collectors.groupingBy(mail -> mail.kind, Collectors.counting()));
+        // 70/5/5/20 of 400: the counts the assertions below are predicted from.
+        assertThat(kinds).containsExactlyInAnyOrderEntriesOf(Map.of(
+            MailKind.OUR_TENANT, 280L, MailKind.FORWARD, 20L, MailKind.FOREIGN_TENANT, 20L, MailKind.INTERNET, 80L));
+        int deniedMails = 20;
+
+        try (SmtpSink sink = SmtpSink.start();
+             JamesServer james = JamesServer.builder().enforce(enforce).deliverTo(sink.port()).start()) {
+            int expectedRelayed = enforce ? MAILS - deniedMails : MAILS;
+            new LoadRun(james, sink, CONNECTIONS, 50).send(mails, expectedRelayed, Duration.ofMinutes(5));
+
+            Outcomes outcomes = Outcomes.await(james, sink, expectedRelayed, MailKind.ID_HEADER, Duration.ofMinutes(2));
+            Accounting accounting = Accounting.of(outcomes, mails, Accounting.Pipeline.HARDENED, enforce);
+
+            assertThat(accounting.problems).as(accounting.toString()).isEmpty();
+            assertThat(accounting.relayed).as("relayed copies").isEqualTo(expectedRelayed);
+            assertThat(accounting.quarantined).as("quarantined copies").isEqualTo(deniedMails);
+            assertThat(quarantinedKinds(outcomes, mails)).as("what the quarantine holds")
+                .containsOnlyKeys(MailKind.FOREIGN_TENANT);
+            assertThat(accounting.errorRepositorySize).isZero();
+        }
+    }
+
+    private static Map<MailKind, Integer> quarantinedKinds(Outcomes outcomes, List<LoadRun.Mail> mails) {
+        Map<String, MailKind> kindById = mails.stream().collect(Collectors.toMap(mail -> mail.id, mail -> mail.kind));
+        return outcomes.quarantinedCopies().entrySet().stream()
+            .collect(Collectors.groupingBy(entry -> kindById.get(entry.getKey()), Collectors.summingInt(Map.Entry::getValue)));
+    }
+}
