@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -50,6 +51,7 @@ public final class JamesServer implements AutoCloseable {
         private Profile profile = Profile.HARDENED;
         private final Map<String, String> environment = new HashMap<>();
         private boolean hostsFile = true;
+        private Path logFile;
 
         private Builder(Path serverDir) {
             this.serverDir = serverDir;
@@ -86,6 +88,15 @@ public final class JamesServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Appends James's output to this one file, as an operator's server keeps one log, instead
+         * of a new {@code james-N.log} per start.
+         */
+        public Builder log(Path logFile) {
+            this.logFile = logFile;
+            return this;
+        }
+
         /** Lays out the server root without starting James, so that a caller can edit it first. */
         public JamesServer prepare() throws IOException {
             Path actualRoot = root != null ? root : Files.createTempDirectory("relayguard-james-");
@@ -101,7 +112,7 @@ public final class JamesServer implements AutoCloseable {
             env.putIfAbsent("RELAYGUARD_SMTP_BIND", "127.0.0.1:" + freePort());
             env.putIfAbsent("RELAYGUARD_SMTP_PROXY_BIND", "127.0.0.1:" + freePort());
             env.putIfAbsent("RELAYGUARD_WEBADMIN_PORT", String.valueOf(freePort()));
-            return new JamesServer(serverDir, actualRoot, env, hostsFile);
+            return new JamesServer(serverDir, actualRoot, env, hostsFile, logFile);
         }
 
         public JamesServer start() throws IOException {
@@ -131,15 +142,22 @@ public final class JamesServer implements AutoCloseable {
     private final Path root;
     private final Map<String, String> environment;
     private final boolean hostsFile;
-    private Process process;
+    private final Path logFile;
+    private volatile Process process;
     private Path log;
+    /** Where this start's output begins in {@link #log}: an appended log holds earlier starts too. */
+    private long logStart;
     private int starts;
+    private Thread shutdownHook;
+    private volatile boolean jvmExiting;
+    private Optional<String> webAdminToken = Optional.empty();
 
-    private JamesServer(Path serverDir, Path root, Map<String, String> environment, boolean hostsFile) {
+    private JamesServer(Path serverDir, Path root, Map<String, String> environment, boolean hostsFile, Path logFile) {
         this.serverDir = serverDir;
         this.root = root;
         this.environment = environment;
         this.hostsFile = hostsFile;
+        this.logFile = logFile;
     }
 
     public Path root() {
@@ -171,16 +189,32 @@ public final class JamesServer implements AutoCloseable {
     }
 
     public WebAdmin webAdmin() {
-        return new WebAdmin("http://127.0.0.1:" + webAdminPort());
+        return new WebAdmin("http://127.0.0.1:" + webAdminPort(), webAdminToken);
+    }
+
+    /** Authenticate webadmin calls with this JWT (see {@link WebAdminJwt}). */
+    public void useWebAdminToken(String token) {
+        this.webAdminToken = Optional.of(token);
+    }
+
+    /** The decision log James writes (conf/logback.xml: logs/relayguard-decisions.log under the server root). */
+    public Path decisionLog() {
+        return root.resolve("logs/relayguard-decisions.log");
     }
 
     public Path log() {
         return log;
     }
 
+    /** James's output since the last start. */
     public String logText() {
         try {
-            return log == null ? "" : Files.readString(log, StandardCharsets.UTF_8);
+            if (log == null || !Files.exists(log)) {
+                return "";
+            }
+            byte[] bytes = Files.readAllBytes(log);
+            int from = (int) Math.min(logStart, bytes.length);
+            return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -214,7 +248,9 @@ public final class JamesServer implements AutoCloseable {
             throw new IllegalStateException("already running");
         }
         starts++;
-        log = root.resolve("james-" + starts + ".log");
+        log = logFile != null ? logFile : root.resolve("james-" + starts + ".log");
+        logStart = logFile != null && Files.exists(log) ? Files.size(log) : 0;
+        stopOnExit();
         List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Xmx768m",
@@ -231,9 +267,15 @@ public final class JamesServer implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command)
             .directory(root.toFile())
             .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
+            .redirectOutput(logFile != null ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile()));
         builder.environment().putAll(environment);
-        process = builder.start();
+        Process started = builder.start();
+        process = started;
+        if (jvmExiting) {
+            // Ctrl-C came while James was being launched: the shutdown hook has already run.
+            started.destroyForcibly();
+            return new StartResult(false, "interrupted by JVM shutdown");
+        }
 
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
@@ -241,13 +283,28 @@ public final class JamesServer implements AutoCloseable {
             if (text.contains("JAMES server started")) {
                 return new StartResult(true, "started");
             }
-            if (!process.isAlive()) {
-                return new StartResult(false, "exited with code " + process.exitValue());
+            if (!started.isAlive()) {
+                return new StartResult(false, "exited with code " + started.exitValue());
             }
             sleep(200);
         }
-        process.destroyForcibly();
+        started.destroyForcibly();
         return new StartResult(false, "no start within " + timeout);
+    }
+
+    /**
+     * James runs as a child process, which the JVM does not end with itself: stop it when this JVM
+     * ends (Ctrl-C on the demo, an interrupted test run), so that no James outlives its caller.
+     */
+    private void stopOnExit() {
+        if (shutdownHook != null) {
+            return;
+        }
+        shutdownHook = new Thread(() -> {
+            jvmExiting = true;
+            stop();
+        }, "stop-james");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /** The hosts file that replaces all JDK name look-ups of the James process: demo and tests only. */
@@ -263,7 +320,7 @@ public final class JamesServer implements AutoCloseable {
         return hosts;
     }
 
-    public void stop() {
+    public synchronized void stop() {
         if (process == null) {
             return;
         }
@@ -281,6 +338,14 @@ public final class JamesServer implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        if (shutdownHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // the JVM is already exiting: the hook is running or has run
+            }
+            shutdownHook = null;
+        }
     }
 
     public boolean isRunning() {

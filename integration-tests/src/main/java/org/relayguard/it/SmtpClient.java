@@ -50,17 +50,34 @@ public final class SmtpClient implements AutoCloseable {
 
     /** Sends one complete mail and returns the reply to the end of DATA. */
     public Reply send(String mailFrom, List<String> rcptTo, String message) throws IOException {
-        return send(mailFrom, rcptTo, message.getBytes(StandardCharsets.UTF_8));
+        return send(mailFrom, "", rcptTo, message);
+    }
+
+    /**
+     * Sends one complete mail with ESMTP parameters on MAIL FROM (such as {@code XOORG=contoso.com};
+     * empty for none) and returns the reply to the end of DATA.
+     */
+    public Reply send(String mailFrom, String mailParameters, List<String> rcptTo, String message) throws IOException {
+        return send(mailFrom, mailParameters, rcptTo, message.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Sends one complete mail, its bytes as they are but for line ends and dot-stuffing. */
     public Reply send(String mailFrom, List<String> rcptTo, byte[] message) throws IOException {
+        return send(mailFrom, "", rcptTo, message);
+    }
+
+    public Reply send(String mailFrom, String mailParameters, List<String> rcptTo, byte[] message) throws IOException {
         ehlo();
-        return transaction(mailFrom, rcptTo, message);
+        return transaction(mailFrom, mailParameters, rcptTo, message);
     }
 
     public void ehlo() throws IOException {
         command("EHLO client.example").expect(250);
+    }
+
+    /** MAIL, RCPT and DATA in the session as it stands (no new EHLO); returns the reply to the end of DATA. */
+    public Reply transaction(String mailFrom, String mailParameters, List<String> rcptTo, String message) throws IOException {
+        return transaction(mailFrom, mailParameters, rcptTo, message.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -68,7 +85,11 @@ public final class SmtpClient implements AutoCloseable {
      * sends several mails over one connection does; returns the reply to the end of DATA.
      */
     public Reply transaction(String mailFrom, List<String> rcptTo, byte[] message) throws IOException {
-        command("MAIL FROM:<" + mailFrom + ">").expect(250);
+        return transaction(mailFrom, "", rcptTo, message);
+    }
+
+    public Reply transaction(String mailFrom, String mailParameters, List<String> rcptTo, byte[] message) throws IOException {
+        command("MAIL FROM:<" + mailFrom + ">" + (mailParameters.isEmpty() ? "" : " " + mailParameters)).expect(250);
         for (String rcpt : rcptTo) {
             command("RCPT TO:<" + rcpt + ">").expect(250);
         }

@@ -10,7 +10,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,10 +26,22 @@ public final class WebAdmin {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String baseUrl;
+    private final Optional<String> bearerToken;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     public WebAdmin(String baseUrl) {
+        this(baseUrl, Optional.empty());
+    }
+
+    /** A client that authenticates every call with a JWT, as webadmin requires when {@code jwt.enabled=true}. */
+    public WebAdmin(String baseUrl, Optional<String> bearerToken) {
         this.baseUrl = baseUrl;
+        this.bearerToken = bearerToken;
+    }
+
+    /** The same webadmin without credentials. */
+    public WebAdmin anonymous() {
+        return new WebAdmin(baseUrl);
     }
 
     /** A repository as webadmin names it: its path without {@code file://}, URL-encoded. */
@@ -57,7 +72,7 @@ public final class WebAdmin {
 
     /** Reprocesses one mail into a processor and waits for the task; returns the task's final JSON. */
     public JsonNode reprocess(String repositoryPath, String key, String processor) {
-        Response response = send(HttpRequest.newBuilder(uri("/mailRepositories/" + encode(repositoryPath) + "/mails/" + encode(key)
+        Response response = send(builder(uri("/mailRepositories/" + encode(repositoryPath) + "/mails/" + encode(key)
                 + "?action=reprocess&processor=" + encode(processor)))
             .method("PATCH", HttpRequest.BodyPublishers.noBody())
             .build());
@@ -70,7 +85,7 @@ public final class WebAdmin {
     }
 
     public void delete(String repositoryPath, String key) {
-        send(HttpRequest.newBuilder(uri("/mailRepositories/" + encode(repositoryPath) + "/mails/" + encode(key))).DELETE().build())
+        send(builder(uri("/mailRepositories/" + encode(repositoryPath) + "/mails/" + encode(key))).DELETE().build())
             .expect(204);
     }
 
@@ -84,12 +99,34 @@ public final class WebAdmin {
     }
 
     public void addDomain(String domain) {
-        send(HttpRequest.newBuilder(uri("/domains/" + encode(domain))).PUT(HttpRequest.BodyPublishers.noBody()).build())
+        send(builder(uri("/domains/" + encode(domain))).PUT(HttpRequest.BodyPublishers.noBody()).build())
             .expect(204);
     }
 
     public Response get(String path, String accept) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Accept", accept).GET().build());
+        return send(builder(uri(path)).header("Accept", accept).GET().build());
+    }
+
+    /**
+     * James's counters as its Prometheus endpoint {@code /metrics} exposes them (sample name to
+     * value), e.g. {@code relayguard_denied_total}.
+     */
+    public Map<String, Double> metrics() {
+        Map<String, Double> samples = new HashMap<>();
+        for (String line : get("/metrics", "text/plain").expect(200).body.split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            int space = line.lastIndexOf(' ');
+            samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+        }
+        return samples;
+    }
+
+    private HttpRequest.Builder builder(URI uri) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri);
+        bearerToken.ifPresent(token -> builder.header("Authorization", "Bearer " + token));
+        return builder;
     }
 
     private URI uri(String path) {

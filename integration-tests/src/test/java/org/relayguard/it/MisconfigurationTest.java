@@ -32,8 +32,9 @@ class MisconfigurationTest {
         try (JamesServer james = JamesServer.builder().env("RELAYGUARD_ENFORCE", "yes").prepare()) {
             String log = james.startExpectingFailure();
 
+            // The mode feeds LogDecision and SwitchableNull; LogDecision comes first in m365_relaydeny.
             assertThat(log)
-                .contains("SwitchableNull: parameter 'enabled' must be 'true' or 'false', got 'yes'")
+                .contains("LogDecision: parameter 'enforce' must be 'true' or 'false', got 'yes'")
                 .contains("Fatal error while starting James");
         }
     }

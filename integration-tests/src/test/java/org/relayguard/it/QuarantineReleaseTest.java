@@ -2,8 +2,11 @@ package org.relayguard.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,6 +37,19 @@ class QuarantineReleaseTest {
     void stopGateway() {
         james.close();
         sink.close();
+    }
+
+    @Test
+    void theExtensionIsLoadedFromExtensionsJarsAndNotFromJamesClassPath() throws Exception {
+        try (Stream<Path> lib = Files.list(JamesServer.defaultServerDir().resolve("lib"))) {
+            assertThat(lib.map(path -> path.getFileName().toString()))
+                .isNotEmpty()
+                .noneMatch(name -> name.startsWith("relayguard"));
+        }
+        assertThat(james.logText())
+            .contains("Loading custom classpath resource " + james.root().resolve("extensions-jars/relayguard-matchers-"))
+            .contains("Loading custom classpath resource " + james.root().resolve("extensions-jars/relayguard-mailets-"))
+            .contains("org.relayguard.mailets.SwitchableNull instantiated");
     }
 
     @Test

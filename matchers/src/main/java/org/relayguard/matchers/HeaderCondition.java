@@ -6,7 +6,6 @@ import javax.mail.MessagingException;
 
 import com.google.common.base.CharMatcher;
 import com.google.common.base.Strings;
-import com.google.common.collect.ImmutableList;
 
 /**
  * The condition {@code <header-name>:<value>[, <value>…]} of {@link HeaderNotEquals} and
@@ -28,10 +27,7 @@ final class HeaderCondition {
         if (headerName.isEmpty() || !FIELD_NAME_CHARS.matchesAllOf(headerName)) {
             throw new MessagingException(matcherName + ": invalid header name '" + headerName + "' in condition '" + condition + "'");
         }
-        List<String> values = ImmutableList.copyOf(ConditionLists.split(condition.substring(colon + 1)).stream()
-            .map(HeaderValues::normalise)
-            .filter(value -> !value.isEmpty())
-            .iterator());
+        List<String> values = HeaderValues.normaliseList(condition.substring(colon + 1));
         if (values.isEmpty()) {
             throw new MessagingException(matcherName + ": no value after '" + headerName + ":' in condition '" + condition + "'");
         }

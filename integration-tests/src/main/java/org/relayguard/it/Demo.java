@@ -1,0 +1,325 @@
+package org.relayguard.it;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./run.sh --demo}: starts the gateway from the server root that run.sh laid out, sends it
+ * every row of SPEC's decision table, and shows where each mail went, read back the way an operator
+ * would: the quarantine through webadmin, relayed mail at the next hop. James keeps running
+ * afterwards so that the quarantine can be explored with curl; Ctrl-C stops everything.
+ *
+ * <p>Demo only: James names loopback source addresses as Microsoft 365 hosts through a hosts file
+ * ({@link JamesServer}'s {@code -Djdk.net.hosts.file}), and both RemoteDelivery routes deliver to an
+ * SMTP sink in this process instead of the internet and the M365 smart host.</p>
+ *
+ * <p>The James settings come from the same environment variables James reads
+ * ({@code RELAYGUARD_ENFORCE}, {@code RELAYGUARD_SMTP_BIND}, {@code RELAYGUARD_SMTP_PROXY_BIND},
+ * {@code RELAYGUARD_WEBADMIN_PORT}), so that the demo expects what James is told to do.</p>
+ */
+public final class Demo {
+    private static final String USAGE = "usage: Demo [--root DIR] [--proofpoint]";
+    private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(60);
+    /** James 3.8.1's Received header: "from REMOTE-HOST (EHLO name) ([REMOTE-IP])". */
+    private static final Pattern RECEIVED_FROM = Pattern.compile("^from (\\S+) \\((?:EHLO|HELO) [^)]*\\) \\(\\[([^]]+)]\\)");
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of("run");
+        JamesServer.Profile profile = JamesServer.Profile.HARDENED;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--root") && i + 1 < args.length) {
+                root = Path.of(args[++i]);
+            } else if (args[i].equals("--proofpoint")) {
+                profile = JamesServer.Profile.PROOFPOINT;
+            } else {
+                System.err.println(USAGE);
+                System.exit(2);
+            }
+        }
+        root = root.toAbsolutePath().normalize();
+        requireLoopbackSources();
+        boolean enforce = Boolean.parseBoolean(env("RELAYGUARD_ENFORCE", "false"));
+
+        SmtpSink sink = SmtpSink.start();
+        JamesServer james = JamesServer.builder()
+            .root(root)
+            .profile(profile)
+            .enforce(enforce)
+            .deliverTo(sink.port())
+            .env("RELAYGUARD_SMTP_BIND", env("RELAYGUARD_SMTP_BIND", "127.0.0.1:2525"))
+            .env("RELAYGUARD_SMTP_PROXY_BIND", env("RELAYGUARD_SMTP_PROXY_BIND", "127.0.0.1:2526"))
+            .env("RELAYGUARD_WEBADMIN_PORT", env("RELAYGUARD_WEBADMIN_PORT", "8000"))
+            .log(root.resolve("james.log"))
+            .prepare();
+
+        String mode = enforce ? "enforce" : "audit";
+        System.out.printf("Relay Guard demo: %s profile, %s mode.%n", name(profile), mode);
+        System.out.printf("Starting James 3.8.1 in %s (log: %s) ...%n", root, root.resolve("james.log"));
+        Instant startedAt = Instant.now();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            boolean running = james.isRunning();
+            if (running) {
+                System.out.println("Stopping James ...");
+            }
+            james.stop();
+            sink.close();
+            if (running) {
+                System.out.println("James stopped.");
+            }
+        }, "demo-exit"));
+        try {
+            james.start();
+        } catch (IllegalStateException e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
+        }
+        System.out.printf("James started in %d s. Sending the %d rows of SPEC's decision table to 127.0.0.1:%d "
+                + "(next hop: an SMTP sink on 127.0.0.1:%d) ...%n%n",
+            Duration.between(startedAt, Instant.now()).toSeconds(), Scenario.values().length, james.smtpPort(), sink.port());
+
+        WebAdmin webAdmin = james.webAdmin();
+        Set<String> earlierQuarantine = new HashSet<>(webAdmin.mailKeys(JamesServer.QUARANTINE));
+        Map<Scenario, String> refused = new LinkedHashMap<>();
+        int expectedRelayed = 0;
+        for (Scenario scenario : Scenario.values()) {
+            try {
+                SmtpClient.Reply reply = scenario.sendTo(james);
+                if (reply.code != 250) {
+                    refused.put(scenario, reply.text);
+                    continue;
+                }
+            } catch (IOException e) {
+                refused.put(scenario, e.getMessage());
+                continue;
+            }
+            if (scenario.expected(profile) == Scenario.Decision.RELAY || !enforce) {
+                expectedRelayed++;
+            }
+        }
+        Outcomes outcomes = Outcomes.await(james, sink, expectedRelayed, Scenario.SCENARIO_HEADER, DELIVERY_TIMEOUT, earlierQuarantine);
+
+        int differing = printTable(profile, enforce, outcomes, refused, receivedFrom(james, sink, earlierQuarantine));
+        System.out.println();
+        if (differing == 0) {
+            System.out.printf("All %d rows as SPEC says for the %s profile in %s mode (deny = %s).%n",
+                Scenario.values().length, name(profile), mode, denyOutcome(enforce));
+        } else {
+            System.out.printf("%d rows differ from SPEC. If you edited files in %s, that may be why: delete them and run "
+                + "again to get the shipped ones back.%n", differing, root.resolve("conf"));
+        }
+        if (outcomes.errorRepositorySize() > 0) {
+            System.out.printf("James's error repository holds %d mails: see %s.%n", outcomes.errorRepositorySize(), root.resolve("james.log"));
+        }
+        printTryIt(james, root, earlierQuarantine);
+
+        watch(james, sink);
+        System.exit(0);
+    }
+
+    private static int printTable(JamesServer.Profile profile, boolean enforce, Outcomes outcomes, Map<Scenario, String> refused,
+                                  Map<String, String> remoteHosts) {
+        // Two lines a row, so that the table fits a terminal: the scenario and its headers go below.
+        String format = "%2s  %-38s  %-31s  %-8s  %-24s  %s";
+        String below = "%2s  %-38s  %s";
+        row(format, "#", "Remote host (as James named it)", "Envelope sender", "Expected", "Where it went", "");
+        row(below, "", "Scenario", "Headers");
+        row(format, "--", "-".repeat(38), "-".repeat(31), "-".repeat(8), "-".repeat(24), "");
+        int number = 0;
+        int differing = 0;
+        for (Scenario scenario : Scenario.values()) {
+            number++;
+            boolean deny = scenario.expected(profile) == Scenario.Decision.DENY;
+            String wentTo;
+            boolean asSpec;
+            if (refused.containsKey(scenario)) {
+                wentTo = "refused at SMTP";
+                asSpec = false;
+            } else {
+                wentTo = outcomes.describe(scenario.name());
+                asSpec = outcomes.quarantined(scenario.name()) == (deny ? 1 : 0)
+                    && outcomes.relayed(scenario.name()) == (deny && enforce ? 0 : 1);
+            }
+            if (!asSpec) {
+                differing++;
+            }
+            row(format, number, remoteHosts.getOrDefault(scenario.name(), sourceOf(scenario)),
+                "<" + scenario.envelopeSender + ">", deny ? "deny" : "relay", wentTo, asSpec ? "ok" : "NOT AS SPEC");
+            row(below, "", scenario.name(), headers(scenario));
+            if (refused.containsKey(scenario)) {
+                row(below, "", "", "SMTP said: " + refused.get(scenario));
+            }
+        }
+        return differing;
+    }
+
+    private static void row(String format, Object... cells) {
+        System.out.println(String.format(format, cells).stripTrailing());
+    }
+
+    /** The headers that the decision depends on, as the scenario's mail carries them. */
+    private static String headers(Scenario scenario) {
+        List<String> headers = new ArrayList<>();
+        scenario.messageSource.ifPresent(value -> headers.add("X-MS-Exchange-Generated-Message-Source: " + value));
+        if (scenario.originatorOrgs.isEmpty()) {
+            headers.add("no X-OriginatorOrg");
+        }
+        for (String org : scenario.originatorOrgs) {
+            headers.add("X-OriginatorOrg: " + org);
+        }
+        return String.join(", ", headers);
+    }
+
+    /** Where the connection came from, when James's own Received header could not be read. */
+    private static String sourceOf(Scenario scenario) {
+        switch (scenario.source) {
+            case M365_HOSTNAME:
+                return JamesServer.M365_HOST_NAME;
+            case M365_IP_WITHOUT_PTR:
+                return JamesServer.M365_IP_WITHOUT_PTR + " (no PTR)";
+            default:
+                return JamesServer.INTERNET_HOST_NAME;
+        }
+    }
+
+    /**
+     * The remote host of each scenario's connection as James itself recorded it in its Received
+     * header, from the relayed copy or else the quarantined one: proof of what the matchers saw.
+     */
+    private static Map<String, String> receivedFrom(JamesServer james, SmtpSink sink, Set<String> earlierQuarantine) {
+        List<String> messages = new ArrayList<>();
+        sink.received().forEach(mail -> messages.add(mail.message));
+        WebAdmin webAdmin = james.webAdmin();
+        for (String key : webAdmin.mailKeys(JamesServer.QUARANTINE)) {
+            if (!earlierQuarantine.contains(key)) {
+                messages.add(webAdmin.rawMail(JamesServer.QUARANTINE, key));
+            }
+        }
+        Map<String, String> hosts = new LinkedHashMap<>();
+        for (String message : messages) {
+            Matcher from = RECEIVED_FROM.matcher(unfoldedHeader(message, "Received"));
+            if (from.find()) {
+                String host = from.group(1).equals(from.group(2)) ? from.group(1) + " (no PTR)" : from.group(1);
+                hosts.putIfAbsent(Outcomes.headerOf(message, Scenario.SCENARIO_HEADER), host);
+            }
+        }
+        return hosts;
+    }
+
+    /** The first instance of a header, continuation lines joined. */
+    private static String unfoldedHeader(String message, String name) {
+        StringBuilder value = new StringBuilder();
+        boolean inHeader = false;
+        for (String line : message.split("\r?\n")) {
+            if (line.isEmpty()) {
+                break;
+            }
+            boolean continuation = line.startsWith(" ") || line.startsWith("\t");
+            if (inHeader && continuation) {
+                value.append(' ').append(line.trim());
+            } else if (inHeader) {
+                break;
+            } else if (!continuation && line.regionMatches(true, 0, name + ":", 0, name.length() + 1)) {
+                inHeader = true;
+                value.append(line.substring(name.length() + 1).trim());
+            }
+        }
+        return value.toString();
+    }
+
+    private static void printTryIt(JamesServer james, Path root, Set<String> earlierQuarantine) {
+        String base = "http://127.0.0.1:" + james.webAdminPort();
+        String quarantine = base + "/mailRepositories/" + WebAdmin.encode(JamesServer.QUARANTINE) + "/mails";
+        List<String> keys = new ArrayList<>(james.webAdmin().mailKeys(JamesServer.QUARANTINE));
+        int total = keys.size();
+        keys.removeAll(earlierQuarantine);
+        String key = keys.isEmpty() ? "KEY" : WebAdmin.encode(keys.get(0));
+        System.out.println();
+        System.out.println("James keeps running: SMTP 127.0.0.1:" + james.smtpPort() + ", webadmin " + base + ".");
+        System.out.printf("The quarantine holds %d mails, %d from this run (it persists across runs: %s on disk). Try:%n",
+            total, keys.size(), root.resolve(JamesServer.QUARANTINE));
+        System.out.println("  curl -s " + base + "/relayguard/quarantine/" + WebAdmin.encode(JamesServer.QUARANTINE) + "/report");
+        System.out.println("  curl -s " + quarantine);
+        System.out.println("  curl -s '" + quarantine + "/" + key + "?additionalFields=headers' -H 'Accept: application/json'");
+        System.out.println("  curl -s " + quarantine + "/" + key + " -H 'Accept: message/rfc822'");
+        System.out.println("Every decision is a line in " + root.resolve("logs/relayguard-decisions.log") + ".");
+        System.out.println("Release a reviewed mail (delivered once, to the sink here, never quarantined again):");
+        System.out.println("  curl -s -X PATCH '" + quarantine + "/" + key + "?action=reprocess&processor=m365_release'");
+        System.out.println("Send your own: James names a client on 127.0.0.2 " + JamesServer.M365_HOST_NAME + " and one on 127.0.0.3 "
+            + JamesServer.INTERNET_HOST_NAME + " (demo hosts file " + root.resolve("hosts") + "):");
+        System.out.println("  printf 'From: a@evil.example\\r\\nX-OriginatorOrg: evil.onmicrosoft.com\\r\\nSubject: my test\\r\\n\\r\\nHello\\r\\n' \\");
+        System.out.println("    | curl -sS smtp://127.0.0.1:" + james.smtpPort() + " --interface " + JamesServer.M365_HOST_SOURCE
+            + " --mail-from a@evil.example --mail-rcpt " + Scenario.RECIPIENT + " -T -");
+        System.out.println("Ctrl-C stops James.");
+    }
+
+    /**
+     * Reports what reaches the next hop or the quarantine from now on (a released mail, mail you
+     * send), so that the curl commands show their effect here; returns when James ends.
+     */
+    private static void watch(JamesServer james, SmtpSink sink) throws InterruptedException {
+        WebAdmin webAdmin = james.webAdmin();
+        int relayed = sink.received().size();
+        Set<String> quarantined = new HashSet<>(webAdmin.mailKeys(JamesServer.QUARANTINE));
+        while (james.isRunning()) {
+            Thread.sleep(1000);
+            List<SmtpSink.Received> received = sink.received();
+            for (SmtpSink.Received mail : received.subList(relayed, received.size())) {
+                System.out.printf("relayed to the next hop: MAIL FROM:<%s>, Subject: %s%n", mail.mailFrom, mail.header("Subject"));
+            }
+            relayed = received.size();
+            try {
+                for (String key : webAdmin.mailKeys(JamesServer.QUARANTINE)) {
+                    if (quarantined.add(key)) {
+                        System.out.printf("quarantined: %s, Subject: %s%n", key,
+                            Outcomes.headerOf(webAdmin.rawMail(JamesServer.QUARANTINE, key), "Subject"));
+                    }
+                }
+            } catch (RuntimeException e) {
+                // James is stopping: webadmin no longer answers
+            }
+        }
+        System.out.println("James has stopped: see " + james.log() + ".");
+    }
+
+    /**
+     * The scenarios connect from 127.0.0.2 and 127.0.0.3: Linux routes all of 127/8 to loopback,
+     * macOS only 127.0.0.1 unless aliases are added.
+     */
+    private static void requireLoopbackSources() {
+        for (String source : List.of(JamesServer.M365_HOST_SOURCE, JamesServer.INTERNET_HOST_SOURCE)) {
+            try (Socket socket = new Socket()) {
+                socket.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
+            } catch (IOException e) {
+                System.err.printf("The demo sends from %s, which this machine cannot use (%s).%n"
+                    + "On macOS add it first: sudo ifconfig lo0 alias %s up%n", source, e.getMessage(), source);
+                System.exit(1);
+            }
+        }
+    }
+
+    private static String denyOutcome(boolean enforce) {
+        return enforce ? "quarantined, not relayed" : "quarantined and relayed";
+    }
+
+    private static String name(JamesServer.Profile profile) {
+        return profile.name().toLowerCase();
+    }
+
+    private static String env(String name, String otherwise) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? otherwise : value;
+    }
+}

@@ -1,0 +1,212 @@
+package org.relayguard.mailets;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+import javax.inject.Inject;
+import javax.mail.MessagingException;
+
+import org.apache.james.metrics.api.Metric;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.GenericMailet;
+import org.relayguard.matchers.HeaderValues;
+import org.relayguard.matchers.DenyReason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.google.common.base.CharMatcher;
+import com.google.common.base.Joiner;
+import com.google.common.collect.ImmutableSet;
+
+/**
+ * Writes one line per Relay Guard decision to the logger {@code relayguard.decisions} and counts
+ * it in James's metrics. Placed in the {@code m365_relaydeny} processor (after the quarantine,
+ * before {@code SwitchableNull}) with {@code decision=deny}, and in {@code m365_release} with
+ * {@code decision=release}. It never reads the body, and changes nothing on the mail but its
+ * error message (below).
+ *
+ * <p>The line, as {@code key=value}: {@code decision}, {@code action}, {@code mode},
+ * {@code profile}, {@code route}, {@code rule}, {@code condition}, {@code mail},
+ * {@code remoteHost}, {@code remoteIp}, {@code sender}, {@code recipients},
+ * {@code originatorOrg}, {@code messageSource}, {@code xoorg}.</p>
+ *
+ * <p>{@code rule} and {@code route} come from the notice that the rule's {@code ToProcessor} left on
+ * the mail ({@link DenyReason}); {@code condition} of a deny is the reason inside that rule, judged
+ * again here against {@code allowedOrgs}, which must be the rule's values (the sample configuration
+ * passes the same {@code tenantOrgs} entity). A release keeps the rule of its deny and has the
+ * condition {@code operator-release}. Once logged, the notice is taken off the mail's error message,
+ * so that it never reaches a bounce; the quarantined copy keeps it.</p>
+ *
+ * <p>Counters: {@code relayguard_denied}, {@code relayguard_discarded} (a deny in enforce mode)
+ * and {@code relayguard_released}. {@code enforce} must be the expression that
+ * {@code SwitchableNull}'s {@code enabled} gets, so that mode and discard agree.</p>
+ *
+ * <pre>{@code
+ * <mailet match="All" class="org.relayguard.mailets.LogDecision">
+ *     <decision>deny</decision>
+ *     <profile>hardened</profile>
+ *     <enforce>${env:RELAYGUARD_ENFORCE:-false}</enforce>
+ *     <allowedOrgs>contoso.onmicrosoft.com, contoso.com</allowedOrgs>
+ * </mailet>
+ * }</pre>
+ */
+public class LogDecision extends GenericMailet {
+    public static final String LOGGER_NAME = "relayguard.decisions";
+    public static final String DENIED_METRIC = "relayguard_denied";
+    public static final String DISCARDED_METRIC = "relayguard_discarded";
+    public static final String RELEASED_METRIC = "relayguard_released";
+
+    static final String NAME = "LogDecision";
+    static final String DECISION = "decision";
+    static final String PROFILE = "profile";
+    static final String ENFORCE = "enforce";
+    static final String ALLOWED_ORGS = "allowedOrgs";
+    static final String MESSAGE_SOURCE = "X-MS-Exchange-Generated-Message-Source";
+    static final String RELEASE_CONDITION = "operator-release";
+
+    private static final Logger DECISIONS = LoggerFactory.getLogger(LOGGER_NAME);
+    private static final Logger LOGGER = LoggerFactory.getLogger(LogDecision.class);
+    private static final CharMatcher LABEL_CHARS = CharMatcher.inRange('!', '~').and(CharMatcher.noneOf("\"\\=")).precomputed();
+
+    enum Decision {
+        DENY, RELEASE
+    }
+
+    private final Metric denied;
+    private final Metric discarded;
+    private final Metric released;
+    private Decision decision;
+    private String profile;
+    private boolean enforce;
+    private List<String> allowedOrgs;
+
+    @Inject
+    public LogDecision(MetricFactory metricFactory) {
+        this.denied = metricFactory.generate(DENIED_METRIC);
+        this.discarded = metricFactory.generate(DISCARDED_METRIC);
+        this.released = metricFactory.generate(RELEASED_METRIC);
+    }
+
+    @Override
+    public void init() throws MessagingException {
+        try {
+            checkInitParameters(ImmutableSet.of(DECISION, PROFILE, ENFORCE, ALLOWED_ORGS));
+        } catch (MessagingException e) {
+            throw new MessagingException(NAME + ": " + e.getMessage());
+        }
+        decision = parseDecision(required(DECISION));
+        profile = label(PROFILE);
+        enforce = parseEnforce(required(ENFORCE));
+        Optional<String> orgs = getInitParameterAsOptional(ALLOWED_ORGS);
+        allowedOrgs = List.of();
+        if (decision == Decision.DENY) {
+            allowedOrgs = HeaderValues.normaliseList(orgs
+                .orElseThrow(() -> new MessagingException(NAME + ": parameter '" + ALLOWED_ORGS + "' is required for decision=deny (the rule's X-OriginatorOrg values)")));
+            if (allowedOrgs.isEmpty()) {
+                throw new MessagingException(NAME + ": parameter '" + ALLOWED_ORGS + "' has no value");
+            }
+        } else if (orgs.isPresent()) {
+            throw new MessagingException(NAME + ": parameter '" + ALLOWED_ORGS + "' is only for decision=deny");
+        }
+    }
+
+    private String required(String parameter) throws MessagingException {
+        return getInitParameterAsOptional(parameter)
+            .map(String::trim)
+            .orElseThrow(() -> new MessagingException(NAME + ": parameter '" + parameter + "' is required"));
+    }
+
+    private String label(String parameter) throws MessagingException {
+        String value = required(parameter);
+        if (!LABEL_CHARS.matchesAllOf(value)) {
+            throw new MessagingException(NAME + ": parameter '" + parameter + "' must be one word without quotes or '=', got '" + value + "'");
+        }
+        return value;
+    }
+
+    private static Decision parseDecision(String value) throws MessagingException {
+        switch (value.toLowerCase(Locale.US)) {
+            case "deny":
+                return Decision.DENY;
+            case "release":
+                return Decision.RELEASE;
+            default:
+                throw new MessagingException(NAME + ": parameter '" + DECISION + "' must be 'deny' or 'release', got '" + value + "'");
+        }
+    }
+
+    private static boolean parseEnforce(String value) throws MessagingException {
+        switch (value.toLowerCase(Locale.US)) {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                throw new MessagingException(NAME + ": parameter '" + ENFORCE + "' must be 'true' or 'false', got '" + value + "'");
+        }
+    }
+
+    @Override
+    public void service(Mail mail) {
+        DECISIONS.info(line(mail));
+        mail.setErrorMessage(DenyReason.withoutNotice(mail.getErrorMessage()).orElse(null));
+        if (decision == Decision.RELEASE) {
+            released.increment();
+            return;
+        }
+        denied.increment();
+        if (enforce) {
+            discarded.increment();
+        }
+    }
+
+    private String line(Mail mail) {
+        DenyReason reason = DenyReason.of(mail, allowedOrgs);
+        Optional<List<String>> messageSource = headerInstances(mail, MESSAGE_SOURCE);
+        return new DecisionLine()
+            .add("decision", decision.name().toLowerCase(Locale.US))
+            .add("action", action())
+            .add("mode", enforce ? "enforce" : "audit")
+            .add("profile", profile)
+            .add("route", reason.route())
+            .add("rule", reason.rule())
+            .add("condition", decision == Decision.RELEASE ? RELEASE_CONDITION : reason.condition())
+            .add("mail", Optional.ofNullable(mail.getName()))
+            .add("remoteHost", Optional.ofNullable(mail.getRemoteHost()))
+            .add("remoteIp", Optional.ofNullable(mail.getRemoteAddr()))
+            .add("sender", mail.getMaybeSender().asString("<>"))
+            .add("recipients", mail.getRecipients().size())
+            .add("originatorOrg", reason.originatorOrgs().flatMap(LogDecision::joined))
+            .add("messageSource", messageSource.flatMap(LogDecision::joined))
+            .add("xoorg", reason.xoorg())
+            .toString();
+    }
+
+    private String action() {
+        if (decision == Decision.RELEASE) {
+            return "deliver";
+        }
+        return enforce ? "quarantine+discard" : "quarantine+relay";
+    }
+
+    /** Empty when the headers cannot be read (the rule treats that mail as suspicious too). */
+    private static Optional<List<String>> headerInstances(Mail mail, String header) {
+        try {
+            return Optional.of(HeaderValues.instances(mail, header));
+        } catch (MessagingException | RuntimeException e) {
+            LOGGER.warn("{}: cannot read header '{}' of mail {}", NAME, header, mail.getName(), e);
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<String> joined(List<String> instances) {
+        return instances.isEmpty() ? Optional.empty() : Optional.of(Joiner.on(", ").join(instances));
+    }
+
+    @Override
+    public String getMailetInfo() {
+        return NAME + " (decision=" + decision + ", enforce=" + enforce + ")";
+    }
+}

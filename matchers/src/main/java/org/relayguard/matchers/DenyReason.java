@@ -1,0 +1,211 @@
+package org.relayguard.matchers;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import javax.mail.MessagingException;
+
+import org.apache.mailet.Mail;
+
+import com.google.common.base.Splitter;
+import com.google.common.collect.ImmutableSet;
+
+/**
+ * Which Relay Guard rule sent a mail to the quarantine, and why its condition holds: what the
+ * decision log writes and the quarantine report counts.
+ *
+ * <p>James's composite matchers do not say which part matched, so each rule names itself where it
+ * routes the mail, with James's own {@code ToProcessor} notice, which the mail keeps (in its error
+ * message) into the quarantine:</p>
+ *
+ * <pre>{@code
+ * <mailet match="m365-relaydeny" class="ToProcessor">
+ *     <processor>m365_relaydeny</processor>
+ *     <notice>relayguard rule=x-originatororg route=m365_mail</notice>
+ * </mailet>
+ * }</pre>
+ *
+ * <p>The reason inside the rule is then judged again from the mail and the allowed values (the
+ * same {@code tenantOrgs}), with the rule's own semantics: {@code x-originatororg} is
+ * {@link OrgClause}, {@code xoorg} the session's tenant ({@link XoorgNotEquals}),
+ * {@code secret-header} a missing secret. A reason that no longer holds ({@code org-allowed},
+ * {@code xoorg-allowed}) means the rule failed and its {@code onMatchException} quarantined the
+ * mail, or that the allowed list changed since. A mail without notice is judged by the
+ * {@code x-originatororg} rule, the only one before rules named themselves.</p>
+ */
+public final class DenyReason {
+    public static final String NOTICE_PREFIX = "relayguard rule=";
+    public static final String ORG_RULE = "x-originatororg";
+    public static final String XOORG_RULE = "xoorg";
+    public static final String SECRET_RULE = "secret-header";
+    public static final String ORIGINATOR_ORG = "X-OriginatorOrg";
+
+    public static final String XOORG_ABSENT = "xoorg-absent";
+    public static final String XOORG_NOT_ALLOWED = "xoorg-not-allowed";
+    public static final String XOORG_ALLOWED = "xoorg-allowed";
+    public static final String SECRET_MISSING = "secret-missing";
+    public static final String HEADERS_UNREADABLE = "headers-unreadable";
+    public static final String UNKNOWN_RULE = "unknown-rule";
+
+    /** Every condition, in the order the report lists them. */
+    public static final List<String> CONDITIONS = List.of(
+        OrgClause.ABSENT.token(), OrgClause.NOT_ALLOWED.token(), OrgClause.MIXED_INSTANCES.token(), OrgClause.ALLOWED.token(),
+        XOORG_ABSENT, XOORG_NOT_ALLOWED, XOORG_ALLOWED, SECRET_MISSING, HEADERS_UNREADABLE, UNKNOWN_RULE);
+
+    private static final Splitter LINES = Splitter.onPattern("\r?\n");
+    private static final Splitter PAIRS = Splitter.on(' ').omitEmptyStrings();
+
+    /**
+     * @param allowedOrgs the normalised allowed values ({@link HeaderValues#normaliseList} of {@code tenantOrgs})
+     */
+    public static DenyReason of(Mail mail, Collection<String> allowedOrgs) {
+        Optional<String> notice = notice(mail.getErrorMessage());
+        Optional<String> rule = notice.flatMap(line -> pair(line, "rule"));
+        Optional<String> route = notice.flatMap(line -> pair(line, "route"));
+        Optional<String> xoorg = mail.getAttribute(XoorgNotEquals.XOORG_ATTRIBUTE)
+            .map(attribute -> attribute.getValue().getValue())
+            .filter(String.class::isInstance)
+            .map(value -> canonical((String) value));
+        Optional<List<String>> orgs;
+        try {
+            orgs = Optional.of(HeaderValues.instances(mail, ORIGINATOR_ORG));
+        } catch (MessagingException | RuntimeException e) {
+            orgs = Optional.empty();
+        }
+        return new DenyReason(rule, route, xoorg, orgs, allowedOrgs);
+    }
+
+    /** The mail's error message without Relay Guard's rule notices; empty when nothing else is left. */
+    public static Optional<String> withoutNotice(String errorMessage) {
+        if (errorMessage == null) {
+            return Optional.empty();
+        }
+        String rest = LINES.splitToStream(errorMessage)
+            .filter(line -> !line.startsWith(NOTICE_PREFIX))
+            .collect(Collectors.joining("\r\n"));
+        return rest.isEmpty() ? Optional.empty() : Optional.of(rest);
+    }
+
+    /** The last notice: a mail routed twice (a release, then a new deny) carries the newest rule last. */
+    private static Optional<String> notice(String errorMessage) {
+        if (errorMessage == null) {
+            return Optional.empty();
+        }
+        return LINES.splitToStream(errorMessage)
+            .filter(line -> line.startsWith(NOTICE_PREFIX))
+            .reduce((first, second) -> second);
+    }
+
+    private static Optional<String> pair(String notice, String key) {
+        return PAIRS.splitToStream(notice.substring("relayguard ".length()))
+            .filter(pair -> pair.startsWith(key + "="))
+            .map(pair -> pair.substring(key.length() + 1))
+            .filter(value -> !value.isEmpty())
+            .findFirst();
+    }
+
+    private static String canonical(String value) {
+        String normalised = HeaderValues.normalise(value);
+        return DnsNames.canonical(normalised).orElse(normalised);
+    }
+
+    private final Optional<String> rule;
+    private final Optional<String> route;
+    private final Optional<String> xoorg;
+    private final Optional<List<String>> originatorOrgs;
+    private final String condition;
+
+    private DenyReason(Optional<String> rule, Optional<String> route, Optional<String> xoorg, Optional<List<String>> originatorOrgs,
+                       Collection<String> allowedOrgs) {
+        this.rule = rule;
+        this.route = route;
+        this.xoorg = xoorg;
+        this.originatorOrgs = originatorOrgs;
+        this.condition = condition(allowedOrgs);
+    }
+
+    private String condition(Collection<String> allowedOrgs) {
+        switch (rule.orElse(ORG_RULE)) {
+            case ORG_RULE:
+                return originatorOrgs.map(orgs -> OrgClause.evaluate(orgs, allowedOrgs).token()).orElse(HEADERS_UNREADABLE);
+            case XOORG_RULE:
+                if (xoorg.isEmpty()) {
+                    return XOORG_ABSENT;
+                }
+                return xoorgAllowed(allowedOrgs) ? XOORG_ALLOWED : XOORG_NOT_ALLOWED;
+            case SECRET_RULE:
+                return SECRET_MISSING;
+            default:
+                return UNKNOWN_RULE;
+        }
+    }
+
+    private boolean xoorgAllowed(Collection<String> allowedOrgs) {
+        Set<String> canonical = allowedOrgs.stream().map(DenyReason::canonical).collect(ImmutableSet.toImmutableSet());
+        return xoorg.map(canonical::contains).orElse(false);
+    }
+
+    /**
+     * Whether the mail's rule would deny it with these allowed values: the what-if of an
+     * allowed-list change. A mail whose headers cannot be read, a missing secret or an unknown rule
+     * stays denied whatever the list.
+     */
+    public boolean deniedWith(Collection<String> allowedOrgs) {
+        switch (rule.orElse(ORG_RULE)) {
+            case ORG_RULE:
+                return originatorOrgs.map(orgs -> OrgClause.evaluate(orgs, allowedOrgs).denies()).orElse(true);
+            case XOORG_RULE:
+                return !xoorgAllowed(allowedOrgs);
+            default:
+                return true;
+        }
+    }
+
+    /** The allowed-list values this mail's rule judged and did not allow: the candidates to review. */
+    public Set<String> notAllowedValues(Collection<String> allowedOrgs) {
+        switch (rule.orElse(ORG_RULE)) {
+            case ORG_RULE:
+                return originatorOrgs.orElse(List.of()).stream()
+                    .filter(org -> !allowedOrgs.contains(org))
+                    .collect(ImmutableSet.toImmutableSet());
+            case XOORG_RULE:
+                return xoorg.filter(value -> !xoorgAllowed(allowedOrgs)).map(ImmutableSet::of).orElse(ImmutableSet.of());
+            default:
+                return ImmutableSet.of();
+        }
+    }
+
+    /** The rule named in the notice ({@value #ORG_RULE}, {@value #XOORG_RULE}, {@value #SECRET_RULE}), if any. */
+    public Optional<String> rule() {
+        return rule;
+    }
+
+    /** The processor whose rule sent the mail, as the notice says. */
+    public Optional<String> route() {
+        return route;
+    }
+
+    /** The reason, e.g. {@code org-not-allowed}, {@code xoorg-absent}, {@code secret-missing}. */
+    public String condition() {
+        return condition;
+    }
+
+    /** The tenant Exchange Online named in the SMTP session (XOORG), canonical. */
+    public Optional<String> xoorg() {
+        return xoorg;
+    }
+
+    /** The normalised {@code X-OriginatorOrg} instances; empty when the headers cannot be read. */
+    public Optional<List<String>> originatorOrgs() {
+        return originatorOrgs;
+    }
+
+    @Override
+    public String toString() {
+        return "DenyReason" + Arrays.asList(rule, route, condition, xoorg, originatorOrgs);
+    }
+}

@@ -1,0 +1,136 @@
+package org.relayguard.matchers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.relayguard.matchers.TestMails.withHeaders;
+
+import java.util.List;
+
+import javax.mail.MessagingException;
+
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.base.test.FakeMail;
+import org.junit.jupiter.api.Test;
+
+class DenyReasonTest {
+    private static final List<String> ALLOWED = HeaderValues.normaliseList("contoso.onmicrosoft.com, Contoso.com");
+    private static final String ORG_NOTICE = "relayguard rule=x-originatororg route=m365_mail";
+    private static final String XOORG_NOTICE = "relayguard rule=xoorg route=m365_xoorg";
+
+    private static FakeMail mail(String notice, String... headers) throws MessagingException {
+        FakeMail mail = withHeaders(headers);
+        mail.setErrorMessage(notice);
+        return mail;
+    }
+
+    private static FakeMail withXoorg(FakeMail mail, String xoorg) {
+        mail.setAttribute(new Attribute(XoorgNotEquals.XOORG_ATTRIBUTE, AttributeValue.of(xoorg)));
+        return mail;
+    }
+
+    @Test
+    void ofShouldTakeRuleAndRouteFromTheNoticeAndJudgeTheOrgClause() throws Exception {
+        DenyReason reason = DenyReason.of(mail(ORG_NOTICE, "X-OriginatorOrg: Evil.onmicrosoft.com"), ALLOWED);
+
+        assertThat(reason.rule()).contains("x-originatororg");
+        assertThat(reason.route()).contains("m365_mail");
+        assertThat(reason.condition()).isEqualTo("org-not-allowed");
+        assertThat(reason.originatorOrgs()).contains(List.of("evil.onmicrosoft.com"));
+    }
+
+    @Test
+    void ofShouldJudgeTheOrgClauseWhenThereIsNoNotice() throws Exception {
+        DenyReason reason = DenyReason.of(mail(null, "X-OriginatorOrg: contoso.com", "X-OriginatorOrg: evil.example"), ALLOWED);
+
+        assertThat(reason.rule()).isEmpty();
+        assertThat(reason.route()).isEmpty();
+        assertThat(reason.condition()).isEqualTo("org-mixed-instances");
+    }
+
+    @Test
+    void ofShouldUseTheLastNoticeAndIgnoreOtherErrorLines() throws Exception {
+        DenyReason reason = DenyReason.of(mail("some earlier error\r\n" + ORG_NOTICE + "\r\n" + XOORG_NOTICE), ALLOWED);
+
+        assertThat(reason.rule()).contains("xoorg");
+        assertThat(reason.route()).contains("m365_xoorg");
+    }
+
+    @Test
+    void ofShouldNameAMissingSessionTenant() throws Exception {
+        assertThat(DenyReason.of(mail(XOORG_NOTICE, "X-OriginatorOrg: contoso.com"), ALLOWED).condition()).isEqualTo("xoorg-absent");
+    }
+
+    @Test
+    void ofShouldNameAForeignSessionTenantWhateverTheHeadersSay() throws Exception {
+        DenyReason reason = DenyReason.of(withXoorg(mail(XOORG_NOTICE, "X-OriginatorOrg: contoso.com"), "Evil.onmicrosoft.com."), ALLOWED);
+
+        assertThat(reason.condition()).isEqualTo("xoorg-not-allowed");
+        assertThat(reason.xoorg()).contains("evil.onmicrosoft.com");
+    }
+
+    @Test
+    void ofShouldSayXoorgAllowedWhenTheSessionTenantIsAllowed() throws Exception {
+        assertThat(DenyReason.of(withXoorg(mail(XOORG_NOTICE), "CONTOSO.com"), ALLOWED).condition()).isEqualTo("xoorg-allowed");
+    }
+
+    @Test
+    void ofShouldNameAMissingSecret() throws Exception {
+        assertThat(DenyReason.of(mail("relayguard rule=secret-header route=root"), ALLOWED).condition()).isEqualTo("secret-missing");
+    }
+
+    @Test
+    void ofShouldNameAnUnknownRule() throws Exception {
+        assertThat(DenyReason.of(mail("relayguard rule=other route=x"), ALLOWED).condition()).isEqualTo("unknown-rule");
+    }
+
+    @Test
+    void ofShouldNameUnreadableHeaders() throws Exception {
+        FakeMail unreadable = TestMails.withUnreadableHeaders();
+        unreadable.setErrorMessage(ORG_NOTICE);
+
+        DenyReason reason = DenyReason.of(unreadable, ALLOWED);
+
+        assertThat(reason.condition()).isEqualTo("headers-unreadable");
+        assertThat(reason.originatorOrgs()).isEmpty();
+        assertThat(reason.deniedWith(List.of("anything"))).isTrue();
+    }
+
+    @Test
+    void deniedWithShouldApplyTheOrgRuleToAnotherAllowedList() throws Exception {
+        DenyReason reason = DenyReason.of(mail(ORG_NOTICE, "X-OriginatorOrg: contoso.com", "X-OriginatorOrg: fabrikam.com"), ALLOWED);
+
+        assertThat(reason.deniedWith(ALLOWED)).isTrue();
+        assertThat(reason.deniedWith(List.of("contoso.com", "fabrikam.com"))).isFalse();
+        assertThat(reason.deniedWith(List.of("fabrikam.com"))).isTrue();
+        assertThat(reason.notAllowedValues(ALLOWED)).containsExactly("fabrikam.com");
+    }
+
+    @Test
+    void deniedWithShouldApplyTheXoorgRuleToAnotherAllowedList() throws Exception {
+        DenyReason reason = DenyReason.of(withXoorg(mail(XOORG_NOTICE, "X-OriginatorOrg: evil.example"), "fabrikam.onmicrosoft.com"), ALLOWED);
+
+        assertThat(reason.deniedWith(ALLOWED)).isTrue();
+        assertThat(reason.deniedWith(List.of("fabrikam.onmicrosoft.com"))).isFalse();
+        assertThat(reason.notAllowedValues(ALLOWED)).containsExactly("fabrikam.onmicrosoft.com");
+    }
+
+    @Test
+    void aMissingSecretOrSessionTenantStaysDeniedWhateverTheList() throws Exception {
+        assertThat(DenyReason.of(mail("relayguard rule=secret-header route=root", "X-OriginatorOrg: contoso.com"), ALLOWED).deniedWith(ALLOWED)).isTrue();
+        assertThat(DenyReason.of(mail(XOORG_NOTICE, "X-OriginatorOrg: contoso.com"), ALLOWED).deniedWith(ALLOWED)).isTrue();
+        assertThat(DenyReason.of(mail(XOORG_NOTICE), ALLOWED).notAllowedValues(ALLOWED)).isEmpty();
+    }
+
+    @Test
+    void withoutNoticeShouldKeepOtherLinesOnly() {
+        assertThat(DenyReason.withoutNotice("earlier\r\n" + ORG_NOTICE)).contains("earlier");
+        assertThat(DenyReason.withoutNotice(ORG_NOTICE)).isEmpty();
+        assertThat(DenyReason.withoutNotice(null)).isEmpty();
+    }
+
+    @Test
+    void conditionsShouldListEveryToken() {
+        assertThat(DenyReason.CONDITIONS).containsExactly("org-absent", "org-not-allowed", "org-mixed-instances", "org-allowed",
+            "xoorg-absent", "xoorg-not-allowed", "xoorg-allowed", "secret-missing", "headers-unreadable", "unknown-rule");
+    }
+}

@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# Relay Guard on a stock Apache James 3.8.1 in one command: builds the project, lays out the
+# server root run/ and runs James in the foreground until Ctrl-C. --demo also sends it every row
+# of SPEC's decision table and shows where each mail went. ./run.sh --help says more.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+usage() {
+    cat <<'EOF'
+Usage: ./run.sh [--demo] [--proofpoint] [--enforce] [--smtp-port PORT] [--proxy-port PORT]
+                [--webadmin-port PORT] [--no-build] [--offline]
+
+Builds Relay Guard (needs JDK 17 and Maven), installs it into a stock Apache James 3.8.1
+memory server through extensions-jars/, and runs James on 127.0.0.1 until Ctrl-C.
+
+  --demo                 send every row of SPEC's decision table and show where each mail
+                         went; James names a client on 127.0.0.2 as a Microsoft 365 host
+                         (demo hosts file) and relays to a local SMTP sink, not the internet
+  --proofpoint           the one-to-one Proofpoint profile instead of the hardened one
+  --enforce              enforce mode: quarantine and do not relay (RELAYGUARD_ENFORCE=true);
+                         the default is the mode set in run/conf/mailetcontainer.xml (audit)
+  --smtp-port PORT       SMTP listener, default 2525 (RELAYGUARD_SMTP_BIND)
+  --proxy-port PORT      SMTP listener behind a PROXY-protocol proxy, default 2526
+                         (RELAYGUARD_SMTP_PROXY_BIND)
+  --webadmin-port PORT   webadmin, default 8000 (RELAYGUARD_WEBADMIN_PORT)
+  --no-build             skip the Maven build, run what was built last
+  --offline              build with mvn -o
+
+The server root is run/: conf/ is yours to edit (delete a file there to get the shipped one
+back), extensions-jars/ is refreshed from the build on every run, var/ keeps the quarantine
+across runs (rm -r run/var empties it), james.log is James's log.
+RELAYGUARD_* variables already set in the environment are passed to James.
+List the quarantine: curl -s http://127.0.0.1:8000/mailRepositories/var%2Fmail%2Fm365-relaydeny/mails
+EOF
+}
+
+die() {
+    echo "run.sh: $*" >&2
+    exit 1
+}
+
+port_arg() {
+    [[ ${2:-} =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "$1 needs a port number (1-65535)"
+    echo "$2"
+}
+
+demo=false
+profile=hardened
+build=true
+mvn_offline=
+while [ $# -gt 0 ]; do
+    case $1 in
+        --demo) demo=true ;;
+        --proofpoint) profile=proofpoint ;;
+        --enforce) export RELAYGUARD_ENFORCE=true ;;
+        --smtp-port) port=$(port_arg "$1" "${2:-}"); export RELAYGUARD_SMTP_BIND="127.0.0.1:$port"; shift ;;
+        --proxy-port) port=$(port_arg "$1" "${2:-}"); export RELAYGUARD_SMTP_PROXY_BIND="127.0.0.1:$port"; shift ;;
+        --webadmin-port) port=$(port_arg "$1" "${2:-}"); export RELAYGUARD_WEBADMIN_PORT="$port"; shift ;;
+        --no-build) build=false ;;
+        --offline) mvn_offline=-o ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; die "unknown option: $1" ;;
+    esac
+    shift
+done
+
+SERVER=james-server/target/james-server
+LIB=$PWD/$SERVER/lib
+ROOT=$PWD/run
+mkdir -p "$ROOT"
+
+# JDK 17 and Maven are all a fresh clone needs; Maven brings James 3.8.1 itself.
+command -v java >/dev/null || die "java not found: install JDK 17"
+java_major=$(java -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p' | head -n 1)
+[ "${java_major:-0}" -ge 17 ] || die "JDK 17 or newer needed; java -version says: $(java -version 2>&1 | head -n 1)"
+
+# --- Settings: flags, else the environment, else the default written in the conf file. ---
+# The default of ${env:NAME:-default} in a conf file, an XML entity (&name;) resolved.
+conf_default() {
+    local file=$1 name=$2 value
+    value=$(sed -n "s/.*\${env:$name:-\([^}]*\)}.*/\1/p" "$file" | head -n 1)
+    case $value in
+        '&'*';') value=$(sed -n "s/.*<!ENTITY ${value:1:${#value}-2} \"\([^\"]*\)\".*/\1/p" "$file" | head -n 1) ;;
+    esac
+    echo "$value"
+}
+# run/conf once it exists, the shipped conf before the first run.
+conf_file() {
+    if [ -f "$ROOT/conf/$1" ]; then echo "$ROOT/conf/$1"; else echo "james-conf/src/main/james/conf/$1"; fi
+}
+# Exporting the value James would take from the file anyway changes nothing, and tells the demo.
+# A file whose default cannot be read is left to James.
+setting() {
+    local name=$1 file=$2 value
+    [ -z "${!name:-}" ] || return 0
+    value=$(conf_default "$(conf_file "$file")" "$name")
+    [ -z "$value" ] || export "$name=$value"
+}
+setting RELAYGUARD_SMTP_BIND smtpserver.xml
+setting RELAYGUARD_SMTP_PROXY_BIND smtpserver.xml
+setting RELAYGUARD_WEBADMIN_PORT webadmin.properties
+
+# Before building or touching run/: a second run.sh must leave a running one alone.
+port_free() {
+    ! (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+check_port() {
+    local port=${2##*:}
+    [ -z "$port" ] || port_free "$port" ||
+        die "port $port ($1) is in use on 127.0.0.1; is Relay Guard already running? Choose another one with $3 PORT."
+}
+check_port SMTP "${RELAYGUARD_SMTP_BIND:-}" --smtp-port
+check_port "PROXY-protocol SMTP" "${RELAYGUARD_SMTP_PROXY_BIND:-}" --proxy-port
+check_port webadmin "${RELAYGUARD_WEBADMIN_PORT:-}" --webadmin-port
+
+# --- Build ---
+if $build; then
+    command -v mvn >/dev/null || die "mvn not found: install Maven (or run with --no-build)"
+    [ -d "$SERVER/lib" ] || echo "First build: Maven downloads James 3.8.1 and its libraries, which takes a few minutes."
+    echo "Building (mvn -B -q -DskipTests package, output in run/build.log) ..."
+    # package, not install: the reactor hands the jars to the server layout, ~/.m2 stays untouched.
+    if ! mvn -B -q $mvn_offline -DskipTests package >"$ROOT/build.log" 2>&1; then
+        tail -n 30 "$ROOT/build.log" >&2
+        die "the build failed; the whole output is in run/build.log"
+    fi
+fi
+[ -d "$SERVER/lib" ] || die "$SERVER is missing: run without --no-build"
+# The extension is installed the way an operator installs it; a copy on James's class path would hide mistakes.
+if compgen -G "$SERVER/lib/relayguard-*" >/dev/null; then
+    die "$SERVER/lib holds Relay Guard jars: they belong in extensions-jars/ only"
+fi
+
+# --- Server root run/: conf/ laid out once and then the operator's, extensions-jars/ refreshed. ---
+shipped_mailetcontainer() {
+    if [ "$1" = proofpoint ]; then echo "$SERVER/profiles/proofpoint/mailetcontainer.xml"; else echo "$SERVER/conf/mailetcontainer.xml"; fi
+}
+other_profile() {
+    if [ "$1" = proofpoint ]; then echo hardened; else echo proofpoint; fi
+}
+mkdir -p "$ROOT/conf"
+mailetcontainer=$ROOT/conf/mailetcontainer.xml
+laid_out=$(cat "$ROOT/profile" 2>/dev/null || echo "$profile")
+edited=
+if [ ! -f "$mailetcontainer" ] || cmp -s "$mailetcontainer" "$(shipped_mailetcontainer "$(other_profile "$profile")")"; then
+    # Missing, or the other profile as shipped: nothing of the operator's is lost by replacing it.
+    [ ! -f "$mailetcontainer" ] || echo "run/conf/mailetcontainer.xml: switching to the $profile profile."
+    cp "$(shipped_mailetcontainer "$profile")" "$mailetcontainer"
+elif ! cmp -s "$mailetcontainer" "$(shipped_mailetcontainer "$profile")"; then
+    [ "$laid_out" = "$profile" ] || die "run/conf/mailetcontainer.xml holds your edits of the $laid_out profile." \
+        "Move it away, and run.sh lays out the shipped $profile profile in its place."
+    edited=" mailetcontainer.xml"
+fi
+echo "$profile" >"$ROOT/profile"
+for shipped in "$SERVER"/conf/*; do
+    name=$(basename "$shipped")
+    if [ "$name" = mailetcontainer.xml ]; then
+        continue
+    elif [ ! -e "$ROOT/conf/$name" ]; then
+        cp "$shipped" "$ROOT/conf/$name"
+    elif ! cmp -s "$shipped" "$ROOT/conf/$name"; then
+        edited="$edited $name"
+    fi
+done
+[ -z "$edited" ] || echo "run/conf differs from the shipped configuration in:$edited (kept; delete a file to get the shipped one back)."
+rm -rf "$ROOT/extensions-jars"
+cp -R "$SERVER/extensions-jars" "$ROOT/extensions-jars"
+
+# The mode, once run/conf holds the profile's mailetcontainer.xml.
+setting RELAYGUARD_ENFORCE mailetcontainer.xml
+case $(echo "${RELAYGUARD_ENFORCE:-}" | tr '[:upper:]' '[:lower:]') in
+    true) mode=enforce ;;
+    false) mode=audit ;;
+    '') mode="the conf's" ;;
+    *) mode="RELAYGUARD_ENFORCE=$RELAYGUARD_ENFORCE, which James refuses," ;;
+esac
+
+webadmin="http://127.0.0.1:${RELAYGUARD_WEBADMIN_PORT:-8000}"
+quarantine_url="$webadmin/mailRepositories/var%2Fmail%2Fm365-relaydeny/mails"
+
+if $demo; then
+    # Demo.java starts James from run/ (adding the demo hosts file and a local next hop), sends the
+    # decision table, prints where each mail went, and stops James on Ctrl-C.
+    demo_args=(--root "$ROOT")
+    [ "$profile" = hardened ] || demo_args+=(--proofpoint)
+    exec java -Drelayguard.james.server.dir="$PWD/$SERVER" \
+        -cp "integration-tests/target/classes:$(cat integration-tests/target/demo-classpath.txt)" \
+        org.relayguard.it.Demo "${demo_args[@]}"
+fi
+
+# --- Run James from run/ in the background, so that this script can say when it is up and stop it on Ctrl-C. ---
+cd "$ROOT"
+log=$ROOT/james.log
+touch "$log"
+log_start=$(($(wc -c <"$log") + 1))
+echo "Starting Apache James 3.8.1 with Relay Guard ($profile profile, $mode mode), log: run/james.log ..."
+# A script's background job ignores SIGINT: Ctrl-C reaches this script only, which stops James with
+# SIGTERM (James's shutdown hook runs) and waits for it, so no java process is left behind.
+java -Dworking.directory="$ROOT" -Dlogback.configurationFile="$ROOT/conf/logback.xml" \
+    -cp "$LIB/*" org.apache.james.MemoryJamesServerMain >>"$log" 2>&1 &
+james=$!
+stop_james() {
+    trap - INT TERM HUP
+    echo
+    echo "Stopping James ..."
+    kill -TERM "$james" 2>/dev/null || true
+    wait "$james" 2>/dev/null || true
+    echo "James stopped."
+    exit 130
+}
+trap stop_james INT TERM HUP
+
+until tail -c "+$log_start" "$log" | grep -q "JAMES server started"; do
+    if ! kill -0 "$james" 2>/dev/null; then
+        # James's own reason, without the stack frames around it.
+        tail -c "+$log_start" "$log" | grep -v -E '^[[:space:]]+(at |\.\.\. [0-9]+ )' | tail -n 15 >&2
+        die "James did not start (above: the end of run/james.log, stack frames left out)"
+    fi
+    sleep 0.5
+done
+
+relays_to() {
+    local value=${!1:-$(conf_default "$ROOT/conf/mailetcontainer.xml" "$1")}
+    echo "${value:-MX lookup}"
+}
+cat <<EOF
+
+Relay Guard is running on Apache James 3.8.1: $profile profile, $mode mode.
+  Server root  $ROOT
+  Settings     $ROOT/conf/mailetcontainer.xml (RELAY GUARD SETTINGS block; restart to apply)
+  Extension    $ROOT/extensions-jars/ ($(cd "$ROOT/extensions-jars" && echo *))
+  SMTP         ${RELAYGUARD_SMTP_BIND:-see conf/smtpserver.xml} (PROXY protocol: ${RELAYGUARD_SMTP_PROXY_BIND:-see conf})
+  Webadmin     $webadmin
+  Quarantine   $ROOT/var/mail/m365-relaydeny/
+  Log          $ROOT/james.log (decisions: $ROOT/logs/relayguard-decisions.log)
+  Relays to    M365: $(relays_to RELAYGUARD_M365_SMARTHOST), internet: $(relays_to RELAYGUARD_OUTBOUND_GATEWAY)
+List the quarantine, or report on it (groups, suggestions; add ?whatIf=ORG to test a value):
+  curl -s $quarantine_url
+  curl -s $webadmin/relayguard/quarantine/var%2Fmail%2Fm365-relaydeny/report
+Ctrl-C stops James.
+EOF
+status=0
+wait "$james" || status=$?
+trap - INT TERM HUP
+die "James exited by itself (status $status); see run/james.log"

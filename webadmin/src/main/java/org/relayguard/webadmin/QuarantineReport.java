@@ -1,0 +1,105 @@
+package org.relayguard.webadmin;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+/** The JSON answer of {@code GET /relayguard/quarantine/:encodedPath/report}. */
+@JsonPropertyOrder({"repository", "mails", "firstSeen", "lastSeen", "allowedOrgs", "conditions", "suggestions", "whatIf", "groups", "unreadableKeys"})
+public final class QuarantineReport {
+    private final String repository;
+    private final long mails;
+    private final Instant firstSeen;
+    private final Instant lastSeen;
+    private final AllowedOrgs allowedOrgs;
+    private final Map<String, Long> conditions;
+    private final List<Suggestion> suggestions;
+    private final Optional<WhatIf> whatIf;
+    private final Map<String, GroupTally> groups;
+    private final List<String> unreadableKeys;
+
+    QuarantineReport(String repository, long mails, Instant firstSeen, Instant lastSeen, AllowedOrgs allowedOrgs,
+                     Map<String, Long> conditions, List<Suggestion> suggestions, Optional<WhatIf> whatIf,
+                     Map<String, GroupTally> groups, List<String> unreadableKeys) {
+        this.repository = repository;
+        this.mails = mails;
+        this.firstSeen = firstSeen;
+        this.lastSeen = lastSeen;
+        this.allowedOrgs = allowedOrgs;
+        this.conditions = conditions;
+        this.suggestions = suggestions;
+        this.whatIf = whatIf;
+        this.groups = groups;
+        this.unreadableKeys = unreadableKeys;
+    }
+
+    public String getRepository() {
+        return repository;
+    }
+
+    public long getMails() {
+        return mails;
+    }
+
+    public Instant getFirstSeen() {
+        return firstSeen;
+    }
+
+    public Instant getLastSeen() {
+        return lastSeen;
+    }
+
+    public AllowedOrgsDto getAllowedOrgs() {
+        return new AllowedOrgsDto(allowedOrgs);
+    }
+
+    /** Mails per reason of the rule that quarantined them, as the decision log names them ({@code DenyReason}). */
+    public Map<String, Long> getConditions() {
+        return conditions;
+    }
+
+    public List<Suggestion> getSuggestions() {
+        return suggestions;
+    }
+
+    /** Present when the request gave {@code whatIf}. */
+    @JsonInclude(JsonInclude.Include.NON_ABSENT)
+    public Optional<WhatIf> getWhatIf() {
+        return whatIf;
+    }
+
+    /**
+     * By dimension: {@code originatorOrg}, {@code messageSource}, {@code envelopeSenderDomain},
+     * {@code remoteHost}, {@code rule} (the rule that quarantined the mail) and {@code xoorg}
+     * (the tenant Exchange Online named in the SMTP session).
+     */
+    public Map<String, GroupTally> getGroups() {
+        return groups;
+    }
+
+    /** Newest keys of mails whose headers could not be read: left out of the header dimensions. */
+    public List<String> getUnreadableKeys() {
+        return unreadableKeys;
+    }
+
+    @JsonPropertyOrder({"values", "source"})
+    public static final class AllowedOrgsDto {
+        private final AllowedOrgs allowedOrgs;
+
+        AllowedOrgsDto(AllowedOrgs allowedOrgs) {
+            this.allowedOrgs = allowedOrgs;
+        }
+
+        public List<String> getValues() {
+            return allowedOrgs.asList();
+        }
+
+        public String getSource() {
+            return allowedOrgs.source();
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package org.relayguard.webadmin;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import javax.mail.MessagingException;
+
+import org.apache.mailet.Mail;
+import org.relayguard.matchers.DenyReason;
+import org.relayguard.matchers.HeaderValues;
+import org.relayguard.matchers.OrgClause;
+
+import com.google.common.base.Joiner;
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSet;
+
+/**
+ * One pass over a quarantine, one mail at a time: nothing of a mail is kept but counts, first and
+ * last times and a few keys per group, and the number of groups is capped, so memory does not grow
+ * with the number of quarantined mails. Each mail is judged as the decision log judges it
+ * ({@link DenyReason}): by the rule that quarantined it, against the allowed values of the running
+ * configuration.
+ */
+final class QuarantineScan {
+    static final String MESSAGE_SOURCE = "X-MS-Exchange-Generated-Message-Source";
+    static final String ONMICROSOFT_SUFFIX = ".onmicrosoft.com";
+    /** Distinct values tracked per dimension; beyond it mails are counted as overflow. */
+    static final int DEFAULT_MAX_GROUPS = 10_000;
+    /** Longer values (header instances are the sender's) are cut before they are grouped. */
+    static final int MAX_VALUE_LENGTH = 256;
+
+    private final AllowedOrgs allowed;
+    private final Set<String> domains;
+    private final Set<String> firstLabels;
+    private final ReportParameters parameters;
+    private final int maxGroups;
+    private final GroupTally originatorOrg;
+    private final GroupTally messageSource;
+    private final GroupTally envelopeSenderDomain;
+    private final GroupTally remoteHost;
+    private final GroupTally rule;
+    private final GroupTally xoorg;
+    private final Map<String, Long> conditions = new LinkedHashMap<>();
+    private final Map<String, Suggestion> notAllowedValues = new HashMap<>();
+    private final SampleKeys unreadableKeys;
+    private final Optional<WhatIf> whatIf;
+    private final Optional<Set<String>> allowedWithCandidates;
+    private long mails;
+    private Instant firstSeen;
+    private Instant lastSeen;
+
+    /**
+     * @param domainList the domains of James's DomainList, read once before the pass: the values
+     *                   that look like ours are known when they are first seen, so only those are tracked
+     */
+    QuarantineScan(AllowedOrgs allowed, ReportParameters parameters, int maxGroups, Collection<String> domainList) {
+        this.allowed = allowed;
+        this.domains = domainList.stream().map(domain -> domain.toLowerCase(Locale.ROOT)).collect(ImmutableSet.toImmutableSet());
+        this.firstLabels = domains.stream().map(domain -> domain.split("\\.", 2)[0]).collect(ImmutableSet.toImmutableSet());
+        this.parameters = parameters;
+        this.maxGroups = maxGroups;
+        this.originatorOrg = new GroupTally(maxGroups, parameters.sampleKeys());
+        this.messageSource = new GroupTally(maxGroups, parameters.sampleKeys());
+        this.envelopeSenderDomain = new GroupTally(maxGroups, parameters.sampleKeys());
+        this.remoteHost = new GroupTally(maxGroups, parameters.sampleKeys());
+        this.rule = new GroupTally(maxGroups, parameters.sampleKeys());
+        this.xoorg = new GroupTally(maxGroups, parameters.sampleKeys());
+        this.unreadableKeys = new SampleKeys(parameters.sampleKeys());
+        this.whatIf = parameters.whatIf().map(candidates -> new WhatIf(candidates, maxGroups, parameters.sampleKeys()));
+        this.allowedWithCandidates = parameters.whatIf().map(candidates -> ImmutableSet.<String>builder()
+            .addAll(allowed.values()).addAll(candidates).build());
+        DenyReason.CONDITIONS.forEach(condition -> conditions.put(condition, 0L));
+    }
+
+    void add(String key, Mail mail) {
+        Instant seen = Optional.ofNullable(mail.getLastUpdated()).map(date -> date.toInstant()).orElse(Instant.EPOCH);
+        mails++;
+        firstSeen = firstSeen == null || seen.isBefore(firstSeen) ? seen : firstSeen;
+        lastSeen = lastSeen == null || seen.isAfter(lastSeen) ? seen : lastSeen;
+
+        DenyReason reason = DenyReason.of(mail, allowed.values());
+        conditions.merge(reason.condition(), 1L, Long::sum);
+        Optional<String> senderDomain = mail.getMaybeSender().asOptional()
+            .map(sender -> sender.getDomain().asString().toLowerCase(Locale.ROOT));
+        envelopeSenderDomain.add(senderDomain, key, seen);
+        remoteHost.add(Optional.ofNullable(mail.getRemoteHost()).map(host -> host.toLowerCase(Locale.ROOT)), key, seen);
+        rule.add(reason.rule(), key, seen);
+        xoorg.add(reason.xoorg().map(QuarantineScan::cut), key, seen);
+
+        Optional<String> orgGroup = Optional.empty();
+        Optional<List<String>> orgs = reason.originatorOrgs();
+        Optional<List<String>> sources = messageSource(mail);
+        if (orgs.isPresent() && sources.isPresent()) {
+            orgGroup = joined(orgs.get());
+            originatorOrg.add(orgGroup, Optional.of(OrgClause.evaluate(orgs.get(), allowed.values()).token()), key, seen);
+            messageSource.add(joined(sources.get()), key, seen);
+        } else {
+            unreadableKeys.offer(key, seen);
+        }
+
+        boolean denied = reason.deniedWith(allowed.values());
+        tallyNotAllowedValues(reason, denied, key, seen, senderDomain.orElse(null));
+        if (whatIf.isPresent() && denied) {
+            if (reason.deniedWith(allowedWithCandidates.get())) {
+                whatIf.get().stillDenied();
+            } else {
+                whatIf.get().letThrough(reason, orgGroup, key, seen);
+            }
+        }
+    }
+
+    private static Optional<List<String>> messageSource(Mail mail) {
+        try {
+            return Optional.of(HeaderValues.instances(mail, MESSAGE_SOURCE));
+        } catch (MessagingException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Values the mail's rule did not allow and that look like ours, with what adding each one alone would have let through. */
+    private void tallyNotAllowedValues(DenyReason reason, boolean denied, String key, Instant seen, String senderDomain) {
+        for (String value : reason.notAllowedValues(allowed.values())) {
+            Suggestion suggestion = notAllowedValues.get(cut(value));
+            if (suggestion == null) {
+                List<String> reasons = reasons(value);
+                if (reasons.isEmpty() || notAllowedValues.size() >= maxGroups) {
+                    continue;
+                }
+                suggestion = new Suggestion(cut(value), parameters.sampleKeys()).reasons(reasons);
+                notAllowedValues.put(cut(value), suggestion);
+            }
+            boolean letThroughAlone = denied && !reason.deniedWith(ImmutableSet.<String>builder().addAll(allowed.values()).add(value).build());
+            suggestion.add(key, seen, senderDomain, letThroughAlone);
+        }
+    }
+
+    /**
+     * The report, with suggestions for not-allowed values that look like ours, strongest first:
+     * a domain of James's DomainList; an {@code .onmicrosoft.com} tenant name equal to the first
+     * label of a DomainList domain; any other {@code .onmicrosoft.com} tenant name.
+     */
+    QuarantineReport finish(String repository) {
+        List<Suggestion> suggestions = notAllowedValues.values().stream()
+            .sorted(Comparator.comparingInt(Suggestion::strength)
+                .thenComparing(Comparator.comparingLong(Suggestion::getWouldLetThrough).reversed())
+                .thenComparing(Comparator.comparingLong(Suggestion::getMails).reversed())
+                .thenComparing(Suggestion::getValue))
+            .limit(parameters.limit())
+            .collect(Collectors.toUnmodifiableList());
+
+        Map<String, GroupTally> groups = new LinkedHashMap<>();
+        groups.put("originatorOrg", originatorOrg.listing(parameters.limit()));
+        groups.put("messageSource", messageSource.listing(parameters.limit()));
+        groups.put("envelopeSenderDomain", envelopeSenderDomain.listing(parameters.limit()));
+        groups.put("remoteHost", remoteHost.listing(parameters.limit()));
+        groups.put("rule", rule.listing(parameters.limit()));
+        groups.put("xoorg", xoorg.listing(parameters.limit()));
+
+        return new QuarantineReport(repository, mails, firstSeen, lastSeen, allowed, conditions, suggestions,
+            whatIf.map(scenario -> scenario.listing(parameters.limit())), groups, unreadableKeys.keys());
+    }
+
+    private List<String> reasons(String value) {
+        ImmutableList.Builder<String> reasons = ImmutableList.builder();
+        if (domains.contains(value)) {
+            reasons.add(Suggestion.IN_DOMAIN_LIST);
+        }
+        if (value.endsWith(ONMICROSOFT_SUFFIX) && value.length() > ONMICROSOFT_SUFFIX.length() && !value.contains(" ")) {
+            String tenant = value.substring(0, value.length() - ONMICROSOFT_SUFFIX.length());
+            if (firstLabels.contains(tenant)) {
+                reasons.add(Suggestion.DOMAIN_LIST_NAME);
+            }
+            reasons.add(Suggestion.ONMICROSOFT);
+        }
+        return reasons.build();
+    }
+
+    private static String cut(String value) {
+        return value.length() > MAX_VALUE_LENGTH ? value.substring(0, MAX_VALUE_LENGTH) + "..." : value;
+    }
+
+    private static Optional<String> joined(List<String> instances) {
+        if (instances.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(Joiner.on(", ").join(instances.stream().map(QuarantineScan::cut).iterator()));
+    }
+}

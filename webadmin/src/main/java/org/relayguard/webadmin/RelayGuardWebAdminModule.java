@@ -1,0 +1,25 @@
+package org.relayguard.webadmin;
+
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.server.core.configuration.ConfigurationProvider;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+
+/**
+ * Guice bindings for the quarantine report, which James adds to the injector of its extensions when
+ * {@code extensions.properties} says
+ * {@code guice.extension.module=org.relayguard.webadmin.RelayGuardWebAdminModule}.
+ *
+ * <p>It gives the report the allowed {@code X-OriginatorOrg} values of the running configuration,
+ * read once from {@code mailetcontainer.xml} (James reads it once too: a change needs a restart).
+ * Without this module James refuses to start with a Guice error naming {@link AllowedOrgs}.</p>
+ */
+public class RelayGuardWebAdminModule extends AbstractModule {
+    @Provides
+    @Singleton
+    AllowedOrgs allowedOrgs(ConfigurationProvider configurationProvider) throws ConfigurationException {
+        return AllowedOrgs.fromMailetContainer(configurationProvider.getConfiguration("mailetcontainer"));
+    }
+}

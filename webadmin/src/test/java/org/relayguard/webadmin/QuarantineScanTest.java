@@ -1,0 +1,349 @@
+package org.relayguard.webadmin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.relayguard.webadmin.QuarantineMails.T0;
+import static org.relayguard.webadmin.QuarantineMails.mail;
+import static org.relayguard.webadmin.QuarantineMails.org;
+import static org.relayguard.webadmin.QuarantineMails.xoorg;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+
+import javax.mail.MessagingException;
+import javax.mail.Session;
+import javax.mail.internet.MimeMessage;
+
+import org.apache.james.mailrepository.memory.MemoryMailRepository;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.test.FakeMail;
+import org.junit.jupiter.api.Test;
+
+class QuarantineScanTest {
+    private static final AllowedOrgs ALLOWED = AllowedOrgs.of(List.of("contoso.onmicrosoft.com", "contoso.com"), "test");
+    private static final List<String> DOMAIN_LIST = List.of("contoso.com", "Fabrikam.com");
+
+    private static QuarantineScan scan(Optional<List<String>> whatIf) {
+        return new QuarantineScan(ALLOWED, new ReportParameters(20, 3, whatIf), QuarantineScan.DEFAULT_MAX_GROUPS, DOMAIN_LIST);
+    }
+
+    private static QuarantineReport report(QuarantineScan scan, Mail... mails) {
+        for (Mail mail : mails) {
+            scan.add(mail.getName(), mail);
+        }
+        return scan.finish("var/mail/m365-relaydeny");
+    }
+
+    private static QuarantineReport report(Mail... mails) {
+        return report(scan(Optional.empty()), mails);
+    }
+
+    @Test
+    void groupsShouldCountEveryMailExactlyInEachDimension() throws Exception {
+        QuarantineReport report = report(
+            org("m1", 1, "evil.onmicrosoft.com"),
+            org("m2", 2, "evil.onmicrosoft.com"),
+            mail("m3", "b@other.example", "mail-y.outbound.protection.outlook.com", 3,
+                "X-OriginatorOrg: other.example", "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent"),
+            mail("m4", "", "mail-x.outbound.protection.outlook.com", 4));
+
+        assertThat(report.getMails()).isEqualTo(4);
+        assertThat(report.getGroups().get("originatorOrg").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .containsExactly(tuple("evil.onmicrosoft.com", 2L), tuple(null, 1L), tuple("other.example", 1L));
+        assertThat(report.getGroups().get("messageSource").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .containsExactly(tuple(null, 3L), tuple("mailbox rules agent", 1L));
+        assertThat(report.getGroups().get("envelopeSenderDomain").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .containsExactly(tuple("evil.example", 2L), tuple(null, 1L), tuple("other.example", 1L));
+        assertThat(report.getGroups().get("remoteHost").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .containsExactly(tuple("mail-x.outbound.protection.outlook.com", 3L), tuple("mail-y.outbound.protection.outlook.com", 1L));
+    }
+
+    @Test
+    void originatorOrgGroupsShouldCollapseCaseWhitespaceAndEncodingVariants() throws Exception {
+        QuarantineReport report = report(
+            org("m1", 1, "Evil.OnMicrosoft.com"),
+            org("m2", 2, "evil.onmicrosoft.com  "),
+            org("m3", 3, "=?utf-8?q?EVIL.onmicrosoft.com?="));
+
+        assertThat(report.getGroups().get("originatorOrg").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .containsExactly(tuple("evil.onmicrosoft.com", 3L));
+    }
+
+    @Test
+    void aForgedSecondInstanceShouldFormItsOwnGroupNamedMixedInstances() throws Exception {
+        QuarantineReport report = report(
+            org("m1", 1, "contoso.com", "evil.example"),
+            org("m2", 2, "contoso.com"));
+
+        assertThat(report.getGroups().get("originatorOrg").getGroups())
+            .extracting(Group::getValue, group -> group.getCondition().orElseThrow(), Group::getCount)
+            .containsExactly(
+                tuple("contoso.com", "org-allowed", 1L),
+                tuple("contoso.com, evil.example", "org-mixed-instances", 1L));
+        assertThat(report.getConditions())
+            .containsEntry("org-mixed-instances", 1L)
+            .containsEntry("org-allowed", 1L)
+            .containsEntry("org-absent", 0L);
+    }
+
+    @Test
+    void conditionsShouldCountEveryMailByTheReasonOfTheOrgClause() throws Exception {
+        QuarantineReport report = report(
+            org("m1", 1),
+            org("m2", 2, "evil.onmicrosoft.com"),
+            org("m3", 3, "evil.onmicrosoft.com"),
+            org("m4", 4, "contoso.com", "evil.example"),
+            org("m5", 5, "contoso.com"));
+
+        assertThat(report.getConditions()).containsExactly(
+            entry("org-absent", 1L),
+            entry("org-not-allowed", 2L),
+            entry("org-mixed-instances", 1L),
+            entry("org-allowed", 1L),
+            entry("xoorg-absent", 0L),
+            entry("xoorg-not-allowed", 0L),
+            entry("xoorg-allowed", 0L),
+            entry("secret-missing", 0L),
+            entry("headers-unreadable", 0L),
+            entry("unknown-rule", 0L));
+    }
+
+    @Test
+    void suggestionsShouldListANotAllowedOnmicrosoftValueWithItsEvidence() throws Exception {
+        QuarantineReport report = report(
+            mail("m1", "a@fabrikam.com", "mail-x.outbound.protection.outlook.com", 1, "X-OriginatorOrg: Fabrikam.onmicrosoft.com"),
+            mail("m2", "b@fabrikam.com", "mail-x.outbound.protection.outlook.com", 2, "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
+            org("m3", 3, "contoso.com", "fabrikam.onmicrosoft.com"),
+            org("m4", 4, "fabrikam.onmicrosoft.com", "evil.example"));
+
+        assertThat(report.getSuggestions()).singleElement().satisfies(suggestion -> {
+            assertThat(suggestion.getValue()).isEqualTo("fabrikam.onmicrosoft.com");
+            assertThat(suggestion.getReasons()).containsExactly(Suggestion.DOMAIN_LIST_NAME, Suggestion.ONMICROSOFT);
+            assertThat(suggestion.getMails()).isEqualTo(4);
+            assertThat(suggestion.getWouldLetThrough()).isEqualTo(3);
+            assertThat(suggestion.getSenderDomains()).containsExactly("fabrikam.com", "evil.example");
+            assertThat(suggestion.getKeys()).containsExactly("m4", "m3", "m2");
+        });
+    }
+
+    @Test
+    void suggestionsShouldPutDomainListValuesFirstAndLeaveOutForeignAndAllowedValues() throws Exception {
+        QuarantineReport report = report(
+            org("m1", 1, "evil.onmicrosoft.com"),
+            org("m2", 2, "evil.onmicrosoft.com"),
+            org("m3", 3, "FABRIKAM.com"),
+            org("m4", 4, "evil.example"),
+            org("m5", 5, "contoso.com", "evil.example"),
+            org("m6", 6, "onmicrosoft.com"),
+            org("m7", 7, "a b.onmicrosoft.com"));
+
+        assertThat(report.getSuggestions())
+            .extracting(Suggestion::getValue, Suggestion::getReasons)
+            .containsExactly(
+                tuple("fabrikam.com", List.of(Suggestion.IN_DOMAIN_LIST)),
+                tuple("evil.onmicrosoft.com", List.of(Suggestion.ONMICROSOFT)));
+    }
+
+    @Test
+    void suggestionsShouldRankATenantNamedLikeADomainListDomainAboveOtherTenantsWhateverTheirCounts() throws Exception {
+        QuarantineReport report = report(
+            org("m1", 1, "evil.onmicrosoft.com"),
+            org("m2", 2, "evil.onmicrosoft.com"),
+            org("m3", 3, "fabrikam.onmicrosoft.com"),
+            org("m4", 4, "fabrikameu.onmicrosoft.com"));
+
+        assertThat(report.getSuggestions())
+            .extracting(Suggestion::getValue, Suggestion::getReasons)
+            .containsExactly(
+                tuple("fabrikam.onmicrosoft.com", List.of(Suggestion.DOMAIN_LIST_NAME, Suggestion.ONMICROSOFT)),
+                tuple("evil.onmicrosoft.com", List.of(Suggestion.ONMICROSOFT)),
+                tuple("fabrikameu.onmicrosoft.com", List.of(Suggestion.ONMICROSOFT)));
+    }
+
+    @Test
+    void whatIfShouldCountExactlyTheMailsTheCandidatesLetThrough() throws Exception {
+        QuarantineReport report = report(scan(Optional.of(List.of("fabrikam.onmicrosoft.com", "fabrikam.com"))),
+            org("through1", 1, "fabrikam.onmicrosoft.com"),
+            org("through2", 2, "FABRIKAM.com"),
+            org("through3", 3, "contoso.com", "fabrikam.com"),
+            org("denied1", 4, "fabrikam.com", "evil.example"),
+            org("denied2", 5),
+            org("denied3", 6, "evil.onmicrosoft.com"),
+            org("notOrg", 7, "contoso.com"));
+
+        WhatIf whatIf = report.getWhatIf().orElseThrow();
+        assertThat(whatIf.getCandidates()).containsExactly("fabrikam.onmicrosoft.com", "fabrikam.com");
+        assertThat(whatIf.getMails()).isEqualTo(3);
+        assertThat(whatIf.getStillDenied()).isEqualTo(3);
+        assertThat(whatIf.getGroups().get("originatorOrg").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .containsExactlyInAnyOrder(
+                tuple("fabrikam.onmicrosoft.com", 1L),
+                tuple("fabrikam.com", 1L),
+                tuple("contoso.com, fabrikam.com", 1L));
+    }
+
+    @Test
+    void whatIfShouldBeAbsentWhenNotAsked() throws Exception {
+        assertThat(report(org("m1", 1, "evil.example")).getWhatIf()).isEmpty();
+    }
+
+    @Test
+    void groupsShouldTellFirstAndLastSeenAndKeepTheNewestKeysOnly() throws Exception {
+        QuarantineReport report = report(
+            org("m3", 3, "evil.example"),
+            org("m1", 1, "evil.example"),
+            org("m5", 5, "evil.example"),
+            org("m2", 2, "evil.example"),
+            org("m4", 4, "evil.example"));
+
+        Group group = report.getGroups().get("originatorOrg").getGroups().get(0);
+        assertThat(group.getFirstSeen()).isEqualTo(T0.plusSeconds(60));
+        assertThat(group.getLastSeen()).isEqualTo(T0.plusSeconds(300));
+        assertThat(group.getKeys()).containsExactly("m5", "m4", "m3");
+        assertThat(report.getFirstSeen()).isEqualTo(T0.plusSeconds(60));
+        assertThat(report.getLastSeen()).isEqualTo(T0.plusSeconds(300));
+    }
+
+    @Test
+    void limitShouldListTheLargestGroupsAndDistinctShouldCountThemAll() throws Exception {
+        QuarantineScan scan = new QuarantineScan(ALLOWED, new ReportParameters(1, 0, Optional.empty()), QuarantineScan.DEFAULT_MAX_GROUPS, DOMAIN_LIST);
+
+        QuarantineReport report = report(scan,
+            org("m1", 1, "a.example"),
+            org("m2", 2, "b.example"),
+            org("m3", 3, "b.example"));
+
+        GroupTally orgs = report.getGroups().get("originatorOrg");
+        assertThat(orgs.getDistinct()).isEqualTo(2);
+        assertThat(orgs.getGroups()).extracting(Group::getValue, Group::getCount, Group::getKeys)
+            .containsExactly(tuple("b.example", 2L, List.of()));
+    }
+
+    @Test
+    void aDimensionShouldTrackAtMostMaxGroupsValuesAndCountTheRestAsOverflow() throws Exception {
+        QuarantineScan scan = new QuarantineScan(ALLOWED, new ReportParameters(20, 3, Optional.empty()), 2, DOMAIN_LIST);
+
+        QuarantineReport report = report(scan,
+            org("m1", 1, "a.example"),
+            org("m2", 2, "b.example"),
+            org("m3", 3, "c.example"),
+            org("m4", 4, "a.example"),
+            org("m5", 5, "d.example"));
+
+        GroupTally orgs = report.getGroups().get("originatorOrg");
+        assertThat(orgs.getDistinct()).isEqualTo(2);
+        assertThat(orgs.getOverflowMails()).isEqualTo(2);
+        assertThat(orgs.getGroups()).extracting(Group::getValue, Group::getCount)
+            .containsExactly(tuple("a.example", 2L), tuple("b.example", 1L));
+        assertThat(report.getMails()).isEqualTo(5);
+    }
+
+    @Test
+    void aValueShouldBeCutBeforeItIsGrouped() throws Exception {
+        QuarantineReport report = report(org("m1", 1, "x".repeat(10_000)));
+
+        assertThat(report.getGroups().get("originatorOrg").getGroups().get(0).getValue())
+            .hasSize(QuarantineScan.MAX_VALUE_LENGTH + 3)
+            .endsWith("...");
+    }
+
+    @Test
+    void aMailWhoseHeadersCannotBeReadShouldBeCountedAndListedApart() throws Exception {
+        MimeMessage unreadable = new MimeMessage(Session.getInstance(new Properties())) {
+            @Override
+            public String[] getHeader(String name) throws MessagingException {
+                throw new MessagingException("content gone");
+            }
+        };
+        FakeMail broken = FakeMail.builder().name("broken").sender("a@evil.example").recipient("someone@external.example")
+            .mimeMessage(unreadable).build();
+
+        QuarantineReport report = report(broken, org("m1", 1, "evil.example"));
+
+        assertThat(report.getMails()).isEqualTo(2);
+        assertThat(report.getConditions()).containsEntry("headers-unreadable", 1L);
+        assertThat(report.getUnreadableKeys()).containsExactly("broken");
+        assertThat(report.getGroups().get("originatorOrg").getGroups()).extracting(Group::getCount).containsExactly(1L);
+        assertThat(report.getGroups().get("envelopeSenderDomain").getGroups()).extracting(Group::getCount).containsExactly(2L);
+    }
+
+    @Test
+    void mailsOfTheSessionTenantRuleShouldBeJudgedByTheirXoorgAndGroupedByRule() throws Exception {
+        QuarantineReport report = report(
+            xoorg("x1", 1, "fabrikam.onmicrosoft.com", "X-OriginatorOrg: contoso.com"),
+            xoorg("x2", 2, "Fabrikam.onmicrosoft.com"),
+            xoorg("x3", 3, null, "X-OriginatorOrg: contoso.com"),
+            org("m1", 4, "evil.example"));
+
+        assertThat(report.getConditions())
+            .containsEntry("xoorg-not-allowed", 2L)
+            .containsEntry("xoorg-absent", 1L)
+            .containsEntry("org-not-allowed", 1L);
+        assertThat(report.getGroups().get("rule").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .containsExactly(tuple("xoorg", 3L), tuple(null, 1L));
+        assertThat(report.getGroups().get("xoorg").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .containsExactly(tuple(null, 2L), tuple("fabrikam.onmicrosoft.com", 2L));
+        assertThat(report.getSuggestions())
+            .extracting(Suggestion::getValue, Suggestion::getMails, Suggestion::getWouldLetThrough)
+            .containsExactly(tuple("fabrikam.onmicrosoft.com", 2L, 2L));
+    }
+
+    @Test
+    void whatIfShouldLetThroughSessionTenantMailsByTheirXoorgOnly() throws Exception {
+        QuarantineReport report = report(scan(Optional.of(List.of("fabrikam.onmicrosoft.com", "evil.example"))),
+            xoorg("x1", 1, "fabrikam.onmicrosoft.com", "X-OriginatorOrg: evil.example"),
+            xoorg("x2", 2, "evil.onmicrosoft.com", "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
+            xoorg("x3", 3, null, "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
+            org("m1", 4, "evil.example"));
+
+        WhatIf whatIf = report.getWhatIf().orElseThrow();
+        assertThat(whatIf.getMails()).isEqualTo(2);
+        assertThat(whatIf.getStillDenied()).isEqualTo(2);
+        assertThat(whatIf.getGroups().get("xoorg").getGroups())
+            .extracting(Group::getValue, group -> group.getCondition().orElseThrow(), Group::getKeys)
+            .containsExactly(tuple("fabrikam.onmicrosoft.com", "xoorg-not-allowed", List.of("x1")));
+        assertThat(whatIf.getGroups().get("originatorOrg").getGroups())
+            .extracting(Group::getValue, Group::getKeys)
+            .containsExactly(tuple("evil.example", List.of("m1")));
+    }
+
+    @Test
+    void aMissingSecretShouldNeverBeLetThroughNorSuggested() throws Exception {
+        FakeMail secret = org("s1", 1, "fabrikam.onmicrosoft.com");
+        secret.setErrorMessage("relayguard rule=secret-header route=root");
+
+        QuarantineReport report = report(scan(Optional.of(List.of("fabrikam.onmicrosoft.com"))), secret);
+
+        assertThat(report.getConditions()).containsEntry("secret-missing", 1L);
+        assertThat(report.getWhatIf().orElseThrow().getMails()).isZero();
+        assertThat(report.getWhatIf().orElseThrow().getStillDenied()).isEqualTo(1);
+        assertThat(report.getSuggestions()).isEmpty();
+    }
+
+    @Test
+    void scanRepositoryShouldReadEveryStoredMailOnce() throws Exception {
+        MemoryMailRepository repository = new MemoryMailRepository();
+        repository.store(org("m1", 1, "evil.example"));
+        repository.store(org("m2", 2, "Evil.example"));
+        repository.store(org("m3", 3));
+        QuarantineScan scan = scan(Optional.empty());
+
+        QuarantineReportRoutes.scanRepository(repository, scan);
+
+        QuarantineReport report = scan.finish("memory");
+        assertThat(report.getMails()).isEqualTo(3);
+        assertThat(report.getGroups().get("originatorOrg").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .containsExactly(tuple("evil.example", 2L), tuple(null, 1L));
+    }
+}
