@@ -26,7 +26,7 @@ import org.relayguard.it.load.PlainPipeline;
 
 /**
  * Real-world input: every message of the sisimai "set-of-emails" corpus (bounces, feedback reports
- * and ordinary mail from some 80 mail systems, many of them malformed), sent once from a Microsoft 365
+ * and ordinary mail from about 75 mail systems, many of them malformed), sent once from a Microsoft 365
  * host and once from an internet host through the shipped hardened gateway in enforce mode. Each copy
  * must end exactly where SPEC's rules, applied to its own headers ({@link HardenedRules}), put it:
  * relayed and not quarantined, or quarantined and not relayed; and James must still serve mail
