@@ -37,7 +37,7 @@ import org.xml.sax.SAXException;
 public final class PlainPipeline {
     private static final String ROUTING = "m365-traffic";
     private static final String RELAY_GUARD_PROCESSORS = "m365_";
-    private static final int SHIPPED_RELAY_GUARD_PROCESSORS = 4;
+    private static final int SHIPPED_RELAY_GUARD_PROCESSORS = 8;
 
     private PlainPipeline() {
     }
@@ -66,11 +66,26 @@ public final class PlainPipeline {
             throw changed(relayGuardProcessors.size() + " m365_* processors instead of " + SHIPPED_RELAY_GUARD_PROCESSORS);
         }
         relayGuardProcessors.forEach(processor -> processor.getParentNode().removeChild(processor));
+        // Comments mean nothing to James; the shipped ones quote Relay Guard's opt-in recipes.
+        removeComments(document.getDocumentElement());
         String plain = serialise(document);
         if (plain.contains("org.relayguard")) {
             throw changed("Relay Guard classes are still referenced");
         }
         return plain;
+    }
+
+    private static void removeComments(Node node) {
+        Node child = node.getFirstChild();
+        while (child != null) {
+            Node next = child.getNextSibling();
+            if (child.getNodeType() == Node.COMMENT_NODE) {
+                node.removeChild(child);
+            } else {
+                removeComments(child);
+            }
+            child = next;
+        }
     }
 
     private static List<Element> processors(Document document) {
