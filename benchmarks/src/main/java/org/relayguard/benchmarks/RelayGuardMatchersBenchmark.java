@@ -41,7 +41,7 @@ import org.relayguard.matchers.SenderInDomainSet;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(3)
 public class RelayGuardMatchersBenchmark {
     @Param({"1", "10", "100", "1000"})
     public int entries;

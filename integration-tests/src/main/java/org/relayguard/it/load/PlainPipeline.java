@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
@@ -20,6 +21,7 @@ import javax.xml.transform.stream.StreamResult;
 import org.relayguard.it.JamesServer;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
+import org.w3c.dom.NamedNodeMap;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
 import org.xml.sax.InputSource;
@@ -27,65 +29,93 @@ import org.xml.sax.SAXException;
 
 /**
  * The gateway without Relay Guard, the baseline of the load comparison, derived at run time from
- * the shipped hardened {@code mailetcontainer.xml}: the root processor's Microsoft 365 routing (the
- * {@code m365-traffic} matcher and the mailet that sends matching mail to {@code m365_mail}) is
- * removed, and so are the {@code m365_*} processors it led to. Every mail then goes from the root
- * processor straight to {@code transport}, as in a James that never had Relay Guard; the rest of the
- * file (transport, RemoteDelivery, repositories, spooler threads) is the shipped one. The file is
- * rewritten with the settings entities expanded, which James reads the same way.
+ * the shipped configuration. In {@code mailetcontainer.xml}: the root processor's Microsoft 365
+ * routing (the {@code m365-traffic} matcher and the mailet that routes on it) and its removal of
+ * the secret header are taken out, and so are all the {@code m365_*} processors they led to; in
+ * {@code smtpserver.xml}, Relay Guard's SMTP handler. Every mail then goes from the root processor
+ * straight to {@code transport}, as in a James that never had Relay Guard; everything else
+ * (transport, RemoteDelivery, repositories, spooler threads, listeners) is the shipped
+ * configuration. The files are rewritten with the settings entities expanded, which James reads
+ * the same way.
  */
 public final class PlainPipeline {
+    private static final String RELAY_GUARD_PACKAGE = "org.relayguard";
     private static final String ROUTING = "m365-traffic";
     private static final String RELAY_GUARD_PROCESSORS = "m365_";
-    private static final int SHIPPED_RELAY_GUARD_PROCESSORS = 8;
 
     private PlainPipeline() {
     }
 
-    /** Rewrites the {@code mailetcontainer.xml} of a prepared, not yet started gateway. */
+    /** Rewrites the configuration of a prepared, not yet started gateway. */
     public static void apply(JamesServer james) throws IOException {
-        Path file = james.conf("mailetcontainer.xml");
-        Files.writeString(file, derive(Files.readString(file, StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+        rewrite(james.conf("mailetcontainer.xml"), PlainPipeline::withoutRelayGuardProcessing);
+        rewrite(james.conf("smtpserver.xml"), PlainPipeline::withoutRelayGuardHandler);
     }
 
-    static String derive(String hardened) {
-        Document document = parse(hardened);
+    private interface Change {
+        void apply(Document document);
+    }
+
+    private static void rewrite(Path file, Change change) throws IOException {
+        Document document = parse(Files.readString(file, StandardCharsets.UTF_8));
+        change.apply(document);
+        List<String> left = relayGuardReferences(document.getDocumentElement(), new ArrayList<>());
+        if (!left.isEmpty()) {
+            throw changed(file.getFileName() + " still refers to Relay Guard: " + left);
+        }
+        Files.writeString(file, serialise(document), StandardCharsets.UTF_8);
+    }
+
+    static void withoutRelayGuardProcessing(Document document) {
         Element root = processors(document).stream()
             .filter(processor -> processor.getAttribute("state").equals("root"))
             .findFirst()
             .orElseThrow(() -> changed("no root processor"));
-        removeExactlyOne(root, "matcher", "name", ROUTING);
-        removeExactlyOne(root, "mailet", "match", ROUTING);
+        removeExactlyOne(root, "matcher", element -> element.getAttribute("name").equals(ROUTING), "the m365-traffic matcher");
+        removeExactlyOne(root, "mailet", element -> element.getAttribute("match").equals(ROUTING), "the mailet routing on m365-traffic");
+        // The root's only RemoveMimeHeader removes the secret header of Relay Guard's recipe.
+        removeExactlyOne(root, "mailet", element -> element.getAttribute("class").equals("RemoveMimeHeader"), "the secret header's RemoveMimeHeader");
         List<Element> relayGuardProcessors = new ArrayList<>();
         for (Element processor : processors(document)) {
             if (processor.getAttribute("state").startsWith(RELAY_GUARD_PROCESSORS)) {
                 relayGuardProcessors.add(processor);
             }
         }
-        if (relayGuardProcessors.size() != SHIPPED_RELAY_GUARD_PROCESSORS) {
-            throw changed(relayGuardProcessors.size() + " m365_* processors instead of " + SHIPPED_RELAY_GUARD_PROCESSORS);
+        if (relayGuardProcessors.isEmpty()) {
+            throw changed("no m365_* processor");
         }
         relayGuardProcessors.forEach(processor -> processor.getParentNode().removeChild(processor));
-        // Comments mean nothing to James; the shipped ones quote Relay Guard's opt-in recipes.
-        removeComments(document.getDocumentElement());
-        String plain = serialise(document);
-        if (plain.contains("org.relayguard")) {
-            throw changed("Relay Guard classes are still referenced");
-        }
-        return plain;
     }
 
-    private static void removeComments(Node node) {
-        Node child = node.getFirstChild();
-        while (child != null) {
-            Node next = child.getNextSibling();
-            if (child.getNodeType() == Node.COMMENT_NODE) {
-                node.removeChild(child);
-            } else {
-                removeComments(child);
+    static void withoutRelayGuardHandler(Document document) {
+        NodeList handlers = document.getElementsByTagName("handler");
+        List<Element> relayGuardHandlers = new ArrayList<>();
+        for (int i = 0; i < handlers.getLength(); i++) {
+            Element handler = (Element) handlers.item(i);
+            if (handler.getAttribute("class").startsWith(RELAY_GUARD_PACKAGE)) {
+                relayGuardHandlers.add(handler);
             }
-            child = next;
         }
+        relayGuardHandlers.forEach(handler -> handler.getParentNode().removeChild(handler));
+    }
+
+    /** Attributes naming a Relay Guard class and routes into a Relay Guard processor; comments do not count. */
+    private static List<String> relayGuardReferences(Element element, List<String> found) {
+        NamedNodeMap attributes = element.getAttributes();
+        for (int i = 0; i < attributes.getLength(); i++) {
+            if (attributes.item(i).getNodeValue().contains(RELAY_GUARD_PACKAGE)) {
+                found.add(attributes.item(i).getNodeValue());
+            }
+        }
+        if (element.getTagName().equals("processor") && element.getTextContent().trim().startsWith(RELAY_GUARD_PROCESSORS)) {
+            found.add("ToProcessor " + element.getTextContent().trim());
+        }
+        for (Node child = element.getFirstChild(); child != null; child = child.getNextSibling()) {
+            if (child instanceof Element) {
+                relayGuardReferences((Element) child, found);
+            }
+        }
+        return found;
     }
 
     private static List<Element> processors(Document document) {
@@ -100,28 +130,28 @@ public final class PlainPipeline {
         return processors;
     }
 
-    private static void removeExactlyOne(Element processor, String tag, String attribute, String value) {
-        List<Node> found = new ArrayList<>();
+    private static void removeExactlyOne(Element processor, String tag, Predicate<Element> which, String what) {
+        List<Element> found = new ArrayList<>();
         for (Node child = processor.getFirstChild(); child != null; child = child.getNextSibling()) {
-            if (child instanceof Element && ((Element) child).getTagName().equals(tag) && ((Element) child).getAttribute(attribute).equals(value)) {
-                found.add(child);
+            if (child instanceof Element && ((Element) child).getTagName().equals(tag) && which.test((Element) child)) {
+                found.add((Element) child);
             }
         }
         if (found.size() != 1) {
-            throw changed(found.size() + " <" + tag + " " + attribute + "=\"" + value + "\"> in the root processor instead of one");
+            throw changed(found.size() + " times " + what + " in the root processor instead of once");
         }
         processor.removeChild(found.get(0));
     }
 
     private static IllegalStateException changed(String what) {
-        return new IllegalStateException("the shipped mailetcontainer.xml changed (" + what + "): update PlainPipeline");
+        return new IllegalStateException("the shipped configuration changed (" + what + "): update PlainPipeline");
     }
 
     private static Document parse(String xml) {
         try {
             return DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new InputSource(new StringReader(xml)));
         } catch (ParserConfigurationException | SAXException | IOException e) {
-            throw new IllegalStateException("cannot read mailetcontainer.xml", e);
+            throw new IllegalStateException("cannot read the shipped configuration", e);
         }
     }
 
