@@ -1,0 +1,62 @@
+package org.relayguard.server;
+
+import java.io.FileNotFoundException;
+
+import javax.inject.Singleton;
+import javax.persistence.EntityManagerFactory;
+import javax.persistence.Persistence;
+
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.domainlist.jpa.JPADomainList;
+import org.apache.james.domainlist.lib.DomainListConfiguration;
+import org.apache.james.utils.InitializationOperation;
+import org.apache.james.utils.InitilizationOperationBuilder;
+import org.apache.james.utils.PropertiesProvider;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Scopes;
+import com.google.inject.multibindings.ProvidesIntoSet;
+
+/**
+ * James's DomainList in a database ({@code JPADomainList}), so that a domain added through webadmin
+ * {@code PUT /domains/...} is still ours after a restart: mail for it still goes to the Microsoft 365
+ * smart host, and {@code SenderInDomainSet=@domainlist} still counts it. Embedded Derby under
+ * {@code var/} unless {@code conf/james-database.properties} says otherwise
+ * ({@link DatabaseConfiguration}). It overrides the memory server's {@code MemoryDomainList};
+ * {@code conf/domainlist.xml} is read as before, its domains added at every start.
+ */
+public final class DurableDomainListModule extends AbstractModule {
+    /** The persistence unit of this jar's {@code META-INF/persistence.xml}. */
+    static final String PERSISTENCE_UNIT = "RelayGuard";
+
+    @Override
+    protected void configure() {
+        bind(JPADomainList.class).in(Scopes.SINGLETON);
+        bind(DomainList.class).to(JPADomainList.class);
+    }
+
+    @Provides
+    @Singleton
+    DatabaseConfiguration databaseConfiguration(PropertiesProvider propertiesProvider) throws ConfigurationException {
+        try {
+            return DatabaseConfiguration.from(propertiesProvider.getConfiguration("james-database"));
+        } catch (FileNotFoundException e) {
+            return DatabaseConfiguration.EMBEDDED_DERBY;
+        }
+    }
+
+    @Provides
+    @Singleton
+    EntityManagerFactory entityManagerFactory(DatabaseConfiguration configuration) {
+        return Persistence.createEntityManagerFactory(PERSISTENCE_UNIT, configuration.openJpaProperties());
+    }
+
+    @ProvidesIntoSet
+    InitializationOperation configureDomainList(DomainListConfiguration configuration, JPADomainList domainList) {
+        return InitilizationOperationBuilder
+            .forClass(JPADomainList.class)
+            .init(() -> domainList.configure(configuration));
+    }
+}

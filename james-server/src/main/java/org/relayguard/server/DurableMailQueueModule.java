@@ -1,0 +1,100 @@
+package org.relayguard.server;
+
+import java.io.FileNotFoundException;
+
+import javax.inject.Singleton;
+import javax.jms.ConnectionFactory;
+
+import org.apache.activemq.store.PersistenceAdapter;
+import org.apache.activemq.store.kahadb.KahaDBPersistenceAdapter;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.core.healthcheck.HealthCheck;
+import org.apache.james.queue.activemq.ActiveMQConfiguration;
+import org.apache.james.queue.activemq.ActiveMQHealthCheck;
+import org.apache.james.queue.activemq.ActiveMQMailQueueFactory;
+import org.apache.james.queue.activemq.EmbeddedActiveMQ;
+import org.apache.james.queue.activemq.metric.ActiveMQMetricCollector;
+import org.apache.james.queue.activemq.metric.ActiveMQMetricCollectorImpl;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.queue.api.ManageableMailQueue;
+import org.apache.james.utils.InitializationOperation;
+import org.apache.james.utils.InitilizationOperationBuilder;
+import org.apache.james.utils.PropertiesProvider;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Scopes;
+import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.ProvidesIntoSet;
+
+/**
+ * Every mail queue of the server (the spool and each {@code RemoteDelivery}'s {@code outgoing}
+ * queue) in James's ActiveMQ queue: an embedded broker whose KahaDB journal lives under
+ * {@code var/store/activemq/}, so that a mail acknowledged with {@code 250} is on disk before the
+ * client hears it, and is still queued after a restart or a crash.
+ *
+ * <p>James 3.8.1 serves the queue ({@code james-server-queue-activemq}) but not its Guice glue;
+ * this module binds it as James's ActiveMQ-based servers do. It overrides the memory server's
+ * {@code MemoryMailQueueModule}.</p>
+ */
+public final class DurableMailQueueModule extends AbstractModule {
+    /** {@code conf/activemq.properties}: optional, James's queue metrics settings. */
+    private static final String CONFIGURATION_FILE = "activemq";
+
+    @Override
+    protected void configure() {
+        bind(KahaDBPersistenceAdapter.class).in(Scopes.SINGLETON);
+        bind(PersistenceAdapter.class).to(KahaDBPersistenceAdapter.class);
+        bind(EmbeddedActiveMQ.class).in(Scopes.SINGLETON);
+        bind(ActiveMQMailQueueFactory.class).in(Scopes.SINGLETON);
+        bind(ActiveMQMetricCollectorImpl.class).in(Scopes.SINGLETON);
+        bind(ActiveMQMetricCollector.class).to(ActiveMQMetricCollectorImpl.class);
+
+        Multibinder.newSetBinder(binder(), HealthCheck.class).addBinding().to(ActiveMQHealthCheck.class);
+    }
+
+    @Provides
+    @Singleton
+    ConnectionFactory brokerConnections(EmbeddedActiveMQ broker) {
+        return broker.getConnectionFactory();
+    }
+
+    @Provides
+    @Singleton
+    MailQueueFactory<? extends ManageableMailQueue> manageableQueues(ActiveMQMailQueueFactory factory) {
+        // Webadmin's /mailQueues works on the same queues; no JMX connector is opened (jmx.properties).
+        factory.setUseJMX(false);
+        factory.init();
+        return factory;
+    }
+
+    @Provides
+    @Singleton
+    MailQueueFactory<?> queues(MailQueueFactory<? extends ManageableMailQueue> factory) {
+        return factory;
+    }
+
+    @Provides
+    @Singleton
+    MailQueueFactory<? extends MailQueue> plainQueues(MailQueueFactory<? extends ManageableMailQueue> factory) {
+        return factory;
+    }
+
+    @Provides
+    @Singleton
+    ActiveMQConfiguration queueConfiguration(PropertiesProvider propertiesProvider) throws ConfigurationException {
+        try {
+            return ActiveMQConfiguration.from(propertiesProvider.getConfigurations(CONFIGURATION_FILE));
+        } catch (FileNotFoundException e) {
+            return ActiveMQConfiguration.getDefault();
+        }
+    }
+
+    @ProvidesIntoSet
+    InitializationOperation startQueueMetrics(ActiveMQMetricCollector collector) {
+        return InitilizationOperationBuilder
+            .forClass(ActiveMQMetricCollector.class)
+            .init(collector::start);
+    }
+}

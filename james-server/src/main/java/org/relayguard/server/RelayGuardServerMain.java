@@ -1,0 +1,74 @@
+package org.relayguard.server;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.apache.james.ExtraProperties;
+import org.apache.james.FakeSearchMailboxModule;
+import org.apache.james.GuiceJamesServer;
+import org.apache.james.JamesServerMain;
+import org.apache.james.MemoryJamesConfiguration;
+import org.apache.james.MemoryJamesServerMain;
+import org.apache.james.modules.RunArgumentsModule;
+import org.apache.james.modules.server.JMXServerModule;
+
+import com.google.inject.Module;
+import com.google.inject.util.Modules;
+
+/**
+ * The Relay Guard gateway server: James 3.8.1's memory server, module for module, with the two
+ * parts that would lose state replaced by James's durable ones: every mail queue
+ * ({@link DurableMailQueueModule}) and the DomainList ({@link DurableDomainListModule}). The
+ * quarantine is a {@code file://} repository, as in every Relay Guard configuration.
+ *
+ * <p>What the memory server would lose and this one keeps: mail acknowledged with {@code 250}
+ * and still in the spool or waiting in a delivery queue for a retry (a restart, or a crash: the
+ * queue's journal is written before the {@code 250}), and the domains added through webadmin.
+ * Start it as James's own mains: {@code java -Dworking.directory=ROOT -cp 'lib/*'
+ * org.relayguard.server.RelayGuardServerMain}.</p>
+ */
+public final class RelayGuardServerMain implements JamesServerMain {
+
+    /** What makes the memory server a mail relay that loses nothing. */
+    public static final Module DURABLE_TRANSPORT = Modules.combine(
+        new DurableMailQueueModule(),
+        new DurableDomainListModule());
+
+    private RelayGuardServerMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ExtraProperties.initialize();
+        MemoryJamesConfiguration configuration = MemoryJamesConfiguration.builder()
+            .useWorkingDirectoryEnvProperty()
+            .build();
+        placeDerbyUnder(configuration.directories().getRootDirectory());
+
+        LOGGER.info("Loading configuration {}", configuration);
+        JamesServerMain.main(createServer(configuration)
+            .combineWith(new FakeSearchMailboxModule(), new JMXServerModule())
+            .overrideWith(DURABLE_TRANSPORT, new RunArgumentsModule(args)));
+    }
+
+    public static GuiceJamesServer createServer(MemoryJamesConfiguration configuration) {
+        return MemoryJamesServerMain.createServer(configuration);
+    }
+
+    /**
+     * Embedded Derby resolves a relative database path against its system home, which is the
+     * directory the JVM started in unless set: make it the server root, as every other path of
+     * James's configuration is, and keep Derby's own log beside its database.
+     */
+    static void placeDerbyUnder(String root) throws IOException {
+        if (System.getProperty("derby.system.home") == null) {
+            System.setProperty("derby.system.home", new File(root).getAbsolutePath());
+        }
+        if (System.getProperty("derby.stream.error.file") == null) {
+            Path store = Path.of(System.getProperty("derby.system.home"), "var", "store");
+            Files.createDirectories(store);
+            System.setProperty("derby.stream.error.file", store.resolve("derby.log").toString());
+        }
+    }
+}
