@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  * afterwards so that the quarantine can be explored with curl; Ctrl-C stops everything.
  *
  * <p>Demo only: James names loopback source addresses as Microsoft 365 hosts through a hosts file
- * ({@link JamesServer}'s {@code -Djdk.net.hosts.file}), and both RemoteDelivery routes deliver to an
- * SMTP sink in this process instead of the internet and the M365 smart host.</p>
+ * ({@link JamesServer}'s {@code -Djdk.net.hosts.file}), and each RemoteDelivery route delivers to an
+ * SMTP sinks in this process (one per route) instead of the internet and the M365 smart host.</p>
  *
  * <p>The James settings come from the same environment variables James reads
  * ({@code RELAYGUARD_ENFORCE}, {@code RELAYGUARD_SMTP_BIND}, {@code RELAYGUARD_SMTP_PROXY_BIND},
@@ -53,12 +53,12 @@ public final class Demo {
         requireLoopbackSources();
         boolean enforce = Boolean.parseBoolean(env("RELAYGUARD_ENFORCE", "false"));
 
-        SmtpSink sink = SmtpSink.start();
+        NextHops hops = NextHops.start();
         JamesServer james = JamesServer.builder()
             .root(root)
             .profile(profile)
             .enforce(enforce)
-            .deliverTo(sink.port())
+            .nextHops(hops)
             .env("RELAYGUARD_SMTP_BIND", env("RELAYGUARD_SMTP_BIND", "127.0.0.1:2525"))
             .env("RELAYGUARD_SMTP_PROXY_BIND", env("RELAYGUARD_SMTP_PROXY_BIND", "127.0.0.1:2526"))
             .env("RELAYGUARD_WEBADMIN_PORT", env("RELAYGUARD_WEBADMIN_PORT", "8000"))
@@ -75,7 +75,7 @@ public final class Demo {
                 System.out.println("Stopping James ...");
             }
             james.stop();
-            sink.close();
+            hops.close();
             if (running) {
                 System.out.println("James stopped.");
             }
@@ -87,8 +87,9 @@ public final class Demo {
             System.exit(1);
         }
         System.out.printf("James started in %d s. Sending the %d rows of SPEC's decision table to 127.0.0.1:%d "
-                + "(next hop: an SMTP sink on 127.0.0.1:%d) ...%n%n",
-            Duration.between(startedAt, Instant.now()).toSeconds(), Scenario.values().length, james.smtpPort(), sink.port());
+                + "(next hops: SMTP sinks on 127.0.0.1:%d for the internet, 127.0.0.1:%d for the M365 smart host) ...%n%n",
+            Duration.between(startedAt, Instant.now()).toSeconds(), Scenario.values().length, james.smtpPort(),
+            hops.internetPort(), hops.m365Port());
 
         WebAdmin webAdmin = james.webAdmin();
         Set<String> earlierQuarantine = new HashSet<>(webAdmin.mailKeys(JamesServer.QUARANTINE));
@@ -109,9 +110,9 @@ public final class Demo {
                 expectedRelayed++;
             }
         }
-        Outcomes outcomes = Outcomes.await(james, sink, expectedRelayed, Scenario.SCENARIO_HEADER, DELIVERY_TIMEOUT, earlierQuarantine);
+        Outcomes outcomes = Outcomes.await(james, hops, expectedRelayed, Scenario.SCENARIO_HEADER, DELIVERY_TIMEOUT, earlierQuarantine);
 
-        int differing = printTable(profile, enforce, outcomes, refused, receivedFrom(james, sink, earlierQuarantine));
+        int differing = printTable(profile, enforce, outcomes, refused, receivedFrom(james, hops, earlierQuarantine));
         System.out.println();
         if (differing == 0) {
             System.out.printf("All %d rows as SPEC says for the %s profile in %s mode (deny = %s).%n",
@@ -125,7 +126,7 @@ public final class Demo {
         }
         printTryIt(james, root, earlierQuarantine);
 
-        watch(james, sink);
+        watch(james, hops);
         System.exit(0);
     }
 
@@ -198,9 +199,10 @@ public final class Demo {
      * The remote host of each scenario's connection as James itself recorded it in its Received
      * header, from the relayed copy or else the quarantined one: proof of what the matchers saw.
      */
-    private static Map<String, String> receivedFrom(JamesServer james, SmtpSink sink, Set<String> earlierQuarantine) {
+    private static Map<String, String> receivedFrom(JamesServer james, NextHops hops, Set<String> earlierQuarantine) {
         List<String> messages = new ArrayList<>();
-        sink.received().forEach(mail -> messages.add(mail.message));
+        hops.internet().received().forEach(mail -> messages.add(mail.message));
+        hops.m365().received().forEach(mail -> messages.add(mail.message));
         WebAdmin webAdmin = james.webAdmin();
         for (String key : webAdmin.mailKeys(JamesServer.QUARANTINE)) {
             if (!earlierQuarantine.contains(key)) {
@@ -255,7 +257,7 @@ public final class Demo {
         System.out.println("  curl -s '" + quarantine + "/" + key + "?additionalFields=headers' -H 'Accept: application/json'");
         System.out.println("  curl -s " + quarantine + "/" + key + " -H 'Accept: message/rfc822'");
         System.out.println("Every decision is a line in " + root.resolve("logs/relayguard-decisions.log") + ".");
-        System.out.println("Release a reviewed mail (delivered once, to the sink here, never quarantined again):");
+        System.out.println("Release a reviewed mail (delivered once, to the internet sink here, never quarantined again):");
         System.out.println("  curl -s -X PATCH '" + quarantine + "/" + key + "?action=reprocess&processor=m365_release'");
         System.out.println("Send your own: James names a client on 127.0.0.2 " + JamesServer.M365_HOST_NAME + " and one on 127.0.0.3 "
             + JamesServer.INTERNET_HOST_NAME + " (demo hosts file " + root.resolve("hosts") + "):");
@@ -266,20 +268,18 @@ public final class Demo {
     }
 
     /**
-     * Reports what reaches the next hop or the quarantine from now on (a released mail, mail you
+     * Reports what reaches a next hop or the quarantine from now on (a released mail, mail you
      * send), so that the curl commands show their effect here; returns when James ends.
      */
-    private static void watch(JamesServer james, SmtpSink sink) throws InterruptedException {
+    private static void watch(JamesServer james, NextHops hops) throws InterruptedException {
         WebAdmin webAdmin = james.webAdmin();
-        int relayed = sink.received().size();
+        int toInternet = hops.internet().count();
+        int toM365 = hops.m365().count();
         Set<String> quarantined = new HashSet<>(webAdmin.mailKeys(JamesServer.QUARANTINE));
         while (james.isRunning()) {
             Thread.sleep(1000);
-            List<SmtpSink.Received> received = sink.received();
-            for (SmtpSink.Received mail : received.subList(relayed, received.size())) {
-                System.out.printf("relayed to the next hop: MAIL FROM:<%s>, Subject: %s%n", mail.mailFrom, mail.header("Subject"));
-            }
-            relayed = received.size();
+            toInternet = reportRelayed(hops.internet(), toInternet, "the internet next hop");
+            toM365 = reportRelayed(hops.m365(), toM365, "the M365 smart host");
             try {
                 for (String key : webAdmin.mailKeys(JamesServer.QUARANTINE)) {
                     if (quarantined.add(key)) {
@@ -292,6 +292,14 @@ public final class Demo {
             }
         }
         System.out.println("James has stopped: see " + james.log() + ".");
+    }
+
+    private static int reportRelayed(SmtpSink hop, int alreadyReported, String name) {
+        List<SmtpSink.Received> received = hop.received();
+        for (SmtpSink.Received mail : received.subList(alreadyReported, received.size())) {
+            System.out.printf("relayed to %s: MAIL FROM:<%s>, RCPT TO:%s, Subject: %s%n", name, mail.mailFrom, mail.rcptTo, mail.header("Subject"));
+        }
+        return received.size();
     }
 
     /**

@@ -19,9 +19,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * A stock James 3.8.1 memory server started as its own process, from the server root that the
- * {@code james-server} module lays out: James's jars from Maven Central in {@code lib/}, and the
- * Relay Guard install bundle ({@code conf/}, {@code extensions-jars/}, {@code profiles/}) as shipped.
+ * A James 3.8.1 gateway started as its own process, from the server root that the
+ * {@code james-server} module lays out: James's jars from Maven Central and the Relay Guard server
+ * in {@code lib/}, and the Relay Guard install bundle ({@code conf/}, {@code extensions-jars/},
+ * {@code profiles/}) as shipped. By default the Relay Guard server that {@code run.sh} starts
+ * (durable queues and DomainList); James's stock memory server on request ({@link Kind}).
  *
  * <p>Each instance works in its own copy of the server root, so that tests and the demo change
  * nothing that is shipped. The only changes applied are those an operator makes: the profile
@@ -30,6 +32,7 @@ import java.util.stream.Stream;
  */
 public final class JamesServer implements AutoCloseable {
     public static final String SERVER_DIR_PROPERTY = "relayguard.james.server.dir";
+    public static final String KIND_PROPERTY = "relayguard.james.kind";
     public static final String QUARANTINE = "var/mail/m365-relaydeny";
     public static final String ERROR_REPOSITORY = "var/mail/error";
 
@@ -45,10 +48,25 @@ public final class JamesServer implements AutoCloseable {
         HARDENED, PROOFPOINT
     }
 
+    /** Which James server runs the configuration. */
+    public enum Kind {
+        /** The Relay Guard server ({@code run.sh}'s): James's memory server with durable queues and DomainList. */
+        RELAY_GUARD("org.relayguard.server.RelayGuardServerMain"),
+        /** James's stock memory server: the install bundle on a James it was not built with; keeps nothing queued. */
+        STOCK_MEMORY("org.apache.james.MemoryJamesServerMain");
+
+        public final String mainClass;
+
+        Kind(String mainClass) {
+            this.mainClass = mainClass;
+        }
+    }
+
     public static final class Builder {
         private final Path serverDir;
         private Path root;
         private Profile profile = Profile.HARDENED;
+        private Kind kind = defaultKind();
         private final Map<String, String> environment = new HashMap<>();
         private boolean hostsFile = true;
         private Path logFile;
@@ -77,10 +95,18 @@ public final class JamesServer implements AutoCloseable {
             return env("RELAYGUARD_ENFORCE", String.valueOf(enforce));
         }
 
-        /** Both RemoteDelivery routes (internet and M365 smart host) deliver to this SMTP sink. */
-        public Builder deliverTo(int sinkPort) {
-            env("RELAYGUARD_OUTBOUND_GATEWAY", "127.0.0.1:" + sinkPort);
-            return env("RELAYGUARD_M365_SMARTHOST", "127.0.0.1:" + sinkPort);
+        public Builder kind(Kind kind) {
+            this.kind = kind;
+            return this;
+        }
+
+        /**
+         * Each RemoteDelivery route to its own next hop: mail for our domains to the M365 smart host,
+         * everything else to the internet gateway. Two next hops, so that misrouting shows.
+         */
+        public Builder nextHops(NextHops nextHops) {
+            env("RELAYGUARD_OUTBOUND_GATEWAY", "127.0.0.1:" + nextHops.internetPort());
+            return env("RELAYGUARD_M365_SMARTHOST", "127.0.0.1:" + nextHops.m365Port());
         }
 
         public Builder demoHostNames(boolean enabled) {
@@ -112,7 +138,7 @@ public final class JamesServer implements AutoCloseable {
             env.putIfAbsent("RELAYGUARD_SMTP_BIND", "127.0.0.1:" + freePort());
             env.putIfAbsent("RELAYGUARD_SMTP_PROXY_BIND", "127.0.0.1:" + freePort());
             env.putIfAbsent("RELAYGUARD_WEBADMIN_PORT", String.valueOf(freePort()));
-            return new JamesServer(serverDir, actualRoot, env, hostsFile, logFile);
+            return new JamesServer(serverDir, kind, actualRoot, env, hostsFile, logFile);
         }
 
         public JamesServer start() throws IOException {
@@ -124,6 +150,14 @@ public final class JamesServer implements AutoCloseable {
 
     public static Builder builder() {
         return builder(defaultServerDir());
+    }
+
+    /**
+     * The Relay Guard server, unless {@code -Drelayguard.james.kind=STOCK_MEMORY} runs the tests on
+     * James's stock memory server (where the durability tests fail, as they should).
+     */
+    static Kind defaultKind() {
+        return Kind.valueOf(System.getProperty(KIND_PROPERTY, Kind.RELAY_GUARD.name()));
     }
 
     public static Builder builder(Path serverDir) {
@@ -139,6 +173,7 @@ public final class JamesServer implements AutoCloseable {
     }
 
     private final Path serverDir;
+    private final Kind kind;
     private final Path root;
     private final Map<String, String> environment;
     private final boolean hostsFile;
@@ -152,8 +187,9 @@ public final class JamesServer implements AutoCloseable {
     private volatile boolean jvmExiting;
     private Optional<String> webAdminToken = Optional.empty();
 
-    private JamesServer(Path serverDir, Path root, Map<String, String> environment, boolean hostsFile, Path logFile) {
+    private JamesServer(Path serverDir, Kind kind, Path root, Map<String, String> environment, boolean hostsFile, Path logFile) {
         this.serverDir = serverDir;
+        this.kind = kind;
         this.root = root;
         this.environment = environment;
         this.hostsFile = hostsFile;
@@ -162,6 +198,10 @@ public final class JamesServer implements AutoCloseable {
 
     public Path root() {
         return root;
+    }
+
+    public Kind kind() {
+        return kind;
     }
 
     public Path conf(String file) {
@@ -262,7 +302,7 @@ public final class JamesServer implements AutoCloseable {
         }
         command.add("-cp");
         command.add(serverDir.resolve("lib") + "/*");
-        command.add("org.apache.james.MemoryJamesServerMain");
+        command.add(kind.mainClass);
 
         ProcessBuilder builder = new ProcessBuilder(command)
             .directory(root.toFile())
@@ -320,6 +360,24 @@ public final class JamesServer implements AutoCloseable {
         return hosts;
     }
 
+    /**
+     * Kills James as {@code kill -9} does (SIGKILL): no shutdown hook, no queue or repository closed
+     * properly. What James acknowledged must survive it.
+     */
+    public synchronized void kill() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    /** Stops James as Ctrl-C or a service manager does (SIGTERM: James's shutdown hook runs). */
     public synchronized void stop() {
         if (process == null) {
             return;

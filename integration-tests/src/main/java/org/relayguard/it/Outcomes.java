@@ -10,26 +10,41 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Where mails ended up, read the way an operator would: what the next hop (an SMTP sink) received,
- * and what the quarantine holds according to webadmin. Mails are told apart by their
- * {@link Scenario#SCENARIO_HEADER} (or any header the caller names).
+ * Where mails ended up, read the way an operator would: what each next hop (the internet one and
+ * the Microsoft 365 smart host) received, and what the quarantine holds according to webadmin.
+ * Mails are told apart by their {@link Scenario#SCENARIO_HEADER} (or any header the caller names).
+ * "Relayed" is the internet route, where every mail to an outside recipient must go; a copy on the
+ * M365 smart host is counted apart ({@link #relayedToM365(String)}), so that misrouting shows.
  */
 public final class Outcomes {
-    private static final List<String> QUEUES = List.of("spool", "outgoing", "to-m365");
+    /** The spool and the delivery queue of each route (mailetcontainer.xml). */
+    public static final List<String> QUEUES = List.of("spool", "to-internet", "to-m365");
 
     private final Map<String, Integer> relayed;
+    private final Map<String, Integer> relayedToM365;
     private final Map<String, Integer> quarantined;
     private final int errors;
 
-    private Outcomes(Map<String, Integer> relayed, Map<String, Integer> quarantined, int errors) {
+    private Outcomes(Map<String, Integer> relayed, Map<String, Integer> relayedToM365, Map<String, Integer> quarantined, int errors) {
         this.relayed = relayed;
+        this.relayedToM365 = relayedToM365;
         this.quarantined = quarantined;
         this.errors = errors;
     }
 
-    /** How many copies of a mail the sink received. */
+    /** How many copies of a mail the internet next hop received. */
     public int relayed(String id) {
         return relayed.getOrDefault(id, 0);
+    }
+
+    /** How many copies of a mail the Microsoft 365 smart host received. */
+    public int relayedToM365(String id) {
+        return relayedToM365.getOrDefault(id, 0);
+    }
+
+    /** Copies received by the Microsoft 365 smart host, per mail. */
+    public Map<String, Integer> relayedToM365Copies() {
+        return Collections.unmodifiableMap(relayedToM365);
     }
 
     /** How many copies of a mail the quarantine holds. */
@@ -41,7 +56,7 @@ public final class Outcomes {
         return errors;
     }
 
-    /** Copies received by the sink, per mail; mails without the id header count under "(none)". */
+    /** Copies received by the internet next hop, per mail; mails without the id header count under "(none)". */
     public Map<String, Integer> relayedCopies() {
         return Collections.unmodifiableMap(relayed);
     }
@@ -64,23 +79,24 @@ public final class Outcomes {
     }
 
     /**
-     * Waits until James's queues are empty and the sink holds at least {@code expectedRelayed}
-     * mails, then a little longer so that nothing unexpected is still on its way, and reads both sides.
+     * Waits until James's queues are empty and the next hops together hold at least
+     * {@code expectedRelayed} mails, then a little longer so that nothing unexpected is still on its
+     * way, and reads all sides.
      */
-    public static Outcomes await(JamesServer james, SmtpSink sink, int expectedRelayed, String idHeader, Duration timeout) {
-        return await(james, sink, expectedRelayed, idHeader, timeout, Set.of());
+    public static Outcomes await(JamesServer james, NextHops hops, int expectedRelayed, String idHeader, Duration timeout) {
+        return await(james, hops, expectedRelayed, idHeader, timeout, Set.of());
     }
 
     /**
-     * As {@link #await(JamesServer, SmtpSink, int, String, Duration)}, leaving out the quarantined
+     * As {@link #await(JamesServer, NextHops, int, String, Duration)}, leaving out the quarantined
      * mails whose keys are listed: a server root that persists keeps earlier runs' quarantine.
      */
-    public static Outcomes await(JamesServer james, SmtpSink sink, int expectedRelayed, String idHeader, Duration timeout,
+    public static Outcomes await(JamesServer james, NextHops hops, int expectedRelayed, String idHeader, Duration timeout,
                                  Set<String> earlierQuarantine) {
         WebAdmin webAdmin = james.webAdmin();
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
-            if (queuesEmpty(webAdmin) && sink.received().size() >= expectedRelayed) {
+            if (queuesEmpty(webAdmin) && hops.internet().count() + hops.m365().count() >= expectedRelayed) {
                 JamesServer.sleep(1500);
                 if (queuesEmpty(webAdmin)) {
                     break;
@@ -88,19 +104,17 @@ public final class Outcomes {
             }
             JamesServer.sleep(200);
         }
-        return read(james, sink, idHeader, earlierQuarantine);
+        return read(james, hops, idHeader, earlierQuarantine);
     }
 
-    public static Outcomes read(JamesServer james, SmtpSink sink, String idHeader) {
-        return read(james, sink, idHeader, Set.of());
+    public static Outcomes read(JamesServer james, NextHops hops, String idHeader) {
+        return read(james, hops, idHeader, Set.of());
     }
 
-    public static Outcomes read(JamesServer james, SmtpSink sink, String idHeader, Set<String> earlierQuarantine) {
+    public static Outcomes read(JamesServer james, NextHops hops, String idHeader, Set<String> earlierQuarantine) {
         WebAdmin webAdmin = james.webAdmin();
-        Map<String, Integer> relayed = new TreeMap<>();
-        for (SmtpSink.Received mail : sink.received()) {
-            relayed.merge(mail.header(idHeader), 1, Integer::sum);
-        }
+        Map<String, Integer> relayed = copies(hops.internet(), idHeader);
+        Map<String, Integer> relayedToM365 = copies(hops.m365(), idHeader);
         Map<String, Integer> quarantined = new TreeMap<>();
         for (String key : webAdmin.mailKeys(JamesServer.QUARANTINE)) {
             if (earlierQuarantine.contains(key)) {
@@ -109,7 +123,15 @@ public final class Outcomes {
             String raw = webAdmin.rawMail(JamesServer.QUARANTINE, key);
             quarantined.merge(headerOf(raw, idHeader), 1, Integer::sum);
         }
-        return new Outcomes(relayed, quarantined, webAdmin.mailKeys(JamesServer.ERROR_REPOSITORY).size());
+        return new Outcomes(relayed, relayedToM365, quarantined, webAdmin.mailKeys(JamesServer.ERROR_REPOSITORY).size());
+    }
+
+    private static Map<String, Integer> copies(SmtpSink sink, String idHeader) {
+        Map<String, Integer> copies = new TreeMap<>();
+        for (SmtpSink.Received mail : sink.received()) {
+            copies.merge(mail.header(idHeader), 1, Integer::sum);
+        }
+        return copies;
     }
 
     private static boolean queuesEmpty(WebAdmin webAdmin) {
@@ -133,6 +155,7 @@ public final class Outcomes {
     public String toString() {
         List<String> lines = new ArrayList<>();
         lines.add("relayed=" + relayed);
+        lines.add("relayed to M365=" + relayedToM365);
         lines.add("quarantined=" + quarantined);
         lines.add("error repository size=" + errors);
         return String.join(", ", lines);

@@ -89,13 +89,30 @@ public final class WebAdmin {
             .expect(204);
     }
 
-    /** A queue James has not created yet (nothing was ever sent to it) counts as empty. */
+    /** A queue's size; a queue that does not exist is an error (James creates every configured queue at start). */
     public long queueSize(String queue) {
-        Response response = get("/mailQueues/" + encode(queue), "application/json");
-        if (response.status == 404) {
-            return 0;
-        }
-        return response.expect(200).json().get("size").asLong();
+        return get("/mailQueues/" + encode(queue), "application/json").expect(200).json().get("size").asLong();
+    }
+
+    /** The mails waiting in a queue, as {@code GET /mailQueues/NAME/mails} lists them (name, sender, recipients, nextDelivery). */
+    public List<JsonNode> queuedMails(String queue) {
+        List<JsonNode> mails = new ArrayList<>();
+        get("/mailQueues/" + encode(queue) + "/mails", "application/json").expect(200).json().forEach(mails::add);
+        return mails;
+    }
+
+    /** The names of James's mail queues. */
+    public List<String> queues() {
+        List<String> names = new ArrayList<>();
+        get("/mailQueues", "application/json").expect(200).json().forEach(name -> names.add(name.asText()));
+        return names;
+    }
+
+    /** The domains of James's DomainList. */
+    public List<String> domains() {
+        List<String> names = new ArrayList<>();
+        get("/domains", "application/json").expect(200).json().forEach(name -> names.add(name.asText()));
+        return names;
     }
 
     public void addDomain(String domain) {

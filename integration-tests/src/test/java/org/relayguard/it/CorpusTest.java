@@ -112,8 +112,8 @@ class CorpusTest {
             .contains(Place.RELAYED, Place.QUARANTINED);
         long relayedCopies = count(copies, Place.RELAYED);
 
-        try (SmtpSink sink = SmtpSink.start();
-             JamesServer james = JamesServer.builder().enforce(true).deliverTo(sink.port()).prepare()) {
+        try (NextHops hops = NextHops.start();
+             JamesServer james = JamesServer.builder().enforce(true).nextHops(hops).prepare()) {
             Path mailetContainer = james.conf("mailetcontainer.xml");
             String shipped = Files.readString(mailetContainer, StandardCharsets.UTF_8);
             assertThat(shipped).contains(SHIPPED_TENANT_ORGS);
@@ -123,7 +123,7 @@ class CorpusTest {
             james.webAdmin().addDomain("nekonyaan.example.com");
 
             sendAll(james, copies);
-            Outcomes outcomes = Outcomes.await(james, sink, (int) relayedCopies, CorpusMessage.ID_HEADER, Duration.ofMinutes(2));
+            Outcomes outcomes = Outcomes.await(james, hops, (int) relayedCopies, CorpusMessage.ID_HEADER, Duration.ofMinutes(2));
             Map<String, Integer> errors = errorRepository(james);
 
             List<String> misplaced = new ArrayList<>();
@@ -146,7 +146,7 @@ class CorpusTest {
 
             assertThat(james.isRunning()).as("James is still running").isTrue();
             assertThat(Scenario.OUR_SENDER_OUR_ORG.sendTo(james).code).as("James still accepts mail").isEqualTo(250);
-            Outcomes after = Outcomes.await(james, sink, (int) relayedCopies + 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes after = Outcomes.await(james, hops, (int) relayedCopies + 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
             assertThat(after.relayed(Scenario.OUR_SENDER_OUR_ORG.name())).as("James still relays mail").isEqualTo(1);
             System.out.printf("Corpus: %d files %s, %d copies: %d relayed, %d quarantined, %d in the error repository (James 3.8.1 cannot re-encode them), as predicted%n",
                 corpus.size(), byDirectory(corpus), copies.size(), relayedCopies, count(copies, Place.QUARANTINED), count(copies, Place.ERROR_REPOSITORY));
@@ -160,13 +160,13 @@ class CorpusTest {
             .collect(Collectors.toList());
         assertThat(unrelayable).as("copies that James 3.8.1 cannot relay").isNotEmpty();
 
-        try (SmtpSink sink = SmtpSink.start();
-             JamesServer james = JamesServer.builder().deliverTo(sink.port()).prepare()) {
+        try (NextHops hops = NextHops.start();
+             JamesServer james = JamesServer.builder().nextHops(hops).prepare()) {
             PlainPipeline.apply(james);
             james.start();
 
             sendAll(james, unrelayable);
-            Outcomes outcomes = Outcomes.await(james, sink, 0, CorpusMessage.ID_HEADER, Duration.ofSeconds(60));
+            Outcomes outcomes = Outcomes.await(james, hops, 0, CorpusMessage.ID_HEADER, Duration.ofSeconds(60));
 
             assertThat(errorRepository(james).keySet()).isEqualTo(ids(unrelayable, Place.ERROR_REPOSITORY));
             assertThat(outcomes.relayedCopies()).isEmpty();

@@ -24,11 +24,11 @@ class DecisionLogAndCountersTest {
 
     @Test
     void denyDiscardAndReleaseEachWriteOneLineAndMoveTheirCounter() throws Exception {
-        try (SmtpSink sink = SmtpSink.start();
+        try (NextHops hops = NextHops.start();
              JamesServer james = JamesServer.builder()
                  .profile(JamesServer.Profile.PROOFPOINT)
                  .enforce(true)
-                 .deliverTo(sink.port())
+                 .nextHops(hops)
                  .start()) {
             WebAdmin webAdmin = james.webAdmin();
             assertThat(webAdmin.metrics()).containsEntry("relayguard_denied_total", 0.0);
@@ -36,7 +36,7 @@ class DecisionLogAndCountersTest {
             Scenario.FOREIGN_SENDER_FOREIGN_ORG.sendTo(james);
             Scenario.NULL_SENDER_NO_ORG.sendTo(james);
             Scenario.OUR_SENDER_OUR_ORG.sendTo(james);
-            Outcomes outcomes = Outcomes.await(james, sink, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes outcomes = Outcomes.await(james, hops, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
             assertThat(outcomes.relayed(Scenario.OUR_SENDER_OUR_ORG.name())).isEqualTo(1);
             assertThat(outcomes.relayed(Scenario.FOREIGN_SENDER_FOREIGN_ORG.name())).isZero();
             assertThat(outcomes.quarantined(Scenario.FOREIGN_SENDER_FOREIGN_ORG.name())).isEqualTo(1);
@@ -70,7 +70,7 @@ class DecisionLogAndCountersTest {
                 .as("the quarantined copy keeps the rule's notice")
                 .isEqualTo("relayguard rule=x-originatororg route=m365_mail");
             assertThat(webAdmin.reprocess(JamesServer.QUARANTINE, released, "m365_release").get("status").asText()).isEqualTo("completed");
-            Outcomes afterRelease = Outcomes.await(james, sink, 2, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes afterRelease = Outcomes.await(james, hops, 2, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
             assertThat(afterRelease.relayed(Scenario.FOREIGN_SENDER_FOREIGN_ORG.name())).isEqualTo(1);
 
             List<Map<String, String>> releases = lines(james, "release");

@@ -13,27 +13,30 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every row of SPEC's decision table, in both profiles and both modes, on a real James 3.8.1
- * started from the shipped configuration: real SMTP in, a real SMTP server as the next hop, the
- * quarantine read through webadmin.
+ * started from the shipped configuration: real SMTP in, a real SMTP server as each route's next
+ * hop, the quarantine read through webadmin. On the Relay Guard server, and once on James's stock
+ * memory server, since the install bundle must work on any James 3.8.1.
  */
 class DecisionTableTest {
 
     static Stream<Arguments> profilesAndModes() {
         return Stream.of(
-            Arguments.of(JamesServer.Profile.HARDENED, false),
-            Arguments.of(JamesServer.Profile.HARDENED, true),
-            Arguments.of(JamesServer.Profile.PROOFPOINT, false),
-            Arguments.of(JamesServer.Profile.PROOFPOINT, true));
+            Arguments.of(JamesServer.Profile.HARDENED, false, JamesServer.Kind.RELAY_GUARD),
+            Arguments.of(JamesServer.Profile.HARDENED, true, JamesServer.Kind.RELAY_GUARD),
+            Arguments.of(JamesServer.Profile.PROOFPOINT, false, JamesServer.Kind.RELAY_GUARD),
+            Arguments.of(JamesServer.Profile.PROOFPOINT, true, JamesServer.Kind.RELAY_GUARD),
+            Arguments.of(JamesServer.Profile.HARDENED, true, JamesServer.Kind.STOCK_MEMORY));
     }
 
-    @ParameterizedTest(name = "{0} profile, enforce={1}")
+    @ParameterizedTest(name = "{0} profile, enforce={1}, {2} server")
     @MethodSource("profilesAndModes")
-    void everyRowEndsWhereSpecSays(JamesServer.Profile profile, boolean enforce) throws Exception {
-        try (SmtpSink sink = SmtpSink.start();
+    void everyRowEndsWhereSpecSays(JamesServer.Profile profile, boolean enforce, JamesServer.Kind kind) throws Exception {
+        try (NextHops hops = NextHops.start();
              JamesServer james = JamesServer.builder()
+                .kind(kind)
                 .profile(profile)
                 .enforce(enforce)
-                .deliverTo(sink.port())
+                .nextHops(hops)
                 .start()) {
             for (Scenario scenario : Scenario.values()) {
                 assertThat(scenario.sendTo(james).code).as(scenario.name()).isEqualTo(250);
@@ -42,7 +45,7 @@ class DecisionTableTest {
                 .filter(scenario -> scenario.expected(profile) == Scenario.Decision.RELAY || !enforce)
                 .count();
 
-            Outcomes outcomes = Outcomes.await(james, sink, (int) expectedRelayed, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes outcomes = Outcomes.await(james, hops, (int) expectedRelayed, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
 
             SoftAssertions softly = new SoftAssertions();
             for (Scenario scenario : Scenario.values()) {
@@ -54,6 +57,9 @@ class DecisionTableTest {
                     .as("%s relayed copies (%s)", scenario, outcomes)
                     .isEqualTo(denied && enforce ? 0 : 1);
             }
+            softly.assertThat(outcomes.relayedToM365Copies())
+                .as("mail for outside recipients never goes to the M365 smart host (%s)", outcomes)
+                .isEmpty();
             softly.assertThat(outcomes.errorRepositorySize()).as("error repository").isZero();
             softly.assertAll();
         }

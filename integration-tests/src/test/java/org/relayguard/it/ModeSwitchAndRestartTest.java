@@ -20,8 +20,8 @@ class ModeSwitchAndRestartTest {
 
     @Test
     void switchingToEnforceStopsRelayingAndKeepsTheQuarantine() throws Exception {
-        try (SmtpSink sink = SmtpSink.start();
-             JamesServer james = JamesServer.builder().deliverTo(sink.port()).prepare()) {
+        try (NextHops hops = NextHops.start();
+             JamesServer james = JamesServer.builder().nextHops(hops).prepare()) {
             Path mailetContainer = james.conf("mailetcontainer.xml");
             assertThat(Files.readString(mailetContainer, StandardCharsets.UTF_8))
                 .as("the shipped configuration starts in audit mode")
@@ -29,7 +29,7 @@ class ModeSwitchAndRestartTest {
 
             james.start();
             Scenario.FOREIGN_SENDER_NO_ORG.sendTo(james);
-            Outcomes audit = Outcomes.await(james, sink, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
+            Outcomes audit = Outcomes.await(james, hops, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
             assertThat(audit.quarantined(Scenario.FOREIGN_SENDER_NO_ORG.name())).isEqualTo(1);
             assertThat(audit.relayed(Scenario.FOREIGN_SENDER_NO_ORG.name())).isEqualTo(1);
             List<String> keysBefore = james.webAdmin().mailKeys(JamesServer.QUARANTINE);
@@ -47,7 +47,7 @@ class ModeSwitchAndRestartTest {
 
             Scenario.FOREIGN_SENDER_FOREIGN_ORG.sendTo(james);
             Scenario.OUR_SENDER_OUR_ORG.sendTo(james);
-            Outcomes enforce = Outcomes.await(james, sink, 2, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
+            Outcomes enforce = Outcomes.await(james, hops, 2, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
             assertThat(enforce.quarantined(Scenario.FOREIGN_SENDER_FOREIGN_ORG.name())).isEqualTo(1);
             assertThat(enforce.relayed(Scenario.FOREIGN_SENDER_FOREIGN_ORG.name())).isZero();
             assertThat(enforce.relayed(Scenario.OUR_SENDER_OUR_ORG.name())).isEqualTo(1);
@@ -58,13 +58,13 @@ class ModeSwitchAndRestartTest {
 
     @Test
     void theEnvironmentVariableOverridesTheModeWithoutEditingTheFile() throws Exception {
-        try (SmtpSink sink = SmtpSink.start();
-             JamesServer james = JamesServer.builder().deliverTo(sink.port()).enforce(true).start()) {
+        try (NextHops hops = NextHops.start();
+             JamesServer james = JamesServer.builder().nextHops(hops).enforce(true).start()) {
             assertThat(Files.readString(james.conf("mailetcontainer.xml"), StandardCharsets.UTF_8)).contains(AUDIT);
 
             Scenario.FOREIGN_SENDER_FOREIGN_ORG.sendTo(james);
             Scenario.INTERNET_HOST.sendTo(james);
-            Outcomes outcomes = Outcomes.await(james, sink, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
+            Outcomes outcomes = Outcomes.await(james, hops, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
 
             assertThat(outcomes.quarantined(Scenario.FOREIGN_SENDER_FOREIGN_ORG.name())).isEqualTo(1);
             assertThat(outcomes.relayed(Scenario.FOREIGN_SENDER_FOREIGN_ORG.name())).isZero();

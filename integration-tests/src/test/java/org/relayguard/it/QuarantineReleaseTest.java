@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -21,30 +24,38 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class QuarantineReleaseTest {
-    private SmtpSink sink;
+    private NextHops hops;
     private JamesServer james;
 
     @BeforeAll
     void startGateway() throws Exception {
-        sink = SmtpSink.start();
+        hops = NextHops.start();
         james = JamesServer.builder()
             .enforce(true)
-            .deliverTo(sink.port())
+            .nextHops(hops)
             .start();
     }
 
     @AfterAll
     void stopGateway() {
         james.close();
-        sink.close();
+        hops.close();
     }
 
     @Test
     void theExtensionIsLoadedFromExtensionsJarsAndNotFromJamesClassPath() throws Exception {
+        // lib/ holds the Relay Guard server (the main class and its durable modules), and none of the extension.
+        Path serverJar;
         try (Stream<Path> lib = Files.list(JamesServer.defaultServerDir().resolve("lib"))) {
-            assertThat(lib.map(path -> path.getFileName().toString()))
+            List<Path> ours = lib.filter(path -> path.getFileName().toString().startsWith("relayguard")).collect(Collectors.toList());
+            assertThat(ours).hasSize(1);
+            serverJar = ours.get(0);
+        }
+        assertThat(serverJar.getFileName().toString()).startsWith("relayguard-james-server-");
+        try (JarFile jar = new JarFile(serverJar.toFile())) {
+            assertThat(jar.stream().map(JarEntry::getName).filter(name -> name.endsWith(".class")))
                 .isNotEmpty()
-                .noneMatch(name -> name.startsWith("relayguard"));
+                .allMatch(name -> name.startsWith("org/relayguard/server/"));
         }
         assertThat(james.logText())
             .contains("Loading custom classpath resource " + james.root().resolve("extensions-jars/relayguard-matchers-"))
@@ -56,7 +67,7 @@ class QuarantineReleaseTest {
     void aQuarantinedMailCanBeReadAndReleasedExactlyOnce() throws Exception {
         Scenario denied = Scenario.FOREIGN_SENDER_FOREIGN_ORG;
         assertThat(denied.sendTo(james).code).isEqualTo(250);
-        Outcomes outcomes = Outcomes.await(james, sink, 0, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
+        Outcomes outcomes = Outcomes.await(james, hops, 0, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
         assertThat(outcomes.quarantined(denied.name())).isEqualTo(1);
         assertThat(outcomes.relayed(denied.name())).isZero();
 
@@ -79,11 +90,11 @@ class QuarantineReleaseTest {
         JsonNode task = webAdmin.reprocess(JamesServer.QUARANTINE, key, "m365_release");
         assertThat(task.get("status").asText()).isEqualTo("completed");
 
-        Outcomes afterRelease = Outcomes.await(james, sink, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
+        Outcomes afterRelease = Outcomes.await(james, hops, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
         assertThat(afterRelease.relayed(denied.name())).isEqualTo(1);
         assertThat(afterRelease.quarantined(denied.name())).isZero();
         assertThat(afterRelease.errorRepositorySize()).isZero();
-        SmtpSink.Received released = sink.received().get(0);
+        SmtpSink.Received released = hops.internet().received().get(0);
         assertThat(released.mailFrom).isEqualTo("a@evil.example");
         assertThat(released.rcptTo).containsExactly(Scenario.RECIPIENT);
     }

@@ -135,15 +135,15 @@ class QuarantineReportTest {
         Sent.m365("A1", "a@contoso.com", null, "X-OriginatorOrg: contoso.com"),
         new Sent("I1", false, true, "b@example.org", List.of("someone@external.example"), null));
 
-    private SmtpSink sink;
+    private NextHops hops;
     private JamesServer james;
     private WebAdmin webAdmin;
     private Map<String, String> idOfKey;
 
     @BeforeAll
     void runTheGatewayInAuditMode() throws Exception {
-        sink = SmtpSink.start();
-        james = JamesServer.builder().enforce(false).deliverTo(sink.port()).prepare();
+        hops = NextHops.start();
+        james = JamesServer.builder().enforce(false).nextHops(hops).prepare();
         WebAdminJwt.generate().enable(james);
         // fabrikam.com is one of our domains (Step 2), fabrikam.onmicrosoft.com was forgotten.
         Path domainList = james.conf("domainlist.xml");
@@ -156,7 +156,7 @@ class QuarantineReportTest {
         for (Sent mail : MAILS) {
             mail.sendTo(james, "");
         }
-        Outcomes outcomes = Outcomes.await(james, sink, MAILS.size(), ID_HEADER, Duration.ofSeconds(90));
+        Outcomes outcomes = Outcomes.await(james, hops, MAILS.size(), ID_HEADER, Duration.ofSeconds(90));
         for (Sent mail : MAILS) {
             assertThat(outcomes.quarantined(mail.id)).as("%s quarantined (%s)", mail.id, outcomes).isEqualTo(mail.denied() ? 1 : 0);
             assertThat(outcomes.relayed(mail.id)).as("%s relayed in audit mode", mail.id).isEqualTo(1);
@@ -170,7 +170,7 @@ class QuarantineReportTest {
     @AfterAll
     void stopTheGateway() {
         james.close();
-        sink.close();
+        hops.close();
     }
 
     private JsonNode report(String query) {
@@ -407,7 +407,7 @@ class QuarantineReportTest {
         for (Sent mail : MAILS) {
             mail.sendTo(james, "replay-");
         }
-        Outcomes replay = Outcomes.await(james, sink, 2 * MAILS.size(), ID_HEADER, Duration.ofSeconds(90));
+        Outcomes replay = Outcomes.await(james, hops, 2 * MAILS.size(), ID_HEADER, Duration.ofSeconds(90));
         long deniedBefore = MAILS.stream().filter(Sent::denied).count();
         long deniedNow = MAILS.stream().filter(mail -> replay.quarantined("replay-" + mail.id) == 1).count();
         assertThat(deniedBefore - deniedNow).as("mails the new allowed list let through (%s)", replay).isEqualTo(whatIf.get("mails").asLong());

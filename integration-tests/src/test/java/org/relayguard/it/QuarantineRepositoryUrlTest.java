@@ -22,8 +22,8 @@ class QuarantineRepositoryUrlTest {
 
     @Test
     void theQuarantineWorksTheSameInAnotherKindOfRepository() throws Exception {
-        try (SmtpSink sink = SmtpSink.start();
-             JamesServer james = JamesServer.builder().enforce(true).deliverTo(sink.port()).prepare()) {
+        try (NextHops hops = NextHops.start();
+             JamesServer james = JamesServer.builder().enforce(true).nextHops(hops).prepare()) {
             Path mailetContainer = james.conf("mailetcontainer.xml");
             String shipped = Files.readString(mailetContainer, StandardCharsets.UTF_8);
             assertThat(shipped).contains(SHIPPED);
@@ -32,7 +32,7 @@ class QuarantineRepositoryUrlTest {
 
             Scenario denied = Scenario.FOREIGN_SENDER_FOREIGN_ORG;
             denied.sendTo(james);
-            Outcomes outcomes = Outcomes.await(james, sink, 0, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
+            Outcomes outcomes = Outcomes.await(james, hops, 0, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
             assertThat(outcomes.quarantined(denied.name())).isEqualTo(1);
             assertThat(outcomes.relayed(denied.name())).isZero();
             assertThat(Files.exists(james.root().resolve(JamesServer.QUARANTINE))).as("nothing written to the file system").isFalse();
@@ -42,7 +42,7 @@ class QuarantineRepositoryUrlTest {
             assertThat(keys).hasSize(1);
             assertThat(webAdmin.reprocess(JamesServer.QUARANTINE, keys.get(0), "m365_release").get("status").asText()).isEqualTo("completed");
 
-            Outcomes released = Outcomes.await(james, sink, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
+            Outcomes released = Outcomes.await(james, hops, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(30));
             assertThat(released.relayed(denied.name())).isEqualTo(1);
             assertThat(released.quarantined(denied.name())).isZero();
             assertThat(released.errorRepositorySize()).isZero();

@@ -82,13 +82,13 @@ class XoorgTest {
     @Nested
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class DefaultMode {
-        private SmtpSink sink;
+        private NextHops hops;
         private JamesServer james;
 
         @BeforeAll
         void startGateway() throws Exception {
-            sink = SmtpSink.start();
-            james = JamesServer.builder().enforce(true).deliverTo(sink.port()).prepare();
+            hops = NextHops.start();
+            james = JamesServer.builder().enforce(true).nextHops(hops).prepare();
             assertThat(Files.readString(james.conf("mailetcontainer.xml"), StandardCharsets.UTF_8))
                 .as("the shipped configuration runs XOORG in mode default")
                 .contains(MODE_ENTITY);
@@ -107,7 +107,7 @@ class XoorgTest {
         @AfterAll
         void stopGateway() {
             james.close();
-            sink.close();
+            hops.close();
         }
 
         @Test
@@ -128,7 +128,7 @@ class XoorgTest {
             sendFromExchangeOnline(james, "a@contoso.com", "XOORG=contoso.onmicrosoft.com", message("default-our-xoorg"));
             sendFromExchangeOnline(james, "a@evil.example", "XOORG=CONTOSO.com", message("default-our-xoorg-any-case", "X-OriginatorOrg: evil.onmicrosoft.com"));
 
-            Outcomes outcomes = Outcomes.await(james, sink, 2, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes outcomes = Outcomes.await(james, hops, 2, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
 
             assertRelayed(outcomes, "default-our-xoorg");
             assertRelayed(outcomes, "default-our-xoorg-any-case");
@@ -140,7 +140,7 @@ class XoorgTest {
                 "X-OriginatorOrg: contoso.com",
                 "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent"));
 
-            Outcomes outcomes = Outcomes.await(james, sink, 0, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes outcomes = Outcomes.await(james, hops, 0, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
 
             assertDenied(outcomes, "default-foreign-xoorg");
             assertThat(quarantined(james, "default-foreign-xoorg").get("attributes").get(ATTRIBUTE).asText())
@@ -152,7 +152,7 @@ class XoorgTest {
             assertThat(Scenario.OUR_SENDER_OUR_ORG.sendTo(james).code).isEqualTo(250);
             assertThat(Scenario.OUR_SENDER_FOREIGN_ORG.sendTo(james).code).isEqualTo(250);
 
-            Outcomes outcomes = Outcomes.await(james, sink, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes outcomes = Outcomes.await(james, hops, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
 
             assertRelayed(outcomes, Scenario.OUR_SENDER_OUR_ORG.name());
             assertDenied(outcomes, Scenario.OUR_SENDER_FOREIGN_ORG.name());
@@ -166,7 +166,7 @@ class XoorgTest {
                     message("proxied-xoorg-ignored", "X-OriginatorOrg: evil.onmicrosoft.com")).code).isEqualTo(250);
             }
 
-            Outcomes outcomes = Outcomes.await(james, sink, 0, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes outcomes = Outcomes.await(james, hops, 0, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
 
             assertDenied(outcomes, "proxied-xoorg-ignored");
             assertThat(quarantined(james, "proxied-xoorg-ignored").get("attributes").has(ATTRIBUTE)).isFalse();
@@ -190,7 +190,7 @@ class XoorgTest {
                     message("malformed-then-none", "X-OriginatorOrg: evil.onmicrosoft.com")).code).isEqualTo(250);
             }
 
-            Outcomes outcomes = Outcomes.await(james, sink, 0, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes outcomes = Outcomes.await(james, hops, 0, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
 
             assertDenied(outcomes, "malformed-then-none");
             assertThat(quarantined(james, "malformed-then-none").get("attributes").has(ATTRIBUTE)).isFalse();
@@ -201,13 +201,13 @@ class XoorgTest {
     @Nested
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class StrictMode {
-        private SmtpSink sink;
+        private NextHops hops;
         private JamesServer james;
 
         @BeforeAll
         void startGateway() throws Exception {
-            sink = SmtpSink.start();
-            james = JamesServer.builder().enforce(true).deliverTo(sink.port()).prepare();
+            hops = NextHops.start();
+            james = JamesServer.builder().enforce(true).nextHops(hops).prepare();
             Path mailetContainer = james.conf("mailetcontainer.xml");
             Files.writeString(mailetContainer, Files.readString(mailetContainer, StandardCharsets.UTF_8)
                 .replace(MODE_ENTITY, "<!ENTITY xoorgMode \"strict\">"), StandardCharsets.UTF_8);
@@ -217,7 +217,7 @@ class XoorgTest {
         @AfterAll
         void stopGateway() {
             james.close();
-            sink.close();
+            hops.close();
         }
 
         @Test
@@ -225,7 +225,7 @@ class XoorgTest {
             sendFromExchangeOnline(james, "a@contoso.com", "XOORG=contoso.onmicrosoft.com", message("strict-our-xoorg"));
             sendFromExchangeOnline(james, "a@contoso.com", "XOORG=contoso+2Ecom", message("strict-our-xoorg-xtext", "X-OriginatorOrg: contoso.com"));
 
-            Outcomes outcomes = Outcomes.await(james, sink, 2, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes outcomes = Outcomes.await(james, hops, 2, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
 
             assertRelayed(outcomes, "strict-our-xoorg");
             assertRelayed(outcomes, "strict-our-xoorg-xtext");
@@ -239,7 +239,7 @@ class XoorgTest {
             assertThat(Scenario.SRS_FORWARD_FROM_OUR_DOMAIN.sendTo(james).code).isEqualTo(250);
             assertThat(Scenario.M365_ADDRESS_WITHOUT_PTR.sendTo(james).code).isEqualTo(250);
 
-            Outcomes outcomes = Outcomes.await(james, sink, 0, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes outcomes = Outcomes.await(james, hops, 0, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
 
             assertDenied(outcomes, "strict-foreign-xoorg");
             assertDenied(outcomes, Scenario.OUR_SENDER_OUR_ORG.name());
@@ -253,7 +253,7 @@ class XoorgTest {
         void mailThatDoesNotComeFromMicrosoft365IsUntouched() throws Exception {
             assertThat(Scenario.INTERNET_HOST.sendTo(james).code).isEqualTo(250);
 
-            Outcomes outcomes = Outcomes.await(james, sink, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
+            Outcomes outcomes = Outcomes.await(james, hops, 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
 
             assertRelayed(outcomes, Scenario.INTERNET_HOST.name());
         }

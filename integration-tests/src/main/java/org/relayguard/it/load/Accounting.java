@@ -11,9 +11,10 @@ import org.relayguard.it.Outcomes;
 import org.relayguard.it.Scenario;
 
 /**
- * Where every mail of a run should be, against where it is: each mail relayed and quarantined
- * exactly as often as the pipeline decides (once or not at all: a second copy is a duplicate),
- * nothing that was not sent, and an empty error repository.
+ * Where every mail of a run should be, against where it is: each mail relayed on its route (the
+ * Microsoft 365 smart host for our domains, the internet next hop otherwise) and quarantined exactly
+ * as often as the pipeline decides (once or not at all: a second copy is a duplicate), never on the
+ * other route, nothing that was not sent, and an empty error repository.
  */
 public final class Accounting {
 
@@ -64,17 +65,21 @@ public final class Accounting {
             int quarantined = expectedQuarantined(mail, pipeline);
             predictedRelayed += relayed;
             predictedQuarantined += quarantined;
-            if (outcomes.relayed(mail.id) != relayed || outcomes.quarantined(mail.id) != quarantined) {
-                problems.add(String.format("%s (%s): relayed %d, quarantined %d; expected %d and %d",
-                    mail.id, mail.kind, outcomes.relayed(mail.id), outcomes.quarantined(mail.id), relayed, quarantined));
+            boolean toM365 = mail.kind.toOurDomains();
+            int onRoute = toM365 ? outcomes.relayedToM365(mail.id) : outcomes.relayed(mail.id);
+            int offRoute = toM365 ? outcomes.relayed(mail.id) : outcomes.relayedToM365(mail.id);
+            if (onRoute != relayed || offRoute != 0 || outcomes.quarantined(mail.id) != quarantined) {
+                problems.add(String.format("%s (%s): relayed %d to the %s next hop and %d to the other, quarantined %d; expected %d, 0 and %d",
+                    mail.id, mail.kind, onRoute, toM365 ? "M365" : "internet", offRoute, outcomes.quarantined(mail.id), relayed, quarantined));
             }
         }
         problems.addAll(unknown("relayed", outcomes.relayedCopies(), sent));
+        problems.addAll(unknown("relayed to M365", outcomes.relayedToM365Copies(), sent));
         problems.addAll(unknown("quarantined", outcomes.quarantinedCopies(), sent));
         if (outcomes.errorRepositorySize() != 0) {
             problems.add("error repository holds " + outcomes.errorRepositorySize() + " mails");
         }
-        return new Accounting(predictedRelayed, total(outcomes.relayedCopies()), predictedQuarantined, total(outcomes.quarantinedCopies()),
+        return new Accounting(predictedRelayed, total(outcomes.relayedCopies()) + total(outcomes.relayedToM365Copies()), predictedQuarantined, total(outcomes.quarantinedCopies()),
             outcomes.errorRepositorySize(), problems);
     }
 

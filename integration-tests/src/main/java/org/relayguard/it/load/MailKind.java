@@ -54,7 +54,12 @@ public enum MailKind {
     }
 
     public List<String> recipients(int n) {
-        return this == INTERNET ? List.of("user" + (n % 50) + "@contoso.com") : List.of("someone" + (n % 20) + "@external.example");
+        return toOurDomains() ? List.of("user" + (n % 50) + "@contoso.com") : List.of("someone" + (n % 20) + "@external.example");
+    }
+
+    /** Mail for our users (James's DomainList) goes to the Microsoft 365 smart host; all other mail to the internet. */
+    public boolean toOurDomains() {
+        return this == INTERNET;
     }
 
     public byte[] message(String id, int n) {
