@@ -5,18 +5,18 @@ import java.io.FileNotFoundException;
 import javax.inject.Singleton;
 import javax.jms.ConnectionFactory;
 
-import org.apache.activemq.store.PersistenceAdapter;
-import org.apache.activemq.store.kahadb.KahaDBPersistenceAdapter;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.core.healthcheck.HealthCheck;
 import org.apache.james.queue.activemq.ActiveMQConfiguration;
 import org.apache.james.queue.activemq.ActiveMQHealthCheck;
 import org.apache.james.queue.activemq.ActiveMQMailQueueFactory;
-import org.apache.james.queue.activemq.EmbeddedActiveMQ;
 import org.apache.james.queue.activemq.metric.ActiveMQMetricCollector;
 import org.apache.james.queue.activemq.metric.ActiveMQMetricCollectorImpl;
+import org.apache.james.metrics.api.GaugeRegistry;
+import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
 import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.utils.InitializationOperation;
 import org.apache.james.utils.InitilizationOperationBuilder;
@@ -30,9 +30,9 @@ import com.google.inject.multibindings.ProvidesIntoSet;
 
 /**
  * Every mail queue of the server (the spool and each {@code RemoteDelivery}'s {@code outgoing}
- * queue) in James's ActiveMQ queue: an embedded broker whose KahaDB journal lives under
- * {@code var/store/activemq/}, so that a mail acknowledged with {@code 250} is on disk before the
- * client hears it, and is still queued after a restart or a crash.
+ * queue) in James's ActiveMQ queue, on an {@link EmbeddedBroker} whose KahaDB journal and message
+ * bodies live under {@code var/store/activemq/}, so that a mail acknowledged with {@code 250} is on
+ * disk before the client hears it, and is still queued after a restart or a crash.
  *
  * <p>James 3.8.1 serves the queue ({@code james-server-queue-activemq}) but not its Guice glue;
  * this module binds it as James's ActiveMQ-based servers do. It overrides the memory server's
@@ -44,10 +44,7 @@ public final class DurableMailQueueModule extends AbstractModule {
 
     @Override
     protected void configure() {
-        bind(KahaDBPersistenceAdapter.class).in(Scopes.SINGLETON);
-        bind(PersistenceAdapter.class).to(KahaDBPersistenceAdapter.class);
-        bind(EmbeddedActiveMQ.class).in(Scopes.SINGLETON);
-        bind(ActiveMQMailQueueFactory.class).in(Scopes.SINGLETON);
+        bind(EmbeddedBroker.class).in(Scopes.SINGLETON);
         bind(ActiveMQMetricCollectorImpl.class).in(Scopes.SINGLETON);
         bind(ActiveMQMetricCollector.class).to(ActiveMQMetricCollectorImpl.class);
 
@@ -56,8 +53,15 @@ public final class DurableMailQueueModule extends AbstractModule {
 
     @Provides
     @Singleton
-    ConnectionFactory brokerConnections(EmbeddedActiveMQ broker) {
-        return broker.getConnectionFactory();
+    ConnectionFactory brokerConnections(EmbeddedBroker broker) {
+        return broker.connectionFactory();
+    }
+
+    @Provides
+    @Singleton
+    ActiveMQMailQueueFactory queueFactory(ConnectionFactory connections, MailQueueItemDecoratorFactory decorators,
+                                          MetricFactory metrics, GaugeRegistry gauges, ActiveMQMetricCollector collector) {
+        return new ActiveMQMailQueueFactory(connections, decorators, metrics, gauges, collector);
     }
 
     @Provides
