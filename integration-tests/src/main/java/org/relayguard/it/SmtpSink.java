@@ -134,7 +134,12 @@ public final class SmtpSink implements AutoCloseable {
                             break;
                         }
                         reply(out, "354 end with <CRLF>.<CRLF>");
-                        received.add(new Received(mailFrom, rcptTo, readData(in)));
+                        String message = readData(in);
+                        if (message == null) {
+                            // The client went away before the final dot: the mail was not handed over.
+                            return;
+                        }
+                        received.add(new Received(mailFrom, rcptTo, message));
                         mailFrom = null;
                         rcptTo.clear();
                         reply(out, "250 2.0.0 queued");
@@ -171,13 +176,17 @@ public final class SmtpSink implements AutoCloseable {
         return line.substring(open + 1, close);
     }
 
+    /** The message up to the final dot; null when the connection ends first, as a real server discards it. */
     private static String readData(BufferedReader in) throws IOException {
         StringBuilder message = new StringBuilder();
         String line;
-        while ((line = in.readLine()) != null && !line.equals(".")) {
+        while ((line = in.readLine()) != null) {
+            if (line.equals(".")) {
+                return message.toString();
+            }
             message.append(line.startsWith("..") ? line.substring(1) : line).append("\r\n");
         }
-        return message.toString();
+        return null;
     }
 
     private static void reply(OutputStream out, String text) throws IOException {
