@@ -32,9 +32,11 @@ import org.relayguard.it.load.PlainPipeline;
  * relayed and not quarantined, or quarantined and not relayed; and James must still serve mail
  * afterwards.
  *
- * <p>The error repository must hold nothing but the copies that stock James 3.8.1 itself cannot
- * relay ({@link CorpusMessage#isReencodableByJames()}: 7 malformed bounces); the second test shows
- * that the same James without Relay Guard parks exactly those in its error repository too.</p>
+ * <p>The error repository must stay empty on the Relay Guard server. James's stock memory server
+ * cannot relay 7 malformed bounces ({@link CorpusMessage#isReencodableByJames()}: its queue
+ * re-encodes them with JavaMail, which throws), so there it must hold exactly those; the second
+ * test shows that the memory server without Relay Guard parks the same ones, and that the Relay
+ * Guard server, whose queue stores each message as received, relays them unchanged.</p>
  *
  * <p>The corpus is not part of this repository (BSD-2 licence, see its LICENSE): it is read from
  * {@code relayguard.corpus.dir}, which the pom points at {@code ../shared/corpus/sisimai-set-of-emails}
@@ -76,7 +78,7 @@ class CorpusTest {
         final String envelopeSender;
         final Place expected;
 
-        Copy(CorpusMessage message, boolean fromM365, HardenedRules rules) {
+        Copy(CorpusMessage message, boolean fromM365, HardenedRules rules, JamesServer.Kind kind) {
             this.id = message.name + (fromM365 ? " m365" : " internet");
             this.message = message;
             this.fromM365 = fromM365;
@@ -86,7 +88,7 @@ class CorpusTest {
             if (decision == Scenario.Decision.DENY) {
                 this.expected = Place.QUARANTINED;
             } else {
-                this.expected = message.isReencodableByJames() ? Place.RELAYED : Place.ERROR_REPOSITORY;
+                this.expected = kind == JamesServer.Kind.RELAY_GUARD || message.isReencodableByJames() ? Place.RELAYED : Place.ERROR_REPOSITORY;
             }
         }
     }
@@ -100,8 +102,8 @@ class CorpusTest {
         HardenedRules rules = new HardenedRules(TENANT_ORGS, OUR_DOMAINS);
         copies = new ArrayList<>();
         for (CorpusMessage message : corpus) {
-            copies.add(new Copy(message, true, rules));
-            copies.add(new Copy(message, false, rules));
+            copies.add(new Copy(message, true, rules, JamesServer.defaultKind()));
+            copies.add(new Copy(message, false, rules, JamesServer.defaultKind()));
         }
     }
 
@@ -128,19 +130,23 @@ class CorpusTest {
 
             List<String> misplaced = new ArrayList<>();
             for (Copy copy : copies) {
-                int relayed = outcomes.relayed(copy.id);
+                // Microsoft 365 copies go out to the internet; internet copies come in for our users (M365 smart host).
+                int relayed = copy.fromM365 ? outcomes.relayed(copy.id) : outcomes.relayedToM365(copy.id);
+                int misrouted = copy.fromM365 ? outcomes.relayedToM365(copy.id) : outcomes.relayed(copy.id);
                 int quarantined = outcomes.quarantined(copy.id);
                 int error = errors.getOrDefault(copy.id, 0);
                 if (relayed != (copy.expected == Place.RELAYED ? 1 : 0)
+                    || misrouted != 0
                     || quarantined != (copy.expected == Place.QUARANTINED ? 1 : 0)
                     || error != (copy.expected == Place.ERROR_REPOSITORY ? 1 : 0)) {
-                    misplaced.add(String.format("%s (MAIL FROM:<%s>): relayed %d, quarantined %d, error repository %d; expected %s",
-                        copy.id, copy.envelopeSender, relayed, quarantined, error, copy.expected));
+                    misplaced.add(String.format("%s (MAIL FROM:<%s>): relayed %d on its route, %d on the other, quarantined %d, "
+                        + "error repository %d; expected %s", copy.id, copy.envelopeSender, relayed, misrouted, quarantined, error, copy.expected));
                 }
             }
             Set<String> sent = copies.stream().map(copy -> copy.id).collect(Collectors.toSet());
             assertThat(misplaced).as("copies not where the rules predict").isEmpty();
             assertThat(outcomes.relayedCopies().keySet()).as("relayed mails that were not sent").isSubsetOf(sent);
+            assertThat(outcomes.relayedToM365Copies().keySet()).as("mails relayed to M365 that were not sent").isSubsetOf(sent);
             assertThat(outcomes.quarantinedCopies().keySet()).as("quarantined mails that were not sent").isSubsetOf(sent);
             assertThat(errors.keySet()).as("error repository").isEqualTo(ids(copies, Place.ERROR_REPOSITORY));
 
@@ -148,29 +154,55 @@ class CorpusTest {
             assertThat(Scenario.OUR_SENDER_OUR_ORG.sendTo(james).code).as("James still accepts mail").isEqualTo(250);
             Outcomes after = Outcomes.await(james, hops, (int) relayedCopies + 1, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
             assertThat(after.relayed(Scenario.OUR_SENDER_OUR_ORG.name())).as("James still relays mail").isEqualTo(1);
-            System.out.printf("Corpus: %d files %s, %d copies: %d relayed, %d quarantined, %d in the error repository (James 3.8.1 cannot re-encode them), as predicted%n",
-                corpus.size(), byDirectory(corpus), copies.size(), relayedCopies, count(copies, Place.QUARANTINED), count(copies, Place.ERROR_REPOSITORY));
+            System.out.printf("Corpus: %d files %s, %d copies: %d relayed, %d quarantined, %d in the error repository, as predicted on the %s%n",
+                corpus.size(), byDirectory(corpus), copies.size(), relayedCopies, count(copies, Place.QUARANTINED), count(copies, Place.ERROR_REPOSITORY),
+                james.kind() == JamesServer.Kind.RELAY_GUARD ? "Relay Guard server" : "James memory server");
         }
     }
 
     @Test
-    void theMessagesJamesCannotRelayEndInTheErrorRepositoryWithoutRelayGuardToo() throws Exception {
-        List<Copy> unrelayable = copies.stream()
-            .filter(copy -> copy.expected == Place.ERROR_REPOSITORY)
+    void theMessagesJamesMemoryQueueCannotRelayAreParkedByTheMemoryServerAndRelayedUnchangedByOurs() throws Exception {
+        HardenedRules rules = new HardenedRules(TENANT_ORGS, OUR_DOMAINS);
+        List<Copy> unrelayable = corpus.stream()
+            .filter(message -> !message.isReencodableByJames())
+            .map(message -> new Copy(message, false, rules, JamesServer.Kind.STOCK_MEMORY))
             .collect(Collectors.toList());
-        assertThat(unrelayable).as("copies that James 3.8.1 cannot relay").isNotEmpty();
+        assertThat(unrelayable).as("copies that James 3.8.1's memory queue cannot relay").hasSize(7)
+            .allMatch(copy -> copy.expected == Place.ERROR_REPOSITORY);
 
         try (NextHops hops = NextHops.start();
-             JamesServer james = JamesServer.builder().nextHops(hops).prepare()) {
-            PlainPipeline.apply(james);
-            james.start();
+             JamesServer memory = JamesServer.builder().kind(JamesServer.Kind.STOCK_MEMORY).nextHops(hops).prepare()) {
+            PlainPipeline.apply(memory);
+            memory.start();
+            sendAll(memory, unrelayable);
+            Outcomes outcomes = Outcomes.await(memory, hops, 0, CorpusMessage.ID_HEADER, Duration.ofSeconds(60));
 
-            sendAll(james, unrelayable);
-            Outcomes outcomes = Outcomes.await(james, hops, 0, CorpusMessage.ID_HEADER, Duration.ofSeconds(60));
-
-            assertThat(errorRepository(james).keySet()).isEqualTo(ids(unrelayable, Place.ERROR_REPOSITORY));
+            assertThat(errorRepository(memory).keySet()).as("James's memory server, without Relay Guard")
+                .isEqualTo(ids(unrelayable, Place.ERROR_REPOSITORY));
             assertThat(outcomes.relayedCopies()).isEmpty();
+            assertThat(outcomes.relayedToM365Copies()).isEmpty();
         }
+
+        try (NextHops hops = NextHops.start();
+             JamesServer ours = JamesServer.builder().kind(JamesServer.Kind.RELAY_GUARD).nextHops(hops).start()) {
+            sendAll(ours, unrelayable);
+            Outcomes outcomes = Outcomes.await(ours, hops, unrelayable.size(), CorpusMessage.ID_HEADER, Duration.ofSeconds(60));
+
+            assertThat(errorRepository(ours)).as("the Relay Guard server's error repository").isEmpty();
+            for (Copy copy : unrelayable) {
+                assertThat(outcomes.relayedToM365(copy.id)).as("%s relayed to our users' M365 smart host (%s)", copy.id, outcomes).isEqualTo(1);
+                SmtpSink.Received relayed = hops.m365().received().stream()
+                    .filter(mail -> mail.header(CorpusMessage.ID_HEADER).equals(copy.id))
+                    .findFirst().orElseThrow();
+                String sent = new String(SmtpClient.dataLines(copy.message.withId(copy.id)), StandardCharsets.UTF_8);
+                assertThat(body(relayed.message)).as("%s body as sent", copy.id).isEqualTo(body(sent.replace("\r\n..", "\r\n.")));
+            }
+        }
+    }
+
+    /** What follows the header block. */
+    private static String body(String message) {
+        return message.substring(message.indexOf("\r\n\r\n") + 4);
     }
 
     private static void sendAll(JamesServer james, List<Copy> copies) throws Exception {
