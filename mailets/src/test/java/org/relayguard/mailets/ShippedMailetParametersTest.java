@@ -1,0 +1,159 @@
+package org.relayguard.mailets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.relayguard.mailets.MailetParameterCheck.ConfiguredMailet;
+import org.relayguard.mailets.MailetParameterCheck.Result;
+
+/**
+ * The shipped mailet container files configure no parameter that its mailet ignores.
+ *
+ * <p>Why: James 3.8.1 hands a mailet every child element of its {@code <mailet>} element and
+ * says nothing about the ones the mailet does not read. The shipped configuration once gave
+ * {@code RemoteDelivery} an {@code <outgoingQueue>} (its parameter is {@code outgoing}): James
+ * ignored it, both RemoteDelivery mailets used the default queue {@code outgoing}, and each took
+ * the other's mail. This test initialises every mailet of both profiles (and of the opt-in SECRET
+ * HEADER block, which operators enable) with its configured parameters and fails on any
+ * parameter the mailet never asks for; see {@link MailetParameterCheck}.</p>
+ */
+class ShippedMailetParametersTest {
+    /** The james-conf module; surefire sets {@code basedir} to this module's directory. */
+    private static final Path JAMES_CONF = Path.of(System.getProperty("basedir", "."))
+        .resolve(Path.of("..", "james-conf", "src", "main", "james"))
+        .normalize();
+    private static final String HARDENED = "conf/mailetcontainer.xml";
+    private static final String PROOFPOINT = "profiles/proofpoint/mailetcontainer.xml";
+
+    /** The opt-in recipe is enabled by deleting these two lines of the hardened file. */
+    private static final Pattern SECRET_HEADER_BEGIN = Pattern.compile("\\s*<!--\\s*SECRET HEADER BEGIN\\s*");
+    private static final Pattern SECRET_HEADER_END = Pattern.compile("\\s*SECRET HEADER END\\s*-->\\s*");
+
+    static Stream<ShippedConfiguration> shippedConfigurations() throws IOException {
+        return Stream.of(
+            new ShippedConfiguration(HARDENED, read(HARDENED)),
+            new ShippedConfiguration(HARDENED + " with the SECRET HEADER block enabled", withSecretHeaderEnabled(read(HARDENED))),
+            new ShippedConfiguration(PROOFPOINT, read(PROOFPOINT)));
+    }
+
+    /**
+     * Every child element of every {@code <mailet>} in the shipped files is a parameter that the
+     * mailet reads (or one James's container reads on every mailet: {@code onMailetException},
+     * {@code onMatchException}), and every mailet accepts its configuration in {@code init()}.
+     * A misspelt or obsolete parameter would otherwise be ignored by James without a word.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shippedConfigurations")
+    void everyParameterOfEveryShippedMailetIsOneTheMailetReads(ShippedConfiguration configuration) {
+        List<ConfiguredMailet> mailets = MailetParameterCheck.parse(configuration.name, configuration.xml);
+
+        List<String> problems = mailets.stream()
+            .map(MailetParameterCheck::check)
+            .filter(result -> !result.isClean())
+            .map(Result::problem)
+            .collect(Collectors.toList());
+
+        assertThat(mailets).as("mailets found in %s", configuration.name).isNotEmpty();
+        assertThat(problems).as("mailets of %s with a parameter James would ignore", configuration.name).isEmpty();
+    }
+
+    /**
+     * The SECRET HEADER recipe sits in an XML comment, where a parser sees no mailet; operators
+     * enable it by deleting its two marker lines, so the check must see its mailets too.
+     */
+    @Test
+    void theCommentedOutSecretHeaderBlockIsCheckedToo() throws IOException {
+        String hardened = read(HARDENED);
+
+        assertThat(MailetParameterCheck.parse(HARDENED, withSecretHeaderEnabled(hardened)))
+            .as("mailets with the SECRET HEADER block enabled")
+            .hasSizeGreaterThan(MailetParameterCheck.parse(HARDENED, hardened).size());
+    }
+
+    /**
+     * The check can fail: the very mistake that misrouted mail, RemoteDelivery with
+     * {@code <outgoingQueue>}, is reported, while its real parameters and the container's
+     * {@code onMailetException} are not.
+     */
+    @Test
+    void aMisspeltParameterIsReportedAsUnread() {
+        List<ConfiguredMailet> mailets = MailetParameterCheck.parse("misspelt", "<processor state=\"relay\">"
+            + "<mailet match=\"All\" class=\"RemoteDelivery\">"
+            + "<outgoingQueue>to-internet</outgoingQueue>"
+            + "<gateway>${env:RELAYGUARD_OUTBOUND_GATEWAY:-smarthost.example:25}</gateway>"
+            + "<maxRetries>126</maxRetries>"
+            + "<onMailetException>ignore</onMailetException>"
+            + "</mailet></processor>");
+
+        assertThat(mailets).hasSize(1);
+        Result result = MailetParameterCheck.check(mailets.get(0));
+        assertThat(result.initFailure).isEmpty();
+        assertThat(result.unread).containsExactly("outgoingQueue");
+        assertThat(result.problem()).contains("RemoteDelivery", "never reads [outgoingQueue]");
+    }
+
+    /** A mailet that refuses an unknown parameter in {@code init()} is reported as well. */
+    @Test
+    void aParameterTheMailetRefusesIsReported() {
+        List<ConfiguredMailet> mailets = MailetParameterCheck.parse("refused", "<processor state=\"relay-denied\">"
+            + "<mailet match=\"All\" class=\"Bounce\"><attachement>none</attachement></mailet>"
+            + "</processor>");
+
+        Result result = MailetParameterCheck.check(mailets.get(0));
+
+        assertThat(result.isClean()).isFalse();
+        assertThat(result.problem()).contains("Bounce", "init() failed", "attachement");
+    }
+
+    private static String read(String file) throws IOException {
+        return Files.readString(JAMES_CONF.resolve(file), StandardCharsets.UTF_8);
+    }
+
+    /** The hardened file as an operator enables the recipe: its two marker lines deleted. */
+    private static String withSecretHeaderEnabled(String xml) {
+        List<String> lines = xml.lines().collect(Collectors.toList());
+        int begin = onlyLineMatching(lines, SECRET_HEADER_BEGIN);
+        int end = onlyLineMatching(lines, SECRET_HEADER_END);
+        assertThat(begin).as("SECRET HEADER BEGIN before END").isLessThan(end);
+        return IntStream.range(0, lines.size())
+            .filter(index -> index != begin && index != end)
+            .mapToObj(lines::get)
+            .collect(Collectors.joining("\n", "", "\n"));
+    }
+
+    private static int onlyLineMatching(List<String> lines, Pattern pattern) {
+        List<Integer> matching = IntStream.range(0, lines.size())
+            .filter(index -> pattern.matcher(lines.get(index)).matches())
+            .boxed()
+            .collect(Collectors.toList());
+        assertThat(matching).as("lines matching %s", pattern).hasSize(1);
+        return matching.get(0);
+    }
+
+    static final class ShippedConfiguration {
+        final String name;
+        final String xml;
+
+        ShippedConfiguration(String name, String xml) {
+            this.name = name;
+            this.xml = xml;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+}
