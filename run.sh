@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Relay Guard on a stock Apache James 3.8.1 in one command: builds the project, lays out the
-# server root run/ and runs James in the foreground until Ctrl-C. --demo also sends it every row
-# of SPEC's decision table and shows where each mail went. ./run.sh --help says more.
+# The Relay Guard gateway in one command: builds the project, lays out the server root run/ and
+# runs the Relay Guard server (Apache James 3.8.1 with durable queues) in the foreground until
+# Ctrl-C. --demo also sends it every row of SPEC's decision table and shows where each mail went.
+# ./run.sh --help says more.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,12 +11,14 @@ usage() {
 Usage: ./run.sh [--demo] [--proofpoint] [--enforce] [--smtp-port PORT] [--proxy-port PORT]
                 [--webadmin-port PORT] [--no-build] [--offline]
 
-Builds Relay Guard (needs JDK 17 and Maven), installs it into a stock Apache James 3.8.1
-memory server through extensions-jars/, and runs James on 127.0.0.1 until Ctrl-C.
+Builds Relay Guard (needs JDK 17 and Maven), installs it through extensions-jars/ into the
+Relay Guard server (Apache James 3.8.1 whose mail queues and DomainList are kept on disk), and
+runs it on 127.0.0.1 until Ctrl-C.
 
   --demo                 send every row of SPEC's decision table and show where each mail
                          went; James names a client on 127.0.0.2 as a Microsoft 365 host
-                         (demo hosts file) and relays to a local SMTP sink, not the internet
+                         (demo hosts file) and relays to local SMTP sinks (one per route),
+                         not to the internet nor to Microsoft 365
   --proofpoint           the one-to-one Proofpoint profile instead of the hardened one
   --enforce              enforce mode: quarantine and do not relay (RELAYGUARD_ENFORCE=true);
                          the default is the mode set in run/conf/mailetcontainer.xml (audit)
@@ -27,8 +30,9 @@ memory server through extensions-jars/, and runs James on 127.0.0.1 until Ctrl-C
   --offline              build with mvn -o
 
 The server root is run/: conf/ is yours to edit (delete a file there to get the shipped one
-back), extensions-jars/ is refreshed from the build on every run, var/ keeps the quarantine
-across runs (rm -r run/var empties it), james.log is James's log.
+back), extensions-jars/ is refreshed from the build on every run, var/ keeps the quarantine,
+the mail queues and the domains added through webadmin across runs and crashes (rm -r run/var
+empties all three), james.log is James's log.
 RELAYGUARD_* variables already set in the environment are passed to James.
 List the quarantine: curl -s http://127.0.0.1:8000/mailRepositories/var%2Fmail%2Fm365-relaydeny/mails
 EOF
@@ -125,10 +129,13 @@ if $build; then
     fi
 fi
 [ -d "$SERVER/lib" ] || die "$SERVER is missing: run without --no-build"
-# The extension is installed the way an operator installs it; a copy on James's class path would hide mistakes.
-if compgen -G "$SERVER/lib/relayguard-*" >/dev/null; then
-    die "$SERVER/lib holds Relay Guard jars: they belong in extensions-jars/ only"
-fi
+# The extension is installed the way an operator installs it; a copy on James's class path would hide
+# mistakes. lib/ holds the server's own jar (relayguard-james-server) and none of the extension's.
+for jar in matchers mailets smtp webadmin; do
+    if compgen -G "$SERVER/lib/relayguard-$jar-*" >/dev/null; then
+        die "$SERVER/lib holds the Relay Guard extension jar relayguard-$jar: it belongs in extensions-jars/ only"
+    fi
+done
 
 # --- Server root run/: conf/ laid out once and then the operator's, extensions-jars/ refreshed. ---
 shipped_mailetcontainer() {
@@ -192,19 +199,27 @@ cd "$ROOT"
 log=$ROOT/james.log
 touch "$log"
 log_start=$(($(wc -c <"$log") + 1))
-echo "Starting Apache James 3.8.1 with Relay Guard ($profile profile, $mode mode), log: run/james.log ..."
+echo "Starting the Relay Guard server (Apache James 3.8.1, $profile profile, $mode mode), log: run/james.log ..."
 # A script's background job ignores SIGINT: Ctrl-C reaches this script only, which stops James with
-# SIGTERM (James's shutdown hook runs) and waits for it, so no java process is left behind.
+# SIGTERM (James's shutdown hook runs and closes the queues) and waits for it, so no java process
+# is left behind.
 java -Dworking.directory="$ROOT" -Dlogback.configurationFile="$ROOT/conf/logback.xml" \
-    -cp "$LIB/*" org.apache.james.MemoryJamesServerMain >>"$log" 2>&1 &
+    -cp "$LIB/*" org.relayguard.server.RelayGuardServerMain >>"$log" 2>&1 &
 james=$!
+# A message that cannot be written (the reader of ./run.sh | tee is gone) must not stop this script.
+say() {
+    echo "$@" 2>/dev/null || true
+}
 stop_james() {
     trap - INT TERM HUP
-    echo
-    echo "Stopping James ..."
+    # James first: Ctrl-C on ./run.sh | tee also ends tee, and writing to its closed pipe would kill
+    # this script (SIGPIPE) before James is stopped. Ignored, the write fails and the script goes on.
+    trap '' PIPE
     kill -TERM "$james" 2>/dev/null || true
+    say
+    say "Stopping James ..."
     wait "$james" 2>/dev/null || true
-    echo "James stopped."
+    say "James stopped."
     exit 130
 }
 trap stop_james INT TERM HUP
@@ -225,7 +240,7 @@ relays_to() {
 cat <<EOF
 
 Relay Guard is running on Apache James 3.8.1: $profile profile, $mode mode.
-  Server root  $ROOT
+  Server root  $ROOT (state: var/, queues var/store/activemq, domains var/store/derby)
   Settings     $ROOT/conf/mailetcontainer.xml (RELAY GUARD SETTINGS block; restart to apply)
   Extension    $ROOT/extensions-jars/ ($(cd "$ROOT/extensions-jars" && echo *))
   SMTP         ${RELAYGUARD_SMTP_BIND:-see conf/smtpserver.xml} (PROXY protocol: ${RELAYGUARD_SMTP_PROXY_BIND:-see conf})
