@@ -33,6 +33,7 @@ import java.util.stream.Stream;
 public final class JamesServer implements AutoCloseable {
     public static final String SERVER_DIR_PROPERTY = "relayguard.james.server.dir";
     public static final String KIND_PROPERTY = "relayguard.james.kind";
+    public static final String JVM_ARGS_PROPERTY = "relayguard.james.jvm.args";
     public static final String QUARANTINE = "var/mail/m365-relaydeny";
     public static final String ERROR_REPOSITORY = "var/mail/error";
 
@@ -299,6 +300,11 @@ public final class JamesServer implements AutoCloseable {
             "-Djames.exit.on.startup.error=true"));
         if (hostsFile) {
             command.add("-Djdk.net.hosts.file=" + writeHostsFile());
+        }
+        // Extra JVM options for measurements (a JFR recording, another heap): -Drelayguard.james.jvm.args="-XX:…"
+        String extra = System.getProperty(JVM_ARGS_PROPERTY, "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
         }
         command.add("-cp");
         command.add(serverDir.resolve("lib") + "/*");

@@ -34,7 +34,13 @@ public final class DurableDomainListModule extends AbstractModule {
     @Override
     protected void configure() {
         bind(JPADomainList.class).in(Scopes.SINGLETON);
-        bind(DomainList.class).to(JPADomainList.class);
+        bind(DomainList.class).to(CachingDomainList.class);
+    }
+
+    @Provides
+    @Singleton
+    CachingDomainList domainList(JPADomainList stored) {
+        return new CachingDomainList(stored);
     }
 
     @Provides
@@ -54,9 +60,13 @@ public final class DurableDomainListModule extends AbstractModule {
     }
 
     @ProvidesIntoSet
-    InitializationOperation configureDomainList(DomainListConfiguration configuration, JPADomainList domainList) {
+    InitializationOperation configureDomainList(DomainListConfiguration configuration, JPADomainList stored, CachingDomainList domainList) {
         return InitilizationOperationBuilder
             .forClass(JPADomainList.class)
-            .init(() -> domainList.configure(configuration));
+            .init(() -> {
+                stored.configure(configuration);
+                // domainlist.xml's domains were added to the database directly: read them into the copy.
+                domainList.reload();
+            });
     }
 }
