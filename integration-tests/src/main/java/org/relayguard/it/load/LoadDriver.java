@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -29,15 +30,19 @@ import org.relayguard.it.NextHops;
  * <li>{@code memory}: the hardened profile on James's stock memory server, which keeps its queues
  *     in memory: the baseline of what durability costs.</li>
  * </ul>
- * After a warm-up, all get the same mails in rounds whose order rotates (so that a drift of the
- * machine hits all alike); the driver prints mails per second and SMTP latency for each, the ratios
- * hardened / plain (target ≥ 0.97) and hardened / memory, and the exact accounting of every mail.
- * Exits 1 when the accounting is not exact.
+ * Two JVMs of one server, given the same mails, differ by up to ten percent for as long as they
+ * run (what the JIT made of them), so each gateway is started afresh in every <em>fork</em>, as
+ * JMH does, and the results are summed over the forks. In a fork, after a warm-up, all gateways
+ * get the same mails in rounds whose order rotates (so that a drift of the machine hits all
+ * alike), with a pause before each run so that the previous server's background work is done.
+ * The driver prints mails per second and SMTP latency for each, the ratios hardened / plain
+ * (target ≥ 0.97) and hardened / memory, per round and per fork, and the exact accounting of every
+ * mail of every fork. Exits 1 when an accounting is not exact.
  *
  * <pre>
- * java -cp … org.relayguard.it.load.LoadDriver [--mails 10000] [--connections 8] [--warmup 5000]
- *      [--rounds 4] [--mails-per-connection 100] [--mix our_tenant=70,forward=5,foreign_tenant=5,internet=20]
- *      [--enforce] [--seed 42] [--no-memory]
+ * java -cp … org.relayguard.it.load.LoadDriver [--mails 10000] [--forks 2] [--rounds 2] [--warmup 4000]
+ *      [--connections 8] [--mails-per-connection 100] [--mix our_tenant=70,forward=5,foreign_tenant=5,internet=20]
+ *      [--enforce] [--seed 42] [--no-memory] [--pause 5]
  * </pre>
  */
 public final class LoadDriver {
@@ -53,8 +58,9 @@ public final class LoadDriver {
     public static void main(String[] args) throws Exception {
         Map<String, String> options = parse(args);
         if (options.containsKey("help")) {
-            System.out.println("options: --mails N (10000) --connections C (8) --warmup W (5000) --rounds R (4) "
-                + "--mails-per-connection M (100) --mix " + Mix.DEFAULT + " --enforce --seed S (42) --no-memory");
+            System.out.println("options: --mails N per gateway, all forks (10000) --forks F (2) --rounds R per fork (2) "
+                + "--warmup W per fork (4000) --connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT
+                + " --enforce --seed S (42) --no-memory --pause SECONDS (5)");
             return;
         }
         if (System.getProperty(JamesServer.SERVER_DIR_PROPERTY) == null) {
@@ -67,121 +73,179 @@ public final class LoadDriver {
         return Integer.parseInt(options.getOrDefault(name, String.valueOf(defaultValue)));
     }
 
+    /** A gateway to measure: its name, server and pipeline. */
+    private static final class Setup {
+        final String name;
+        final JamesServer.Kind kind;
+        final Accounting.Pipeline pipeline;
+        final Measured measured = new Measured();
+
+        Setup(String name, JamesServer.Kind kind, Accounting.Pipeline pipeline) {
+            this.name = name;
+            this.kind = kind;
+            this.pipeline = pipeline;
+        }
+
+        String row() {
+            return String.format(Locale.ROOT, "| %s | %s | %s | %d | %.1f | %.1f | %.1f | %.1f |", name,
+                kind == JamesServer.Kind.RELAY_GUARD ? "Relay Guard (durable)" : "James memory", pipeline.name().toLowerCase(Locale.ROOT),
+                measured.mails, measured.endToEndRate(), measured.smtpRate(), measured.percentile(0.50), measured.percentile(0.99));
+        }
+    }
+
+    /** What the measured runs of one setup add up to. */
+    private static final class Measured {
+        int mails;
+        long smtpNanos;
+        long endToEndNanos;
+        final List<long[]> latencies = new ArrayList<>();
+
+        void add(LoadRun.Result result) {
+            mails += result.mails;
+            smtpNanos += result.smtpNanos;
+            endToEndNanos += result.endToEndNanos;
+            latencies.add(result.latencies);
+        }
+
+        double endToEndRate() {
+            return rate(mails, endToEndNanos);
+        }
+
+        double smtpRate() {
+            return rate(mails, smtpNanos);
+        }
+
+        double percentile(double p) {
+            return LoadDriver.percentile(latencies, p);
+        }
+    }
+
     private boolean run() throws Exception {
         int mails = option("mails", 10_000);
+        int forks = option("forks", 2);
+        int rounds = option("rounds", 2);
+        int warmup = option("warmup", 4_000);
         int connections = option("connections", 8);
-        int warmup = option("warmup", 5_000);
-        int rounds = option("rounds", 4);
         int perConnection = option("mails-per-connection", 100);
         long seed = option("seed", 42);
         boolean enforce = options.containsKey("enforce");
-        boolean withMemory = !options.containsKey("no-memory");
+        long pauseMillis = option("pause", 5) * 1000L;
         Mix mix = Mix.parse(options.getOrDefault("mix", Mix.DEFAULT));
 
-        System.out.printf(Locale.ROOT, "Relay Guard load: %d mails per gateway (after %d warm-up) over %d concurrent SMTP clients, "
-            + "%d mails per connection, %d rounds each, %s mode, mix %s%n", mails, warmup, connections, perConnection, rounds,
-            enforce ? "enforce" : "audit", mix);
+        Setup plain = new Setup("plain", JamesServer.Kind.RELAY_GUARD, Accounting.Pipeline.PLAIN);
+        Setup hardened = new Setup("hardened", JamesServer.Kind.RELAY_GUARD, Accounting.Pipeline.HARDENED);
+        Setup memory = options.containsKey("no-memory") ? null : new Setup("memory", JamesServer.Kind.STOCK_MEMORY, Accounting.Pipeline.HARDENED);
+        List<Setup> setups = new ArrayList<>(List.of(plain, hardened));
+        if (memory != null) {
+            setups.add(memory);
+        }
+        int runs = forks * rounds;
+
+        System.out.printf(Locale.ROOT, "Relay Guard load: %d mails per gateway in %d forks × %d rounds (each fork after %d warm-up mails) "
+                + "over %d concurrent SMTP clients, %d mails per connection, %s mode, mix %s%n",
+            mails, forks, rounds, warmup, connections, perConnection, enforce ? "enforce" : "audit", mix);
         System.out.println(machine());
 
-        List<Gateway> gateways = new ArrayList<>();
-        try {
-            Gateway plain = new Gateway("plain", Accounting.Pipeline.PLAIN, JamesServer.Kind.RELAY_GUARD, connections, perConnection, enforce);
-            gateways.add(plain);
-            Gateway hardened = new Gateway("hardened", Accounting.Pipeline.HARDENED, JamesServer.Kind.RELAY_GUARD, connections, perConnection, enforce);
-            gateways.add(hardened);
-            Gateway memory = null;
-            if (withMemory) {
-                memory = new Gateway("memory", Accounting.Pipeline.HARDENED, JamesServer.Kind.STOCK_MEMORY, connections, perConnection, enforce);
-                gateways.add(memory);
-            }
-
-            List<LoadRun.Mail> warmupMails = LoadRun.mails("warmup", mix, warmup, seed);
-            for (Gateway gateway : gateways) {
-                gateway.send(warmupMails, false);
-            }
-
-            List<Double> roundRatios = new ArrayList<>();
-            List<Double> durabilityRatios = new ArrayList<>();
-            for (int round = 0; round < rounds; round++) {
-                List<LoadRun.Mail> roundMails = LoadRun.mails("round" + round, mix, mails / rounds + (round < mails % rounds ? 1 : 0), seed + 1 + round);
-                List<Gateway> order = new ArrayList<>(gateways);
-                Collections.rotate(order, round);
-                if (round % 2 == 1) {
-                    Collections.reverse(order);
+        List<Double> roundRatios = new ArrayList<>();
+        List<Double> durabilityRatios = new ArrayList<>();
+        List<Double> forkRatios = new ArrayList<>();
+        boolean exact = true;
+        List<String> accountings = new ArrayList<>();
+        for (int fork = 0; fork < forks; fork++) {
+            System.out.printf(Locale.ROOT, "fork %d of %d: starting %d gateways%n", fork + 1, forks, setups.size());
+            Map<Setup, Gateway> gateways = new LinkedHashMap<>();
+            try {
+                for (Setup setup : setups) {
+                    gateways.put(setup, new Gateway(setup, connections, perConnection, enforce));
                 }
-                for (Gateway gateway : order) {
-                    gateway.send(roundMails, true);
+                List<LoadRun.Mail> warmupMails = LoadRun.mails("fork" + fork + "-warmup", mix, warmup, seed + 100L * fork);
+                for (Gateway gateway : gateways.values()) {
+                    gateway.send(warmupMails, false);
                 }
-                roundRatios.add(hardened.lastRate / plain.lastRate);
-                if (memory != null) {
-                    durabilityRatios.add(hardened.lastRate / memory.lastRate);
+                for (int round = 0; round < rounds; round++) {
+                    int run = fork * rounds + round;
+                    List<LoadRun.Mail> roundMails = LoadRun.mails("fork" + fork + "-round" + round, mix,
+                        mails / runs + (run < mails % runs ? 1 : 0), seed + 100L * fork + 1 + round);
+                    List<Gateway> order = new ArrayList<>(gateways.values());
+                    Collections.rotate(order, run);
+                    if (run % 2 == 1) {
+                        Collections.reverse(order);
+                    }
+                    for (Gateway gateway : order) {
+                        // The previous run's server is still finishing what follows delivery (queue
+                        // acknowledgements, journal checkpoints, garbage collection): let it, so that it
+                        // does not run on the cores of the next one.
+                        Thread.sleep(pauseMillis);
+                        gateway.send(roundMails, true);
+                    }
+                    roundRatios.add(gateways.get(hardened).lastRate / gateways.get(plain).lastRate);
+                    if (memory != null) {
+                        durabilityRatios.add(gateways.get(hardened).lastRate / gateways.get(memory).lastRate);
+                    }
                 }
-            }
-
-            System.out.println();
-            System.out.println("| Gateway | Server | Pipeline | Mails | Mails/s end to end | Mails/s accepted (SMTP) | SMTP p50 ms | SMTP p99 ms |");
-            System.out.println("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
-            for (Gateway gateway : gateways) {
-                System.out.println(gateway.row());
-            }
-            double ratio = hardened.endToEndRate() / plain.endToEndRate();
-            System.out.printf(Locale.ROOT, "%nRatio hardened / plain (Relay Guard server): %.3f end to end, %.3f accepted over SMTP; p50 latency %.2f×, p99 latency %.2f× (target ≥ %.2f: %s)%n",
-                ratio, hardened.smtpRate() / plain.smtpRate(),
-                hardened.percentile(0.50) / plain.percentile(0.50),
-                hardened.percentile(0.99) / plain.percentile(0.99),
-                TARGET_RATIO, ratio >= TARGET_RATIO ? "met" : "NOT met");
-            // Each round's runs are back to back: their ratio is less exposed to a machine shared with other work.
-            System.out.printf(Locale.ROOT, "Ratio of each round's back-to-back runs: %s, median %.3f%n", list(roundRatios), median(roundRatios));
-            if (memory != null) {
-                System.out.printf(Locale.ROOT, "Ratio durable / memory (hardened on the Relay Guard server / on James's memory server): "
-                        + "%.3f end to end, %.3f accepted over SMTP; p50 latency %.2f×, p99 latency %.2f×; each round: %s, median %.3f%n",
-                    hardened.endToEndRate() / memory.endToEndRate(), hardened.smtpRate() / memory.smtpRate(),
-                    hardened.percentile(0.50) / memory.percentile(0.50), hardened.percentile(0.99) / memory.percentile(0.99),
-                    list(durabilityRatios), median(durabilityRatios));
-            }
-
-            System.out.printf(Locale.ROOT, "Load average at the end: %.2f (this driver and the James under load use 2 cores' worth; more is other work)%n",
-                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-            System.out.println();
-            boolean exact = true;
-            for (Gateway gateway : gateways) {
-                Accounting accounting = gateway.account();
-                System.out.println("Accounting " + gateway.name + ": " + accounting);
-                exact &= accounting.isExact();
-            }
-            return exact;
-        } finally {
-            for (Gateway gateway : gateways) {
-                gateway.close();
+                forkRatios.add(gateways.get(hardened).forkMeasured.endToEndRate() / gateways.get(plain).forkMeasured.endToEndRate());
+                for (Gateway gateway : gateways.values()) {
+                    Accounting accounting = gateway.account();
+                    accountings.add("Accounting " + gateway.setup.name + ", fork " + (fork + 1) + ": " + accounting);
+                    exact &= accounting.isExact();
+                }
+            } finally {
+                for (Gateway gateway : gateways.values()) {
+                    gateway.close();
+                }
             }
         }
+
+        System.out.println();
+        System.out.println("| Gateway | Server | Pipeline | Mails | Mails/s end to end | Mails/s accepted (SMTP) | SMTP p50 ms | SMTP p99 ms |");
+        System.out.println("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        for (Setup setup : setups) {
+            System.out.println(setup.row());
+        }
+        double ratio = hardened.measured.endToEndRate() / plain.measured.endToEndRate();
+        System.out.printf(Locale.ROOT, "%nRatio hardened / plain (Relay Guard server): %.3f end to end, %.3f accepted over SMTP; p50 latency %.2f×, p99 latency %.2f× (target ≥ %.2f: %s)%n",
+            ratio, hardened.measured.smtpRate() / plain.measured.smtpRate(),
+            hardened.measured.percentile(0.50) / plain.measured.percentile(0.50),
+            hardened.measured.percentile(0.99) / plain.measured.percentile(0.99),
+            TARGET_RATIO, ratio >= TARGET_RATIO ? "met" : "NOT met");
+        // Each round's runs are back to back: their ratio is less exposed to a machine shared with other work.
+        System.out.printf(Locale.ROOT, "  each fork: %s; each round (back to back): %s, median %.3f%n",
+            list(forkRatios), list(roundRatios), median(roundRatios));
+        if (memory != null) {
+            System.out.printf(Locale.ROOT, "Ratio durable / memory (hardened on the Relay Guard server / on James's memory server): "
+                    + "%.3f end to end, %.3f accepted over SMTP; p50 latency %.2f×, p99 latency %.2f×%n  each round: %s, median %.3f%n",
+                hardened.measured.endToEndRate() / memory.measured.endToEndRate(), hardened.measured.smtpRate() / memory.measured.smtpRate(),
+                hardened.measured.percentile(0.50) / memory.measured.percentile(0.50),
+                hardened.measured.percentile(0.99) / memory.measured.percentile(0.99),
+                list(durabilityRatios), median(durabilityRatios));
+        }
+        System.out.printf(Locale.ROOT, "Load average at the end: %.2f (this driver and the James under load use 2 cores' worth; more is other work)%n",
+            ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.println();
+        accountings.forEach(System.out::println);
+        return exact;
     }
 
     private static String list(List<Double> ratios) {
         return ratios.stream().map(r -> String.format(Locale.ROOT, "%.3f", r)).collect(Collectors.joining(", "));
     }
 
-    /** One of the gateways: its own James and its own next hops, what was sent to it and what it measured. */
+    /** One gateway of one fork: its own James and its own next hops, what was sent to it. */
     private static final class Gateway implements AutoCloseable {
-        final String name;
-        final Accounting.Pipeline pipeline;
+        final Setup setup;
         final JamesServer james;
         final NextHops hops;
         final LoadRun load;
         final boolean enforce;
         final List<LoadRun.Mail> sent = new ArrayList<>();
-        final List<long[]> latencies = new ArrayList<>();
-        int measuredMails;
-        long smtpNanos;
-        long endToEndNanos;
+        final Measured forkMeasured = new Measured();
         double lastRate;
 
-        Gateway(String name, Accounting.Pipeline pipeline, JamesServer.Kind kind, int connections, int perConnection, boolean enforce) throws IOException {
-            this.name = name;
-            this.pipeline = pipeline;
+        Gateway(Setup setup, int connections, int perConnection, boolean enforce) throws IOException {
+            this.setup = setup;
             this.hops = NextHops.start();
-            this.james = JamesServer.builder().kind(kind).nextHops(hops).enforce(enforce).prepare();
-            if (pipeline == Accounting.Pipeline.PLAIN) {
+            this.james = JamesServer.builder().kind(setup.kind).nextHops(hops).enforce(enforce).prepare();
+            if (setup.pipeline == Accounting.Pipeline.PLAIN) {
                 PlainPipeline.apply(james);
             }
             james.start();
@@ -197,41 +261,21 @@ public final class LoadDriver {
 
         void send(List<LoadRun.Mail> mails, boolean measured) throws InterruptedException {
             sent.addAll(mails);
-            LoadRun.Result result = load.send(mails, Accounting.expectedRelayed(sent, pipeline, enforce), ROUND_TIMEOUT);
+            LoadRun.Result result = load.send(mails, Accounting.expectedRelayed(sent, setup.pipeline, enforce), ROUND_TIMEOUT);
             System.out.printf(Locale.ROOT, "%-8s %-8s %6d mails: %7.1f mails/s end to end, %7.1f accepted/s, p50 %.1f ms, p99 %.1f ms%n",
-                measured ? "measured" : "warm-up", name, result.mails, rate(result.mails, result.endToEndNanos), rate(result.mails, result.smtpNanos),
+                measured ? "measured" : "warm-up", setup.name, result.mails, rate(result.mails, result.endToEndNanos), rate(result.mails, result.smtpNanos),
                 LoadDriver.percentile(List.of(result.latencies), 0.50), LoadDriver.percentile(List.of(result.latencies), 0.99));
             lastRate = rate(result.mails, result.endToEndNanos);
             if (measured) {
-                measuredMails += result.mails;
-                smtpNanos += result.smtpNanos;
-                endToEndNanos += result.endToEndNanos;
-                latencies.add(result.latencies);
+                setup.measured.add(result);
+                forkMeasured.add(result);
             }
-        }
-
-        double endToEndRate() {
-            return rate(measuredMails, endToEndNanos);
-        }
-
-        double smtpRate() {
-            return rate(measuredMails, smtpNanos);
-        }
-
-        double percentile(double p) {
-            return LoadDriver.percentile(latencies, p);
-        }
-
-        String row() {
-            return String.format(Locale.ROOT, "| %s | %s | %s | %d | %.1f | %.1f | %.1f | %.1f |", name,
-                james.kind() == JamesServer.Kind.RELAY_GUARD ? "Relay Guard (durable)" : "James memory", pipeline.name().toLowerCase(Locale.ROOT),
-                measuredMails, endToEndRate(), smtpRate(), percentile(0.50), percentile(0.99));
         }
 
         Accounting account() {
             // Everything was relayed already; wait for the queues to be empty before reading.
-            Outcomes outcomes = Outcomes.await(james, hops, Accounting.expectedRelayed(sent, pipeline, enforce), MailKind.ID_HEADER, Duration.ofMinutes(5));
-            return Accounting.of(outcomes, sent, pipeline, enforce);
+            Outcomes outcomes = Outcomes.await(james, hops, Accounting.expectedRelayed(sent, setup.pipeline, enforce), MailKind.ID_HEADER, Duration.ofMinutes(5));
+            return Accounting.of(outcomes, sent, setup.pipeline, enforce);
         }
     }
 
