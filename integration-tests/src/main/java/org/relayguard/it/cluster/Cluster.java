@@ -36,6 +36,7 @@ public final class Cluster implements AutoCloseable {
         private int statsPort;
         private IntFunction<JamesServer.Builder> node = index -> JamesServer.builder();
         private List<HaProxy.Frontend> extraFrontends = List.of();
+        private IntFunction<String> databaseProperties = index -> "";
 
         /** The cluster's directory; a new temporary one if not given. */
         public Builder root(Path root) {
@@ -58,6 +59,12 @@ public final class Cluster implements AutoCloseable {
         /** How each node (0, 1, …) is set up: profile, mode, next hops, ports; root and database are the cluster's. */
         public Builder node(IntFunction<JamesServer.Builder> node) {
             this.node = node;
+            return this;
+        }
+
+        /** Lines added to a node's {@code conf/james-database.properties} (e.g. {@code relayguard.domainlist.copy=true}). */
+        public Builder databaseProperties(IntFunction<String> databaseProperties) {
+            this.databaseProperties = databaseProperties;
             return this;
         }
 
@@ -108,7 +115,8 @@ public final class Cluster implements AutoCloseable {
                 .env("RELAYGUARD_QUARANTINE", SHARED_QUARANTINE)
                 .log(nodeRoot.resolve("james.log"))
                 .prepare();
-            Files.writeString(node.conf("james-database.properties"), postgres.jamesDatabaseProperties(), StandardCharsets.UTF_8);
+            Files.writeString(node.conf("james-database.properties"), postgres.jamesDatabaseProperties() + builder.databaseProperties.apply(i),
+                StandardCharsets.UTF_8);
             nodes.add(node);
             node.start();
             proxied.add(new HaProxy.Node(node.proxySmtpPort(), node.webAdminPort()));
