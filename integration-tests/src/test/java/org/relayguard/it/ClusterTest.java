@@ -3,6 +3,7 @@ package org.relayguard.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -177,6 +178,34 @@ class ClusterTest {
         assertThat(hops.get(1).internet().count()).isEqualTo(relayedBefore + 1);
         assertThat(nodeB().webAdmin().mailKeys(JamesServer.QUARANTINE)).hasSize(quarantineBefore + 1);
         assertThat(nodeB().webAdmin().domains()).contains(domain);
+    }
+
+    /**
+     * What Exchange Online sends too: a client address in its IPv6 range (no PTR: recognised by
+     * Microsoft's published networks) and a mail for many recipients. James's JPAMail maps the
+     * address to 20 characters and the recipients to 255; Relay Guard's mapping widens both, or the
+     * quarantine could not hold the mail.
+     */
+    @Test
+    @Order(5)
+    void aDeniedMailFromAnIpv6AddressForManyRecipientsIsInTheSharedQuarantine() throws Exception {
+        String id = "ipv6-many-recipients";
+        String address = "2a01:111:f403:2412::701";
+        List<String> recipients = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            recipients.add("recipient-number-" + i + "@external.example");
+        }
+        int before = nodeB().webAdmin().mailKeys(JamesServer.QUARANTINE).size();
+        try (SmtpClient client = SmtpClient.connect(nodeA().proxySmtpPort(), Optional.empty(), Optional.of(address))) {
+            assertThat(client.send("a@evil.example", recipients, message(id, "a@evil.example", Optional.of("evil.onmicrosoft.com"), Optional.empty())).code)
+                .isEqualTo(250);
+        }
+
+        awaitQuarantine(nodeB(), before + 1);
+        JsonNode details = nodeB().webAdmin().mail(JamesServer.QUARANTINE, keyOf(nodeB(), id));
+        assertThat(InetAddress.getByName(details.get("remoteAddr").asText())).isEqualTo(InetAddress.getByName(address));
+        assertThat(details.get("recipients")).hasSize(recipients.size());
+        assertThat(nodeA().webAdmin().mailKeys(JamesServer.ERROR_REPOSITORY)).isEmpty();
     }
 
     /** Every row but the one that needs a Microsoft address without PTR: HAProxy passes on the client's real (loopback) address. */
