@@ -8,6 +8,10 @@ import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.junit.jupiter.api.Test;
 
 class DatabaseConfigurationTest {
+    static {
+        // Loading Derby's driver boots Derby, which writes derby.log into the working directory otherwise.
+        System.setProperty("derby.stream.error.file", "target/derby-test.log");
+    }
 
     private static BaseConfiguration file(String driver, String url) {
         BaseConfiguration file = new BaseConfiguration();
