@@ -245,7 +245,7 @@ Relay Guard is running on Apache James 3.8.1: $profile profile, $mode mode.
   Extension    $ROOT/extensions-jars/ ($(cd "$ROOT/extensions-jars" && echo *))
   SMTP         ${RELAYGUARD_SMTP_BIND:-see conf/smtpserver.xml} (PROXY protocol: ${RELAYGUARD_SMTP_PROXY_BIND:-see conf})
   Webadmin     $webadmin
-  Quarantine   $ROOT/var/mail/m365-relaydeny/
+  Quarantine   ${RELAYGUARD_QUARANTINE:-$ROOT/var/mail/m365-relaydeny/}
   Log          $ROOT/james.log (decisions: $ROOT/logs/relayguard-decisions.log)
   Relays to    M365: $(relays_to RELAYGUARD_M365_SMARTHOST), internet: $(relays_to RELAYGUARD_OUTBOUND_GATEWAY)
 List the quarantine, or report on it (groups, suggestions; add ?whatIf=ORG to test a value):

@@ -120,6 +120,11 @@ public final class WebAdmin {
             .expect(204);
     }
 
+    /** A PATCH without a body, as webadmin's actions ({@code ?action=reprocess}) take it. */
+    public Response patch(String path) {
+        return send(builder(uri(path)).method("PATCH", HttpRequest.BodyPublishers.noBody()).build());
+    }
+
     public Response get(String path, String accept) {
         return send(builder(uri(path)).header("Accept", accept).GET().build());
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 import org.relayguard.it.JamesServer;
 import org.relayguard.it.SmtpClient;
@@ -69,13 +70,18 @@ public final class LoadRun {
         return mails;
     }
 
-    private final JamesServer james;
+    private final IntSupplier smtpPort;
     private final NextHops hops;
     private final int connections;
     private final int mailsPerConnection;
 
     public LoadRun(JamesServer james, NextHops hops, int connections, int mailsPerConnection) {
-        this.james = james;
+        this(james::smtpPort, hops, connections, mailsPerConnection);
+    }
+
+    /** Sends to whatever listens on the port (a load balancer in front of several gateways) and counts at {@code hops}. */
+    public LoadRun(IntSupplier smtpPort, NextHops hops, int connections, int mailsPerConnection) {
+        this.smtpPort = smtpPort;
         this.hops = hops;
         this.connections = connections;
         this.mailsPerConnection = mailsPerConnection;
@@ -127,7 +133,7 @@ public final class LoadRun {
                     if (session != null) {
                         session.client.close();
                     }
-                    session = new Session(SmtpClient.connect(james.smtpPort(), Optional.of(mail.kind.source()), Optional.empty()));
+                    session = new Session(SmtpClient.connect(smtpPort.getAsInt(), Optional.of(mail.kind.source()), Optional.empty()));
                     sessions.put(mail.kind.source(), session);
                 }
                 byte[] message = mail.kind.message(mail.id, mail.n);
