@@ -32,21 +32,33 @@ import com.google.common.collect.ImmutableSet;
  * <p>The reason inside the rule is then judged again from the mail and the allowed values (the
  * same {@code tenantOrgs}), with the rule's own semantics: {@code x-originatororg} is
  * {@link OrgClause}, {@code xoorg} the session's tenant ({@link XoorgNotEquals}),
- * {@code secret-header} a missing secret. A reason that no longer holds ({@code org-allowed},
- * {@code xoorg-allowed}) means the rule failed and its {@code onMatchException} quarantined the
- * mail, or that the allowed list changed since. A mail without notice is judged by the
+ * {@code tenant-binding} the tenant the mail comes from against the owner of its envelope sender's
+ * domain ({@link SenderNotOwnedByTenant}), {@code secret-header} a missing secret. A reason that no
+ * longer holds ({@code org-allowed}, {@code xoorg-allowed}, {@code tenant-unidentified},
+ * {@code tenant-allowed}) means the rule failed and its {@code onMatchException} quarantined the
+ * mail, or that the configuration changed since. A mail without notice is judged by the
  * {@code x-originatororg} rule, the only one before rules named themselves.</p>
+ *
+ * <p>With the tenants description ({@link Tenants}), every reason also names the tenant the mail
+ * comes from ({@link #tenant()}), whatever its rule.</p>
  */
 public final class DenyReason {
     public static final String NOTICE_PREFIX = "relayguard rule=";
     public static final String ORG_RULE = "x-originatororg";
     public static final String XOORG_RULE = "xoorg";
     public static final String SECRET_RULE = "secret-header";
+    public static final String TENANT_RULE = "tenant-binding";
     public static final String ORIGINATOR_ORG = "X-OriginatorOrg";
 
     public static final String XOORG_ABSENT = "xoorg-absent";
     public static final String XOORG_NOT_ALLOWED = "xoorg-not-allowed";
     public static final String XOORG_ALLOWED = "xoorg-allowed";
+    /** The identified tenant does not own the envelope sender's domain: another of our tenants does. */
+    public static final String TENANT_MISMATCH = "tenant-mismatch";
+    /** No tenant identified: the binding does not hold (the rule failed, or the tenants changed). */
+    public static final String TENANT_UNIDENTIFIED = "tenant-unidentified";
+    /** The identified tenant may send as this sender: the binding does not hold. */
+    public static final String TENANT_ALLOWED = "tenant-allowed";
     public static final String SECRET_MISSING = "secret-missing";
     public static final String HEADERS_UNREADABLE = "headers-unreadable";
     public static final String UNKNOWN_RULE = "unknown-rule";
@@ -54,7 +66,8 @@ public final class DenyReason {
     /** Every condition, in the order the report lists them. */
     public static final List<String> CONDITIONS = List.of(
         OrgClause.ABSENT.token(), OrgClause.NOT_ALLOWED.token(), OrgClause.MIXED_INSTANCES.token(), OrgClause.ALLOWED.token(),
-        XOORG_ABSENT, XOORG_NOT_ALLOWED, XOORG_ALLOWED, SECRET_MISSING, HEADERS_UNREADABLE, UNKNOWN_RULE);
+        XOORG_ABSENT, XOORG_NOT_ALLOWED, XOORG_ALLOWED, TENANT_MISMATCH, TENANT_UNIDENTIFIED, TENANT_ALLOWED,
+        SECRET_MISSING, HEADERS_UNREADABLE, UNKNOWN_RULE);
 
     private static final Splitter LINES = Splitter.onPattern("\r?\n");
     private static final Splitter PAIRS = Splitter.on(' ').omitEmptyStrings();
@@ -63,6 +76,14 @@ public final class DenyReason {
      * @param allowedOrgs the normalised allowed values ({@link HeaderValues#normaliseList} of {@code tenantOrgs})
      */
     public static DenyReason of(Mail mail, Collection<String> allowedOrgs) {
+        return of(mail, allowedOrgs, Tenants.none());
+    }
+
+    /**
+     * @param allowedOrgs the normalised allowed values ({@link HeaderValues#normaliseList} of {@code tenantOrgs})
+     * @param tenants the tenants description, its lone tenant's orgs given ({@link Tenants#withOrgsOfALoneTenant})
+     */
+    public static DenyReason of(Mail mail, Collection<String> allowedOrgs, Tenants tenants) {
         Optional<String> notice = notice(mail.getErrorMessage());
         Optional<String> rule = notice.flatMap(line -> pair(line, "rule"));
         Optional<String> route = notice.flatMap(line -> pair(line, "route"));
@@ -76,7 +97,23 @@ public final class DenyReason {
         } catch (MessagingException | RuntimeException e) {
             orgs = Optional.empty();
         }
-        return new DenyReason(rule, route, xoorg, orgs, allowedOrgs);
+        Optional<Optional<Tenant>> tenant;
+        try {
+            tenant = Optional.of(tenants.identify(mail));
+        } catch (MessagingException | RuntimeException e) {
+            tenant = Optional.empty();
+        }
+        return new DenyReason(rule, route, xoorg, orgs, tenant, senderOwner(mail, tenants), allowedOrgs);
+    }
+
+    /**
+     * The tenant that owns the envelope sender's domain, as far as the description tells without
+     * James's DomainList: the tenant that lists it, otherwise the {@code @domainlist} tenant (the
+     * rule, which did read the DomainList, only denies a domain some tenant owns).
+     */
+    private static Optional<Tenant> senderOwner(Mail mail, Tenants tenants) {
+        return mail.getMaybeSender().asOptional()
+            .flatMap(sender -> tenants.listedOwner(sender.getDomain().asString()).or(tenants::domainListTenant));
     }
 
     /** The mail's error message without Relay Guard's rule notices; empty when nothing else is left. */
@@ -117,14 +154,19 @@ public final class DenyReason {
     private final Optional<String> route;
     private final Optional<String> xoorg;
     private final Optional<List<String>> originatorOrgs;
+    // Empty when the headers cannot be read; holds an empty Optional when no tenant is identified.
+    private final Optional<Optional<Tenant>> tenant;
+    private final Optional<Tenant> senderOwner;
     private final String condition;
 
     private DenyReason(Optional<String> rule, Optional<String> route, Optional<String> xoorg, Optional<List<String>> originatorOrgs,
-                       Collection<String> allowedOrgs) {
+                       Optional<Optional<Tenant>> tenant, Optional<Tenant> senderOwner, Collection<String> allowedOrgs) {
         this.rule = rule;
         this.route = route;
         this.xoorg = xoorg;
         this.originatorOrgs = originatorOrgs;
+        this.tenant = tenant;
+        this.senderOwner = senderOwner;
         this.condition = condition(allowedOrgs);
     }
 
@@ -137,11 +179,21 @@ public final class DenyReason {
                     return XOORG_ABSENT;
                 }
                 return xoorgAllowed(allowedOrgs) ? XOORG_ALLOWED : XOORG_NOT_ALLOWED;
+            case TENANT_RULE:
+                return tenant.map(this::tenantCondition).orElse(HEADERS_UNREADABLE);
             case SECRET_RULE:
                 return SECRET_MISSING;
             default:
                 return UNKNOWN_RULE;
         }
+    }
+
+    private String tenantCondition(Optional<Tenant> identified) {
+        if (identified.isEmpty()) {
+            return TENANT_UNIDENTIFIED;
+        }
+        boolean ownedByAnother = senderOwner.map(owner -> !owner.name().equals(identified.get().name())).orElse(false);
+        return ownedByAnother ? TENANT_MISMATCH : TENANT_ALLOWED;
     }
 
     private boolean xoorgAllowed(Collection<String> allowedOrgs) {
@@ -151,8 +203,9 @@ public final class DenyReason {
 
     /**
      * Whether the mail's rule would deny it with these allowed values: the what-if of an
-     * allowed-list change. A mail whose headers cannot be read, a missing secret or an unknown rule
-     * stays denied whatever the list.
+     * allowed-list change. A mail whose headers cannot be read, a missing secret, a tenant-binding
+     * denial (org values do not change who owns a domain) or an unknown rule stays denied whatever
+     * the list.
      */
     public boolean deniedWith(Collection<String> allowedOrgs) {
         switch (rule.orElse(ORG_RULE)) {
@@ -179,7 +232,7 @@ public final class DenyReason {
         }
     }
 
-    /** The rule named in the notice ({@value #ORG_RULE}, {@value #XOORG_RULE}, {@value #SECRET_RULE}), if any. */
+    /** The rule named in the notice ({@value #ORG_RULE}, {@value #XOORG_RULE}, {@value #TENANT_RULE}, {@value #SECRET_RULE}), if any. */
     public Optional<String> rule() {
         return rule;
     }
@@ -204,8 +257,13 @@ public final class DenyReason {
         return originatorOrgs;
     }
 
+    /** The name of the tenant the mail comes from ({@link Tenants#identify}); empty when none is identified. */
+    public Optional<String> tenant() {
+        return tenant.flatMap(identified -> identified).map(Tenant::name);
+    }
+
     @Override
     public String toString() {
-        return "DenyReason" + Arrays.asList(rule, route, condition, xoorg, originatorOrgs);
+        return "DenyReason" + Arrays.asList(rule, route, condition, xoorg, originatorOrgs, tenant());
     }
 }
