@@ -9,9 +9,11 @@ import java.util.stream.Collectors;
 
 import javax.mail.MessagingException;
 
+import org.apache.james.core.Domain;
 import org.apache.mailet.Mail;
 
 import com.google.common.base.Splitter;
+import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
 
 /**
@@ -33,7 +35,8 @@ import com.google.common.collect.ImmutableSet;
  * same {@code tenantOrgs}), with the rule's own semantics: {@code x-originatororg} is
  * {@link OrgClause}, {@code xoorg} the session's tenant ({@link XoorgNotEquals}),
  * {@code tenant-binding} the tenant the mail comes from against the owner of its envelope sender's
- * domain ({@link SenderNotOwnedByTenant}), {@code secret-header} a missing secret. A reason that no
+ * domain ({@link SenderNotOwnedByTenant}), {@code from-binding} the same for the {@code From:}
+ * domains ({@link FromNotOwnedByTenant}), {@code secret-header} a missing secret. A reason that no
  * longer holds ({@code org-allowed}, {@code xoorg-allowed}, {@code tenant-unidentified},
  * {@code tenant-allowed}) means the rule failed and its {@code onMatchException} quarantined the
  * mail, or that the configuration changed since. A mail without notice is judged by the
@@ -48,12 +51,13 @@ public final class DenyReason {
     public static final String XOORG_RULE = "xoorg";
     public static final String SECRET_RULE = "secret-header";
     public static final String TENANT_RULE = "tenant-binding";
+    public static final String FROM_RULE = "from-binding";
     public static final String ORIGINATOR_ORG = "X-OriginatorOrg";
 
     public static final String XOORG_ABSENT = "xoorg-absent";
     public static final String XOORG_NOT_ALLOWED = "xoorg-not-allowed";
     public static final String XOORG_ALLOWED = "xoorg-allowed";
-    /** The identified tenant does not own the envelope sender's domain: another of our tenants does. */
+    /** The identified tenant does not own the envelope sender's (from-binding: a From:) domain: another of our tenants does. */
     public static final String TENANT_MISMATCH = "tenant-mismatch";
     /** No tenant identified: the binding does not hold (the rule failed, or the tenants changed). */
     public static final String TENANT_UNIDENTIFIED = "tenant-unidentified";
@@ -103,17 +107,29 @@ public final class DenyReason {
         } catch (MessagingException | RuntimeException e) {
             tenant = Optional.empty();
         }
-        return new DenyReason(rule, route, xoorg, orgs, tenant, senderOwner(mail, tenants), allowedOrgs);
+        return new DenyReason(rule, route, xoorg, orgs, tenant, claimedOwners(mail, rule, tenants), allowedOrgs);
     }
 
     /**
-     * The tenant that owns the envelope sender's domain, as far as the description tells without
-     * James's DomainList: the tenant that lists it, otherwise the {@code @domainlist} tenant (the
-     * rule, which did read the DomainList, only denies a domain some tenant owns).
+     * The tenants that own the domains the binding rule bound (the envelope sender's, or the
+     * {@code From:} ones), as far as the description tells without James's DomainList: the tenant
+     * that lists a domain, otherwise the {@code @domainlist} tenant (the rule, which did read the
+     * DomainList, only denies a domain some tenant owns). Empty when the {@code From:} cannot be read.
      */
-    private static Optional<Tenant> senderOwner(Mail mail, Tenants tenants) {
-        return mail.getMaybeSender().asOptional()
-            .flatMap(sender -> tenants.listedOwner(sender.getDomain().asString()).or(tenants::domainListTenant));
+    private static Optional<List<Tenant>> claimedOwners(Mail mail, Optional<String> rule, Tenants tenants) {
+        List<Domain> domains;
+        if (rule.filter(FROM_RULE::equals).isPresent()) {
+            try {
+                domains = FromDomains.of(mail);
+            } catch (MessagingException | RuntimeException e) {
+                return Optional.empty();
+            }
+        } else {
+            domains = mail.getMaybeSender().asOptional().map(sender -> List.of(sender.getDomain())).orElse(List.of());
+        }
+        return Optional.of(domains.stream()
+            .flatMap(domain -> tenants.listedOwner(domain.asString()).or(tenants::domainListTenant).stream())
+            .collect(ImmutableList.toImmutableList()));
     }
 
     /** The mail's error message without Relay Guard's rule notices; empty when nothing else is left. */
@@ -156,17 +172,18 @@ public final class DenyReason {
     private final Optional<List<String>> originatorOrgs;
     // Empty when the headers cannot be read; holds an empty Optional when no tenant is identified.
     private final Optional<Optional<Tenant>> tenant;
-    private final Optional<Tenant> senderOwner;
+    // Empty when the domains cannot be read.
+    private final Optional<List<Tenant>> claimedOwners;
     private final String condition;
 
     private DenyReason(Optional<String> rule, Optional<String> route, Optional<String> xoorg, Optional<List<String>> originatorOrgs,
-                       Optional<Optional<Tenant>> tenant, Optional<Tenant> senderOwner, Collection<String> allowedOrgs) {
+                       Optional<Optional<Tenant>> tenant, Optional<List<Tenant>> claimedOwners, Collection<String> allowedOrgs) {
         this.rule = rule;
         this.route = route;
         this.xoorg = xoorg;
         this.originatorOrgs = originatorOrgs;
         this.tenant = tenant;
-        this.senderOwner = senderOwner;
+        this.claimedOwners = claimedOwners;
         this.condition = condition(allowedOrgs);
     }
 
@@ -180,7 +197,9 @@ public final class DenyReason {
                 }
                 return xoorgAllowed(allowedOrgs) ? XOORG_ALLOWED : XOORG_NOT_ALLOWED;
             case TENANT_RULE:
-                return tenant.map(this::tenantCondition).orElse(HEADERS_UNREADABLE);
+            case FROM_RULE:
+                return tenant.flatMap(identified -> claimedOwners.map(owners -> tenantCondition(identified, owners)))
+                    .orElse(HEADERS_UNREADABLE);
             case SECRET_RULE:
                 return SECRET_MISSING;
             default:
@@ -188,11 +207,11 @@ public final class DenyReason {
         }
     }
 
-    private String tenantCondition(Optional<Tenant> identified) {
+    private static String tenantCondition(Optional<Tenant> identified, List<Tenant> owners) {
         if (identified.isEmpty()) {
             return TENANT_UNIDENTIFIED;
         }
-        boolean ownedByAnother = senderOwner.map(owner -> !owner.name().equals(identified.get().name())).orElse(false);
+        boolean ownedByAnother = owners.stream().anyMatch(owner -> !owner.name().equals(identified.get().name()));
         return ownedByAnother ? TENANT_MISMATCH : TENANT_ALLOWED;
     }
 
@@ -232,7 +251,7 @@ public final class DenyReason {
         }
     }
 
-    /** The rule named in the notice ({@value #ORG_RULE}, {@value #XOORG_RULE}, {@value #TENANT_RULE}, {@value #SECRET_RULE}), if any. */
+    /** The rule named in the notice ({@value #ORG_RULE}, {@value #XOORG_RULE}, {@value #TENANT_RULE}, {@value #FROM_RULE}, {@value #SECRET_RULE}), if any. */
     public Optional<String> rule() {
         return rule;
     }

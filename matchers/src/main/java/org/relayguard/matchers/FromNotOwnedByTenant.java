@@ -1,18 +1,13 @@
 package org.relayguard.matchers;
 
 import java.util.Collection;
-import java.util.Optional;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
-import javax.mail.internet.InternetAddress;
 
 import org.apache.james.core.Domain;
 import org.apache.james.domainlist.api.DomainList;
-import org.apache.james.mime4j.util.MimeUtil;
 import org.apache.mailet.Mail;
-
-import com.google.common.collect.ImmutableList;
 
 /**
  * Tenant binding of the {@code From:} header, an opt-in beside {@link SenderNotOwnedByTenant}:
@@ -34,7 +29,6 @@ import com.google.common.collect.ImmutableList;
  */
 public class FromNotOwnedByTenant extends TenantBindingMatcher {
     static final String NAME = "FromNotOwnedByTenant";
-    private static final String FROM = "From";
 
     @Inject
     public FromNotOwnedByTenant(DomainList domainList) {
@@ -43,35 +37,6 @@ public class FromNotOwnedByTenant extends TenantBindingMatcher {
 
     @Override
     Collection<Domain> claimedDomains(Mail mail) throws MessagingException {
-        String[] instances = mail.getMessage().getHeader(FROM);
-        if (instances == null) {
-            return ImmutableList.of();
-        }
-        ImmutableList.Builder<Domain> domains = ImmutableList.builder();
-        for (String instance : instances) {
-            for (InternetAddress address : InternetAddress.parseHeader(MimeUtil.unfold(instance), false)) {
-                addDomains(address, domains);
-            }
-        }
-        return domains.build();
-    }
-
-    private static void addDomains(InternetAddress address, ImmutableList.Builder<Domain> domains) throws MessagingException {
-        if (address.isGroup()) {
-            for (InternetAddress member : address.getGroup(false)) {
-                addDomains(member, domains);
-            }
-            return;
-        }
-        domain(address.getAddress()).ifPresent(domains::add);
-    }
-
-    /** An address without a domain, or with one that is no domain name, is no tenant's. */
-    private static Optional<Domain> domain(String address) {
-        int at = address == null ? -1 : address.lastIndexOf('@');
-        if (at < 0) {
-            return Optional.empty();
-        }
-        return DnsNames.canonical(address.substring(at + 1)).map(Domain::of);
+        return FromDomains.of(mail);
     }
 }

@@ -116,7 +116,8 @@ public final class Tenants {
         return canonicalOrg(normalised).map(byOrg::get);
     }
 
-    private static Optional<String> canonicalOrg(String value) {
+    /** An org value as the description keeps it: normalised as a header value, then a canonical domain name; empty when it is none. */
+    public static Optional<String> canonicalOrg(String value) {
         return DnsNames.canonical(HeaderValues.normalise(value));
     }
 

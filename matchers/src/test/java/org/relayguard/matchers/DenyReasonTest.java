@@ -201,6 +201,24 @@ class DenyReasonTest {
     }
 
     @Test
+    void ofShouldJudgeTheFromDomainsOfAFromBindingDenial() throws Exception {
+        String notice = "relayguard rule=from-binding route=m365_xoorg";
+        Tenants tenants = twoTenants();
+
+        DenyReason mismatch = DenyReason.of(from("a@contoso.com", notice, "From: a@contoso.com, \"CEO\" <ceo@fabrikam.example>",
+            "X-OriginatorOrg: contoso.com"), ALLOWED, tenants);
+        assertThat(mismatch.rule()).contains("from-binding");
+        assertThat(mismatch.condition()).isEqualTo("tenant-mismatch");
+        assertThat(mismatch.tenant()).contains("contoso");
+        assertThat(mismatch.deniedWith(List.of("contoso.com", "fabrikam.example"))).isTrue();
+        assertThat(DenyReason.of(from("a@contoso.com", notice, "From: a@contoso.com", "X-OriginatorOrg: contoso.com"), ALLOWED, tenants)
+            .condition()).isEqualTo("tenant-allowed");
+        FakeMail unreadable = TestMails.withUnreadableHeaders("a@contoso.com");
+        unreadable.setErrorMessage(notice);
+        assertThat(DenyReason.of(unreadable, ALLOWED, tenants).condition()).isEqualTo("headers-unreadable");
+    }
+
+    @Test
     void aTenantBindingDenialStaysDeniedWhateverOrgsAreAdded() throws Exception {
         DenyReason reason = DenyReason.of(from("ceo@fabrikam.example", TENANT_NOTICE, "X-OriginatorOrg: contoso.com"), ALLOWED, twoTenants());
 
