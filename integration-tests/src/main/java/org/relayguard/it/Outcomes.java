@@ -17,9 +17,6 @@ import java.util.TreeMap;
  * M365 smart host is counted apart ({@link #relayedToM365(String)}), so that misrouting shows.
  */
 public final class Outcomes {
-    /** The spool and the delivery queue of each route (mailetcontainer.xml). */
-    public static final List<String> QUEUES = List.of("spool", "to-internet", "to-m365");
-
     private final Map<String, Integer> relayed;
     private final Map<String, Integer> relayedToM365;
     private final Map<String, Integer> quarantined;
@@ -134,8 +131,9 @@ public final class Outcomes {
         return copies;
     }
 
+    /** Every queue James has (the spool, each route's and each tenant's delivery queue) is empty. */
     private static boolean queuesEmpty(WebAdmin webAdmin) {
-        return QUEUES.stream().allMatch(queue -> webAdmin.queueSize(queue) == 0);
+        return webAdmin.queues().stream().allMatch(queue -> webAdmin.queueSize(queue) == 0);
     }
 
     static String headerOf(String rawMessage, String name) {
