@@ -44,7 +44,7 @@ public final class ConfiguredTenants {
         Optional<String> delivery = parameter(mailets, TENANT_DELIVERY, mailet -> true);
         Optional<String> binding = bindingCondition(mailetContainer);
         if (denyLog.isPresent()) {
-            return parse(denyLog.get(), "LogDecision (decision=deny) parameter tenants", allowedOrgs);
+            return parse(denyLog.get(), "LogDecision parameter tenants", allowedOrgs);
         }
         if (delivery.isPresent()) {
             return parse(delivery.get(), "TenantDelivery parameter tenants", allowedOrgs);
@@ -57,7 +57,9 @@ public final class ConfiguredTenants {
 
     private static ConfiguredTenants parse(String description, String where, AllowedOrgs allowedOrgs) throws ConfigurationException {
         try {
-            return new ConfiguredTenants(Tenants.parse(COMPONENT, description).withOrgsOfALoneTenant(allowedOrgs.values()),
+            // Guice builds the report before James's mailet container: this message may be the one
+            // that stops James, so it says where the description was read.
+            return new ConfiguredTenants(Tenants.parse(COMPONENT + " (" + where + ")", description).withOrgsOfALoneTenant(allowedOrgs.values()),
                 "mailetcontainer.xml, " + where);
         } catch (MessagingException e) {
             throw new ConfigurationException(e.getMessage(), e);

@@ -36,7 +36,7 @@ class ConfiguredTenantsTest {
         assertThat(tenants.tenants().all().get(0).orgs()).containsExactly("contoso.onmicrosoft.com", "contoso.com");
         assertThat(tenants.tenants().all().get(0).smartHost()).as("the ${env:...} default, as James reads it")
             .isEqualTo("contoso-com.mail.protection.outlook.com");
-        assertThat(tenants.source()).isEqualTo("mailetcontainer.xml, LogDecision (decision=deny) parameter tenants");
+        assertThat(tenants.source()).isEqualTo("mailetcontainer.xml, LogDecision parameter tenants");
     }
 
     @Test
@@ -71,6 +71,6 @@ class ConfiguredTenantsTest {
                 + "<mailet match='All' class='org.relayguard.mailets.TenantDelivery'><tenants>contoso: domains contoso.com</tenants></mailet>"
                 + "</processor></processors></mailetcontainer>"), ALLOWED))
             .isInstanceOf(ConfigurationException.class)
-            .hasMessage("Relay Guard quarantine report: tenant 'contoso': no smarthost");
+            .hasMessage("Relay Guard quarantine report (TenantDelivery parameter tenants): tenant 'contoso': no smarthost");
     }
 }
