@@ -34,7 +34,7 @@ public final class Outcomes {
         return relayed.getOrDefault(id, 0);
     }
 
-    /** How many copies of a mail the Microsoft 365 smart host received. */
+    /** How many copies of a mail the Microsoft 365 smart host received (with a smart host per tenant, all of them). */
     public int relayedToM365(String id) {
         return relayedToM365.getOrDefault(id, 0);
     }
@@ -93,7 +93,7 @@ public final class Outcomes {
         WebAdmin webAdmin = james.webAdmin();
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
-            if (queuesEmpty(webAdmin) && hops.internet().count() + hops.m365().count() >= expectedRelayed) {
+            if (queuesEmpty(webAdmin) && hops.internet().count() + hops.smartHosts().stream().mapToInt(SmtpSink::count).sum() >= expectedRelayed) {
                 JamesServer.sleep(1500);
                 if (queuesEmpty(webAdmin)) {
                     break;
@@ -111,7 +111,8 @@ public final class Outcomes {
     public static Outcomes read(JamesServer james, NextHops hops, String idHeader, Set<String> earlierQuarantine) {
         WebAdmin webAdmin = james.webAdmin();
         Map<String, Integer> relayed = copies(hops.internet(), idHeader);
-        Map<String, Integer> relayedToM365 = copies(hops.m365(), idHeader);
+        Map<String, Integer> relayedToM365 = new TreeMap<>();
+        hops.smartHosts().forEach(sink -> copies(sink, idHeader).forEach((id, count) -> relayedToM365.merge(id, count, Integer::sum)));
         Map<String, Integer> quarantined = new TreeMap<>();
         for (String key : webAdmin.mailKeys(JamesServer.QUARANTINE)) {
             if (earlierQuarantine.contains(key)) {
