@@ -56,23 +56,26 @@ abstract class TenantBindingMatcher extends GenericMatcher {
             return mail.getRecipients();
         }
         // Owners first: mail from domains no tenant owns (most of it) needs no header read.
-        ImmutableList.Builder<Tenant> owners = ImmutableList.builder();
+        Optional<Tenant> identified = null; // not read yet
         for (Domain domain : claimed) {
-            tenants.owner(domain, domainListLookup).ifPresent(owners::add);
-        }
-        Collection<Tenant> owning = owners.build();
-        if (owning.isEmpty()) {
-            return ImmutableList.of();
-        }
-        Optional<Tenant> identified;
-        try {
-            identified = tenants.identify(mail);
-        } catch (MessagingException | RuntimeException e) {
-            LOGGER.warn("{}: cannot read the headers of mail {}, treating it as a match", name, mail.getName(), e);
-            return mail.getRecipients();
-        }
-        if (identified.isPresent() && owning.stream().anyMatch(owner -> !owner.name().equals(identified.get().name()))) {
-            return mail.getRecipients();
+            Optional<Tenant> owner = tenants.owner(domain, domainListLookup);
+            if (owner.isEmpty()) {
+                continue;
+            }
+            if (identified == null) {
+                try {
+                    identified = tenants.identify(mail);
+                } catch (MessagingException | RuntimeException e) {
+                    LOGGER.warn("{}: cannot read the headers of mail {}, treating it as a match", name, mail.getName(), e);
+                    return mail.getRecipients();
+                }
+            }
+            if (identified.isEmpty()) {
+                return ImmutableList.of();
+            }
+            if (!owner.get().name().equals(identified.get().name())) {
+                return mail.getRecipients();
+            }
         }
         return ImmutableList.of();
     }
