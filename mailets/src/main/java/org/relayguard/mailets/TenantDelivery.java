@@ -204,11 +204,6 @@ public class TenantDelivery extends GenericMailet {
             .collect(ImmutableSet.toImmutableSet());
     }
 
-    /** The tenants, in the order of the description. */
-    Tenants tenants() {
-        return tenants;
-    }
-
     @Override
     public String getMailetInfo() {
         return NAME + " (" + deliveries.size() + " tenant" + (deliveries.size() == 1 ? "" : "s") + ")";
