@@ -103,10 +103,15 @@ public final class JamesServer implements AutoCloseable {
 
         /**
          * Each RemoteDelivery route to its own next hop: mail for our domains to the M365 smart host,
-         * everything else to the internet gateway. Two next hops, so that misrouting shows.
+         * everything else to the internet gateway. Two next hops, so that misrouting shows. Next
+         * hops per tenant set only the internet one: each tenant's smart host is in the tenants
+         * description, which the caller writes.
          */
         public Builder nextHops(NextHops nextHops) {
             env("RELAYGUARD_OUTBOUND_GATEWAY", "127.0.0.1:" + nextHops.internetPort());
+            if (nextHops.perTenant()) {
+                return this;
+            }
             return env("RELAYGUARD_M365_SMARTHOST", "127.0.0.1:" + nextHops.m365Port());
         }
 

@@ -80,6 +80,15 @@ public final class WebAdmin {
         return awaitTask(taskId);
     }
 
+    /** Reprocesses every mail of a repository into a processor and waits for the task; returns the task's final JSON. */
+    public JsonNode reprocessAll(String repositoryPath, String processor) {
+        Response response = send(builder(uri("/mailRepositories/" + encode(repositoryPath) + "/mails?action=reprocess&processor=" + encode(processor)))
+            .method("PATCH", HttpRequest.BodyPublishers.noBody())
+            .build());
+        String taskId = response.expect(201).json().get("taskId").asText();
+        return awaitTask(taskId);
+    }
+
     public JsonNode awaitTask(String taskId) {
         return get("/tasks/" + taskId + "/await?timeout=60s", "application/json").expect(200).json();
     }
