@@ -133,7 +133,7 @@ public final class Outcomes {
     }
 
     /** Every queue James has (the spool, each route's and each tenant's delivery queue) is empty. */
-    private static boolean queuesEmpty(WebAdmin webAdmin) {
+    public static boolean queuesEmpty(WebAdmin webAdmin) {
         return webAdmin.queues().stream().allMatch(queue -> webAdmin.queueSize(queue) == 0);
     }
 

@@ -263,7 +263,7 @@ class ClusterTest {
     }
 
     static boolean queuesEmpty(JamesServer node) {
-        return Outcomes.QUEUES.stream().allMatch(queue -> node.webAdmin().queueSize(queue) == 0);
+        return Outcomes.queuesEmpty(node.webAdmin());
     }
 
     static void awaitQuarantine(JamesServer node, int size) {
