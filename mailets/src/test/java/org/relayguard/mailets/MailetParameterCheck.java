@@ -270,6 +270,20 @@ final class MailetParameterCheck {
         return new Result(configured, unread, Optional.empty());
     }
 
+    /**
+     * Every parameter name the mailet asks for in {@code init()} with this configuration, whether
+     * it is configured or not: what the mailet reads. For ReferenceParametersTest, which compares
+     * it with the parameters docs/reference.md lists. Fails when {@code init()} refuses the
+     * configuration.
+     */
+    static Set<String> readParameters(ConfiguredMailet configured) throws Exception {
+        RecordingMailetConfig config = new RecordingMailetConfig(configured.className, configured.parameters, FakeMailContext.defaultContext());
+        Mailet mailet = new Fakes().instantiate(configured.className);
+        mailet.init(config);
+        mailet.destroy();
+        return config.read();
+    }
+
     /** The init parameters of one mailet element, remembering which names the mailet asked for. */
     static final class RecordingMailetConfig implements MailetConfig {
         private final String mailetName;
