@@ -2,40 +2,56 @@ package org.relayguard.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 
 /**
  * The gateway's two next hops, each its own SMTP server with its own port: the Microsoft 365 smart
  * host (mail for our domains) and the internet gateway (everything else relayed). A test that gave
  * both routes one sink could not see a mail take the wrong one.
  *
+ * <p>By default both offer STARTTLS, each with a certificate of its own: the smart host one for
+ * {@value TestPki#M365_SMARTHOST_NAME} from the private CA that James is told to trust, which the
+ * Microsoft 365 route requires; the internet hop one for {@value TestPki#INTERNET_HOP_NAME} from a
+ * CA that James does not know, which the internet route's opportunistic TLS accepts.</p>
+ *
  * <p>{@link #down()} reserves the two ports with nothing listening, so that deliveries fail and
- * mail waits in the delivery queues; {@link #up()} starts the servers on those ports.</p>
+ * mail waits in the delivery queues; {@link #up()} starts the servers on those ports.
+ * {@link #replaceM365} and {@link #replaceInternet} put another server on a hop's port.</p>
  */
 public final class NextHops implements AutoCloseable {
     private final int m365Port;
     private final int internetPort;
+    private final Optional<TestPki.Identity> m365Certificate;
+    private final Optional<TestPki.Identity> internetCertificate;
     private volatile SmtpSink m365;
     private volatile SmtpSink internet;
 
-    private NextHops(int m365Port, int internetPort) {
+    private NextHops(int m365Port, int internetPort, Optional<TestPki.Identity> m365Certificate, Optional<TestPki.Identity> internetCertificate) {
         this.m365Port = m365Port;
         this.internetPort = internetPort;
+        this.m365Certificate = m365Certificate;
+        this.internetCertificate = internetCertificate;
     }
 
-    /** Both next hops up and accepting mail. */
+    /** Both next hops up and accepting mail, each offering STARTTLS with its own certificate. */
     public static NextHops start() {
-        SmtpSink m365 = SmtpSink.start();
-        SmtpSink internet = SmtpSink.start();
-        NextHops hops = new NextHops(m365.port(), internet.port());
-        hops.m365 = m365;
-        hops.internet = internet;
-        return hops;
+        return start(Optional.of(TestPki.m365SmartHost()), Optional.of(TestPki.internetHop()));
+    }
+
+    /** Both next hops up, each offering STARTTLS with the certificate given, none without. */
+    public static NextHops start(Optional<TestPki.Identity> m365Certificate, Optional<TestPki.Identity> internetCertificate) {
+        NextHops hops = down(m365Certificate, internetCertificate);
+        return hops.up();
     }
 
     /** Both next hops down: connections to their ports are refused until {@link #up()}. */
     public static NextHops down() {
+        return down(Optional.of(TestPki.m365SmartHost()), Optional.of(TestPki.internetHop()));
+    }
+
+    private static NextHops down(Optional<TestPki.Identity> m365Certificate, Optional<TestPki.Identity> internetCertificate) {
         try {
-            return new NextHops(JamesServer.freePort(), JamesServer.freePort());
+            return new NextHops(JamesServer.freePort(), JamesServer.freePort(), m365Certificate, internetCertificate);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -44,12 +60,30 @@ public final class NextHops implements AutoCloseable {
     /** Starts the next hops that are down, on their ports. */
     public synchronized NextHops up() {
         if (m365 == null) {
-            m365 = SmtpSink.start(m365Port);
+            m365 = SmtpSink.start(m365Port, m365Certificate);
         }
         if (internet == null) {
-            internet = SmtpSink.start(internetPort);
+            internet = SmtpSink.start(internetPort, internetCertificate);
         }
         return this;
+    }
+
+    /** Another Microsoft 365 smart host on the same port: STARTTLS with this certificate, or none. */
+    public synchronized SmtpSink replaceM365(Optional<TestPki.Identity> certificate) {
+        if (m365 != null) {
+            m365.close();
+        }
+        m365 = SmtpSink.start(m365Port, certificate);
+        return m365;
+    }
+
+    /** Another internet next hop on the same port: STARTTLS with this certificate, or none. */
+    public synchronized SmtpSink replaceInternet(Optional<TestPki.Identity> certificate) {
+        if (internet != null) {
+            internet.close();
+        }
+        internet = SmtpSink.start(internetPort, certificate);
+        return internet;
     }
 
     public int m365Port() {

@@ -120,6 +120,15 @@ public final class WebAdmin {
             .expect(204);
     }
 
+    /**
+     * James's {@code POST /servers?reload-certificate}: every listener with TLS reads its key and
+     * certificates again (only those on {@code port}, if given). Returns James's answer.
+     */
+    public Response reloadCertificates(Optional<Integer> port) {
+        String query = "reload-certificate" + port.map(value -> "&port=" + value).orElse("");
+        return send(builder(uri("/servers?" + query)).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
     public Response get(String path, String accept) {
         return send(builder(uri(path)).header("Accept", accept).GET().build());
     }

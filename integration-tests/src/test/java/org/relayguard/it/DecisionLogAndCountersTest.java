@@ -52,6 +52,7 @@ class DecisionLogAndCountersTest {
                     .containsEntry("route", "m365_mail")
                     .containsEntry("rule", "x-originatororg")
                     .containsEntry("xoorg", "-")
+                    .containsEntry("tls", "none")
                     .containsEntry("remoteHost", JamesServer.M365_HOST_NAME)
                     .containsEntry("remoteIp", JamesServer.M365_HOST_SOURCE)
                     .containsEntry("recipients", "1")
@@ -84,7 +85,8 @@ class DecisionLogAndCountersTest {
                 .containsEntry("mail", released)
                 .containsEntry("sender", "a@evil.example")
                 .containsEntry("originatorOrg", "evil.onmicrosoft.com")
-                .containsEntry("remoteHost", JamesServer.M365_HOST_NAME));
+                .containsEntry("remoteHost", JamesServer.M365_HOST_NAME)
+                .containsEntry("tls", "none"));
             assertThat(DecisionLog.read(james.decisionLog())).as("no deny line for the release").hasSize(3);
             assertThat(webAdmin.metrics()).containsEntry("relayguard_denied_total", 2.0)
                 .containsEntry("relayguard_discarded_total", 2.0)
