@@ -69,16 +69,23 @@ public final class SmtpClient implements AutoCloseable {
      * @return the negotiated protocol, such as {@code TLSv1.3}
      */
     public String startTls(SSLContext trust, String serverName) throws IOException {
+        return startTls(trust, Optional.of(serverName));
+    }
+
+    /** As {@link #startTls(SSLContext, String)}; without a name, only the chain is checked (the demo, on 127.0.0.1). */
+    public String startTls(SSLContext trust, Optional<String> serverName) throws IOException {
         Reply ehlo = command("EHLO client.example").expect(250);
         if (!ehlo.text.contains("STARTTLS")) {
             throw new IOException("the server offers no STARTTLS: " + ehlo);
         }
         command("STARTTLS").expect(220);
-        SSLSocket secure = (SSLSocket) trust.getSocketFactory().createSocket(socket, serverName, socket.getPort(), true);
-        SSLParameters parameters = secure.getSSLParameters();
-        parameters.setEndpointIdentificationAlgorithm("HTTPS");
-        parameters.setServerNames(List.of(new SNIHostName(serverName)));
-        secure.setSSLParameters(parameters);
+        SSLSocket secure = (SSLSocket) trust.getSocketFactory().createSocket(socket, serverName.orElse(null), socket.getPort(), true);
+        if (serverName.isPresent()) {
+            SSLParameters parameters = secure.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            parameters.setServerNames(List.of(new SNIHostName(serverName.get())));
+            secure.setSSLParameters(parameters);
+        }
         secure.startHandshake();
         use(secure);
         tls = Optional.of(secure.getSession());

@@ -15,8 +15,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import javax.net.ssl.SSLContext;
+
 import org.relayguard.it.JamesServer;
 import org.relayguard.it.SmtpClient;
+import org.relayguard.it.TestPki;
 import org.relayguard.it.NextHops;
 
 /**
@@ -73,12 +76,22 @@ public final class LoadRun {
     private final NextHops hops;
     private final int connections;
     private final int mailsPerConnection;
+    private final Optional<SSLContext> startTls;
 
     public LoadRun(JamesServer james, NextHops hops, int connections, int mailsPerConnection) {
+        this(james, hops, connections, mailsPerConnection, Optional.empty());
+    }
+
+    /**
+     * With {@code startTls}, each connection starts TLS before its first mail, trusting that
+     * context and checking the gateway's name, as Exchange Online's connector with TLS does.
+     */
+    public LoadRun(JamesServer james, NextHops hops, int connections, int mailsPerConnection, Optional<SSLContext> startTls) {
         this.james = james;
         this.hops = hops;
         this.connections = connections;
         this.mailsPerConnection = mailsPerConnection;
+        this.startTls = startTls;
     }
 
     /**
@@ -127,7 +140,7 @@ public final class LoadRun {
                     if (session != null) {
                         session.client.close();
                     }
-                    session = new Session(SmtpClient.connect(james.smtpPort(), Optional.of(mail.kind.source()), Optional.empty()));
+                    session = new Session(SmtpClient.connect(james.smtpPort(), Optional.of(mail.kind.source()), Optional.empty()), startTls);
                     sessions.put(mail.kind.source(), session);
                 }
                 byte[] message = mail.kind.message(mail.id, mail.n);
@@ -150,8 +163,11 @@ public final class LoadRun {
         final SmtpClient client;
         int sent;
 
-        Session(SmtpClient client) throws IOException {
+        Session(SmtpClient client, Optional<SSLContext> startTls) throws IOException {
             this.client = client;
+            if (startTls.isPresent()) {
+                client.startTls(startTls.get(), TestPki.GATEWAY_NAME);
+            }
             client.ehlo();
         }
     }
