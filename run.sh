@@ -275,6 +275,14 @@ relays_to() {
     local value=${!1:-$(conf_default "$ROOT/conf/mailetcontainer.xml" "$1")}
     echo "${value:-MX lookup}"
 }
+# The shipped tenant's smart host follows RELAYGUARD_M365_SMARTHOST; a description of your own names each.
+m365_relays_to() {
+    if grep -q '\${env:RELAYGUARD_M365_SMARTHOST' "$ROOT/conf/mailetcontainer.xml"; then
+        relays_to RELAYGUARD_M365_SMARTHOST
+    else
+        echo "each tenant's smarthost (entity tenants)"
+    fi
+}
 cat <<EOF
 
 Relay Guard is running on Apache James 3.8.1: $profile profile, $mode mode.
@@ -284,9 +292,9 @@ Relay Guard is running on Apache James 3.8.1: $profile profile, $mode mode.
   SMTP         ${RELAYGUARD_SMTP_BIND:-see conf/smtpserver.xml} (PROXY protocol: ${RELAYGUARD_SMTP_PROXY_BIND:-see conf}), STARTTLS
   Certificate  $(certificate_summary)
   Webadmin     $webadmin
-  Quarantine   $ROOT/var/mail/m365-relaydeny/
+  Quarantine   ${RELAYGUARD_QUARANTINE:-$ROOT/var/mail/m365-relaydeny/}
   Log          $ROOT/james.log (decisions: $ROOT/logs/relayguard-decisions.log)
-  Relays to    M365: $(relays_to RELAYGUARD_M365_SMARTHOST), internet: $(relays_to RELAYGUARD_OUTBOUND_GATEWAY)
+  Relays to    M365: $(m365_relays_to), internet: $(relays_to RELAYGUARD_OUTBOUND_GATEWAY)
 List the quarantine, or report on it (groups, suggestions; add ?whatIf=ORG to test a value):
   curl -s $quarantine_url
   curl -s $webadmin/relayguard/quarantine/var%2Fmail%2Fm365-relaydeny/report

@@ -30,11 +30,12 @@ import org.relayguard.matchers.HeaderNotContains;
 import org.relayguard.matchers.HeaderNotEquals;
 import org.relayguard.matchers.SenderHostnameEndsWith;
 import org.relayguard.matchers.SenderInDomainSet;
+import org.relayguard.matchers.SenderNotOwnedByTenant;
 
 /**
  * Each Relay Guard matcher on the mail of {@link HasHeaderBenchmark}, with {@code entries} values in
- * its condition (tenant orgs, host suffixes, domains): {@code entries - 1} other values first and the
- * one this mail needs last, so that a matcher that scanned its list would show it.
+ * its condition (tenant orgs, host suffixes, domains, tenants): {@code entries - 1} other values first
+ * and the one this mail needs last, so that a matcher that scanned its list would show it.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,6 +53,7 @@ public class RelayGuardMatchersBenchmark {
     private SenderHostnameEndsWith senderHostnameEndsWith;
     private SenderInDomainSet senderInDomainSet;
     private SenderInDomainSet senderInDomainList;
+    private SenderNotOwnedByTenant senderNotOwnedByTenant;
 
     @Setup
     public void setUp() throws Exception {
@@ -64,6 +66,15 @@ public class RelayGuardMatchersBenchmark {
         senderInDomainSet = Matchers.init(new SenderInDomainSet(new MemoryDomainList(new NoDnsService())), "SenderInDomainSet",
             list(i -> "domain" + i + ".example", "contoso.com"));
         senderInDomainList = Matchers.init(new SenderInDomainSet(domainList()), "SenderInDomainSet", "@domainlist");
+        // entries tenants, each with its orgs and domains: the mail's own tenant (contoso, which owns
+        // its sender's domain and whose org its X-OriginatorOrg is) last. Both lookups and the header
+        // read run, and the binding holds: no match.
+        senderNotOwnedByTenant = Matchers.init(new SenderNotOwnedByTenant(new MemoryDomainList(new NoDnsService())), "SenderNotOwnedByTenant",
+            Stream.concat(
+                    IntStream.range(1, entries).mapToObj(i -> "tenant" + i + ": orgs tenant" + i + ".onmicrosoft.com; domains domain" + i
+                        + ".example; smarthost mx.domain" + i + ".example"),
+                    Stream.of("contoso: orgs contoso.onmicrosoft.com, contoso.com; domains contoso.com; smarthost contoso-com.mail.protection.outlook.com"))
+                .collect(Collectors.joining(" | ")));
 
         // A benchmark of a matcher that decides wrongly measures nothing useful.
         expect(headerNotEquals, 0);
@@ -71,6 +82,7 @@ public class RelayGuardMatchersBenchmark {
         expect(senderHostnameEndsWith, 1);
         expect(senderInDomainSet, 1);
         expect(senderInDomainList, 1);
+        expect(senderNotOwnedByTenant, 0);
     }
 
     private String list(IntFunction<String> other, String needed) {
@@ -123,5 +135,10 @@ public class RelayGuardMatchersBenchmark {
     @Benchmark
     public Collection<MailAddress> senderInDomainSetDomainList() throws MessagingException {
         return senderInDomainList.match(mail);
+    }
+
+    @Benchmark
+    public Collection<MailAddress> senderNotOwnedByTenant() throws MessagingException {
+        return senderNotOwnedByTenant.match(mail);
     }
 }

@@ -119,14 +119,18 @@ public final class JamesServer implements AutoCloseable {
 
         /**
          * Each RemoteDelivery route to its own next hop: mail for our domains to the M365 smart host,
-         * everything else to the internet gateway. Two next hops, so that misrouting shows. The
-         * smart host is reached by name ({@value TestPki#M365_SMARTHOST_NAME}), as its certificate
+         * everything else to the internet gateway. Two next hops, so that misrouting shows. Next
+         * hops per tenant set only the internet one: each tenant's smart host is in the tenants
+         * description, which the caller writes. The smart host is reached by name ({@value TestPki#M365_SMARTHOST_NAME}), as its certificate
          * is checked against it, and James trusts the private CA that issued it
          * ({@code RELAYGUARD_SMARTHOST_CA}).
          */
         public Builder nextHops(NextHops nextHops) {
             env("RELAYGUARD_OUTBOUND_GATEWAY", "127.0.0.1:" + nextHops.internetPort());
             env("RELAYGUARD_SMARTHOST_CA", TestPki.smartHostCa().pemFile().toString());
+            if (nextHops.perTenant()) {
+                return this;
+            }
             return env("RELAYGUARD_M365_SMARTHOST", TestPki.M365_SMARTHOST_NAME + ":" + nextHops.m365Port());
         }
 
@@ -503,7 +507,7 @@ public final class JamesServer implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }

@@ -17,9 +17,6 @@ import java.util.TreeMap;
  * M365 smart host is counted apart ({@link #relayedToM365(String)}), so that misrouting shows.
  */
 public final class Outcomes {
-    /** The spool and the delivery queue of each route (mailetcontainer.xml). */
-    public static final List<String> QUEUES = List.of("spool", "to-internet", "to-m365");
-
     private final Map<String, Integer> relayed;
     private final Map<String, Integer> relayedToM365;
     private final Map<String, Integer> quarantined;
@@ -37,7 +34,7 @@ public final class Outcomes {
         return relayed.getOrDefault(id, 0);
     }
 
-    /** How many copies of a mail the Microsoft 365 smart host received. */
+    /** How many copies of a mail the Microsoft 365 smart host received (with a smart host per tenant, all of them). */
     public int relayedToM365(String id) {
         return relayedToM365.getOrDefault(id, 0);
     }
@@ -96,7 +93,7 @@ public final class Outcomes {
         WebAdmin webAdmin = james.webAdmin();
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
-            if (queuesEmpty(webAdmin) && hops.internet().count() + hops.m365().count() >= expectedRelayed) {
+            if (queuesEmpty(webAdmin) && hops.internet().count() + hops.smartHosts().stream().mapToInt(SmtpSink::count).sum() >= expectedRelayed) {
                 JamesServer.sleep(1500);
                 if (queuesEmpty(webAdmin)) {
                     break;
@@ -114,7 +111,8 @@ public final class Outcomes {
     public static Outcomes read(JamesServer james, NextHops hops, String idHeader, Set<String> earlierQuarantine) {
         WebAdmin webAdmin = james.webAdmin();
         Map<String, Integer> relayed = copies(hops.internet(), idHeader);
-        Map<String, Integer> relayedToM365 = copies(hops.m365(), idHeader);
+        Map<String, Integer> relayedToM365 = new TreeMap<>();
+        hops.smartHosts().forEach(sink -> copies(sink, idHeader).forEach((id, count) -> relayedToM365.merge(id, count, Integer::sum)));
         Map<String, Integer> quarantined = new TreeMap<>();
         for (String key : webAdmin.mailKeys(JamesServer.QUARANTINE)) {
             if (earlierQuarantine.contains(key)) {
@@ -134,8 +132,9 @@ public final class Outcomes {
         return copies;
     }
 
-    private static boolean queuesEmpty(WebAdmin webAdmin) {
-        return QUEUES.stream().allMatch(queue -> webAdmin.queueSize(queue) == 0);
+    /** Every queue James has (the spool, each route's and each tenant's delivery queue) is empty. */
+    public static boolean queuesEmpty(WebAdmin webAdmin) {
+        return webAdmin.queues().stream().allMatch(queue -> webAdmin.queueSize(queue) == 0);
     }
 
     static String headerOf(String rawMessage, String name) {

@@ -43,7 +43,8 @@ public final class SmtpClient implements AutoCloseable {
         socket.setTcpNoDelay(true);
         SmtpClient client = new SmtpClient(socket);
         if (proxiedSource.isPresent()) {
-            client.write("PROXY TCP4 " + proxiedSource.get() + " 127.0.0.1 40000 " + port);
+            boolean ipv6 = proxiedSource.get().contains(":");
+            client.write("PROXY " + (ipv6 ? "TCP6 " : "TCP4 ") + proxiedSource.get() + (ipv6 ? " ::1" : " 127.0.0.1") + " 40000 " + port);
         }
         client.expect(220);
         return client;

@@ -80,6 +80,15 @@ public final class WebAdmin {
         return awaitTask(taskId);
     }
 
+    /** Reprocesses every mail of a repository into a processor and waits for the task; returns the task's final JSON. */
+    public JsonNode reprocessAll(String repositoryPath, String processor) {
+        Response response = send(builder(uri("/mailRepositories/" + encode(repositoryPath) + "/mails?action=reprocess&processor=" + encode(processor)))
+            .method("PATCH", HttpRequest.BodyPublishers.noBody())
+            .build());
+        String taskId = response.expect(201).json().get("taskId").asText();
+        return awaitTask(taskId);
+    }
+
     public JsonNode awaitTask(String taskId) {
         return get("/tasks/" + taskId + "/await?timeout=60s", "application/json").expect(200).json();
     }
@@ -127,6 +136,11 @@ public final class WebAdmin {
     public Response reloadCertificates(Optional<Integer> port) {
         String query = "reload-certificate" + port.map(value -> "&port=" + value).orElse("");
         return send(builder(uri("/servers?" + query)).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    /** A PATCH without a body, as webadmin's actions ({@code ?action=reprocess}) take it. */
+    public Response patch(String path) {
+        return send(builder(uri(path)).method("PATCH", HttpRequest.BodyPublishers.noBody()).build());
     }
 
     public Response get(String path, String accept) {

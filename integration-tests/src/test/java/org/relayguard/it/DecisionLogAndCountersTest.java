@@ -52,6 +52,7 @@ class DecisionLogAndCountersTest {
                     .containsEntry("route", "m365_mail")
                     .containsEntry("rule", "x-originatororg")
                     .containsEntry("xoorg", "-")
+                    .containsEntry("tenant", "-")
                     .containsEntry("tls", "none")
                     .containsEntry("remoteHost", JamesServer.M365_HOST_NAME)
                     .containsEntry("remoteIp", JamesServer.M365_HOST_SOURCE)

@@ -25,7 +25,9 @@ class PlainPipelineTest {
             assertThat(plainMailets)
                 .doesNotContain("org.relayguard", "state=\"m365_", "m365-traffic", "X-Relayguard-Secret")
                 .contains("state=\"root\"", "state=\"transport\"", "state=\"to_m365\"", "state=\"relay\"", "class=\"RemoteDelivery\"",
-                    "<threads>20</threads>", "<name>bcc</name>");
+                    "<threads>20</threads>", "<name>bcc</name>",
+                    "<outgoing>to-m365-contoso</outgoing>",
+                    "<gateway>${env:RELAYGUARD_M365_SMARTHOST:-contoso-com.mail.protection.outlook.com}</gateway>");
             assertThat(plainSmtp)
                 .doesNotContain("org.relayguard")
                 .contains("CoreCmdHandlerLoader", "<authorizedAddresses>", "<proxyRequired>true</proxyRequired>");

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
@@ -210,12 +211,26 @@ class QuarantineReportTest {
             values.put("rule", error.startsWith("relayguard rule=") ? error.substring("relayguard rule=".length(), error.indexOf(' ', 16)) : null);
             JsonNode xoorg = details.get("attributes").get("org.relayguard.xoorg");
             values.put("xoorg", xoorg == null ? null : xoorg.asText());
+            values.put("tenant", tenant(xoorg == null ? null : xoorg.asText(), orgs));
             values.put("sender", sender.isEmpty() ? "<>" : sender);
             values.put("remoteAddr", details.get("remoteAddr").asText());
             values.put("recipients", String.valueOf(details.get("recipients").size()));
             mails.put(key, values);
         }
         return mails;
+    }
+
+    /**
+     * The shipped tenant (contoso, its orgs the tenantOrgs) when the session named one of its orgs,
+     * or, without a session value, when every X-OriginatorOrg instance is one of them.
+     */
+    private static String tenant(String xoorg, List<String> orgs) {
+        Set<String> contoso = Set.of("contoso.onmicrosoft.com", "contoso.com");
+        if (xoorg != null) {
+            return contoso.contains(xoorg.toLowerCase(Locale.ROOT)) ? "contoso" : null;
+        }
+        boolean ours = !orgs.isEmpty() && orgs.stream().allMatch(org -> contoso.contains(org.trim().toLowerCase(Locale.ROOT)));
+        return ours ? "contoso" : null;
     }
 
     private static Map<String, Long> counts(JsonNode groups) {
@@ -230,7 +245,7 @@ class QuarantineReportTest {
         Map<String, Map<String, String>> quarantine = quarantineAsWebAdminShowsIt();
 
         assertThat(report.get("mails").asLong()).isEqualTo(quarantine.size()).isEqualTo(12);
-        for (String dimension : List.of("originatorOrg", "messageSource", "envelopeSenderDomain", "remoteHost", "rule", "xoorg")) {
+        for (String dimension : List.of("originatorOrg", "messageSource", "envelopeSenderDomain", "remoteHost", "rule", "xoorg", "tenant")) {
             Map<String, Long> expected = quarantine.values().stream()
                 .collect(Collectors.groupingBy(values -> Optional.ofNullable(values.get(dimension)), Collectors.counting()))
                 .entrySet().stream()
@@ -274,7 +289,8 @@ class QuarantineReportTest {
         assertThat(counts(report.at("/groups/xoorg/groups"))).containsOnly(
             entry(null, 10L), entry("fabrikam.onmicrosoft.com", 1L), entry("evil.onmicrosoft.com", 1L));
         assertThat(report.get("conditions").toString()).isEqualTo("{\"org-absent\":1,\"org-not-allowed\":8,\"org-mixed-instances\":1,"
-            + "\"org-allowed\":0,\"xoorg-absent\":0,\"xoorg-not-allowed\":2,\"xoorg-allowed\":0,\"secret-missing\":0,"
+            + "\"org-allowed\":0,\"xoorg-absent\":0,\"xoorg-not-allowed\":2,\"xoorg-allowed\":0,"
+            + "\"tenant-mismatch\":0,\"tenant-unidentified\":0,\"tenant-allowed\":0,\"secret-missing\":0,"
             + "\"headers-unreadable\":0,\"unknown-rule\":0}");
         assertThat(report.at("/allowedOrgs/values").toString()).isEqualTo("[\"contoso.onmicrosoft.com\",\"contoso.com\"]");
     }
@@ -332,6 +348,7 @@ class QuarantineReportTest {
             expected.put("originatorOrg", Optional.ofNullable(mail.get("originatorOrg")).orElse("-"));
             expected.put("messageSource", Optional.ofNullable(mail.get("messageSource")).orElse("-"));
             expected.put("xoorg", Optional.ofNullable(sent.xoorg).orElse("-"));
+            expected.put("tenant", Optional.ofNullable(mail.get("tenant")).orElse("-"));
             // These clients do not start TLS: the listener records it.
             expected.put("tls", "none");
             Map<String, String> actual = new LinkedHashMap<>(line);

@@ -4,30 +4,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
 /**
- * What moving to James's distributed server changes for the quarantine: only the repository URL's
- * protocol ({@code cassandra://} there). Here the shipped {@code file://} quarantine becomes a
- * {@code memory://} one, the other kind the memory server has: webadmin finds it under the same
- * path, and review and release work as the runbook says.
+ * What moving the quarantine to another kind of repository changes: only the repository URL's
+ * protocol, set per deployment by {@code RELAYGUARD_QUARANTINE} without editing the shipped file
+ * ({@code jpa://} for a cluster, {@code ClusterTest}; {@code cassandra://} on James's distributed
+ * server). Here the shipped {@code file://} quarantine becomes a {@code memory://} one: webadmin
+ * finds it under the same path, and review and release work as the runbook says.
  */
 class QuarantineRepositoryUrlTest {
-    private static final String SHIPPED = "<repositoryPath>file://var/mail/m365-relaydeny/</repositoryPath>";
-    private static final String OTHER_PROTOCOL = "<repositoryPath>memory://var/mail/m365-relaydeny/</repositoryPath>";
+    private static final String SHIPPED = "<repositoryPath>${env:RELAYGUARD_QUARANTINE:-file://var/mail/m365-relaydeny/}</repositoryPath>";
+    private static final String OTHER_PROTOCOL = "memory://var/mail/m365-relaydeny/";
 
     @Test
     void theQuarantineWorksTheSameInAnotherKindOfRepository() throws Exception {
         try (NextHops hops = NextHops.start();
-             JamesServer james = JamesServer.builder().enforce(true).nextHops(hops).prepare()) {
-            Path mailetContainer = james.conf("mailetcontainer.xml");
-            String shipped = Files.readString(mailetContainer, StandardCharsets.UTF_8);
+             JamesServer james = JamesServer.builder().enforce(true).nextHops(hops)
+                 .env("RELAYGUARD_QUARANTINE", OTHER_PROTOCOL).prepare()) {
+            String shipped = Files.readString(james.conf("mailetcontainer.xml"), StandardCharsets.UTF_8);
             assertThat(shipped).contains(SHIPPED);
-            Files.writeString(mailetContainer, shipped.replace(SHIPPED, OTHER_PROTOCOL), StandardCharsets.UTF_8);
             james.start();
 
             Scenario denied = Scenario.FOREIGN_SENDER_FOREIGN_ORG;

@@ -57,7 +57,7 @@ class RestartTest {
         Instant deadline = Instant.now().plusSeconds(60);
         while (true) {
             Map<String, List<JsonNode>> queued = Map.of(
-                "to-m365", webAdmin.queuedMails("to-m365"),
+                "to-m365-contoso", webAdmin.queuedMails("to-m365-contoso"),
                 "to-internet", webAdmin.queuedMails("to-internet"));
             boolean waiting = webAdmin.queueSize("spool") == 0
                 && queued.values().stream().allMatch(mails -> mails.size() == MAILS_PER_ROUTE

@@ -19,8 +19,8 @@ class RoutingTest {
         try (NextHops hops = NextHops.start();
              JamesServer james = JamesServer.builder().nextHops(hops).start()) {
             assertThat(james.webAdmin().queues())
-                .as("each RemoteDelivery has its own queue")
-                .contains("spool", "to-m365", "to-internet");
+                .as("each route has its own queue, and the M365 route one per tenant")
+                .contains("spool", "to-m365-contoso", "to-internet");
 
             for (int i = 0; i < 5; i++) {
                 assertThat(TransportMail.OUTBOUND.send(james, "outbound-" + i).code).isEqualTo(250);

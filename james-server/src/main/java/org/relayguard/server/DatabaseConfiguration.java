@@ -1,6 +1,7 @@
 package org.relayguard.server;
 
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 
 import org.apache.commons.configuration2.Configuration;
@@ -10,9 +11,9 @@ import com.google.common.base.Strings;
 import com.google.common.collect.ImmutableMap;
 
 /**
- * Where the server keeps the state it shares with nothing else but needs after a restart (the
- * DomainList): {@code conf/james-database.properties}, with the property names of James's own JPA
- * server, so that James's documentation applies.
+ * Where the server keeps its database state (the DomainList, and a {@code jpa://} quarantine):
+ * {@code conf/james-database.properties}, with the property names of James's own JPA server, so
+ * that James's documentation applies.
  *
  * <pre>
  * database.driverClassName=org.apache.derby.jdbc.EmbeddedDriver
@@ -24,6 +25,12 @@ import com.google.common.collect.ImmutableMap;
  * <p>Without the file, embedded Derby under {@code var/store/derby}. A relative Derby path is
  * relative to the server root ({@code working.directory}), not to the directory James was started
  * from (see {@link RelayGuardServerMain}). Other {@code openjpa.*} properties are passed to OpenJPA.</p>
+ *
+ * <p>{@code relayguard.domainlist.copy} ({@code true|false}) says whether the DomainList is answered
+ * from a copy in memory ({@link CachingDomainList}). By default it is for embedded Derby, which no
+ * other server can open, and it is not for any other database, which other gateways may share: there
+ * a domain added on one node must count on every node for the very next mail, so each question is
+ * asked of the database.</p>
  */
 public final class DatabaseConfiguration {
     public static final String FILE = "james-database.properties";
@@ -31,23 +38,28 @@ public final class DatabaseConfiguration {
     static final String URL = "database.url";
     static final String USERNAME = "database.username";
     static final String PASSWORD = "database.password";
+    static final String DOMAIN_LIST_COPY = "relayguard.domainlist.copy";
+    private static final String EMBEDDED_DERBY_URL = "jdbc:derby:";
+    private static final String DERBY_NETWORK_URL = "jdbc:derby://";
     private static final String OPENJPA_PREFIX = "openjpa";
 
     public static final DatabaseConfiguration EMBEDDED_DERBY = new DatabaseConfiguration(
-        "org.apache.derby.jdbc.EmbeddedDriver", "jdbc:derby:var/store/derby;create=true", "", "", ImmutableMap.of());
+        "org.apache.derby.jdbc.EmbeddedDriver", "jdbc:derby:var/store/derby;create=true", "", "", true, ImmutableMap.of());
 
     private final String driverClassName;
     private final String url;
     private final String username;
     private final String password;
+    private final boolean domainListCopy;
     private final ImmutableMap<String, String> openJpaProperties;
 
     private DatabaseConfiguration(String driverClassName, String url, String username, String password,
-                                  ImmutableMap<String, String> openJpaProperties) {
+                                  boolean domainListCopy, ImmutableMap<String, String> openJpaProperties) {
         this.driverClassName = driverClassName;
         this.url = url;
         this.username = username;
         this.password = password;
+        this.domainListCopy = domainListCopy;
         this.openJpaProperties = openJpaProperties;
     }
 
@@ -65,7 +77,28 @@ public final class DatabaseConfiguration {
             openJpa.put(key, file.getString(key));
         }
         return new DatabaseConfiguration(driver, url,
-            Strings.nullToEmpty(file.getString(USERNAME)), Strings.nullToEmpty(file.getString(PASSWORD)), openJpa.build());
+            Strings.nullToEmpty(file.getString(USERNAME)), Strings.nullToEmpty(file.getString(PASSWORD)),
+            domainListCopy(file, isEmbedded(url)), openJpa.build());
+    }
+
+    private static boolean domainListCopy(Configuration file, boolean byDefault) throws ConfigurationException {
+        String value = file.getString(DOMAIN_LIST_COPY);
+        if (Strings.isNullOrEmpty(value)) {
+            return byDefault;
+        }
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                throw new ConfigurationException(FILE + ": " + DOMAIN_LIST_COPY + " must be true or false, not '" + value + "'");
+        }
+    }
+
+    /** Embedded Derby: a database only this JVM can open, so nothing else changes it. */
+    private static boolean isEmbedded(String url) {
+        return url.startsWith(EMBEDDED_DERBY_URL) && !url.startsWith(DERBY_NETWORK_URL);
     }
 
     private static String required(Configuration file, String key) throws ConfigurationException {
@@ -78,6 +111,11 @@ public final class DatabaseConfiguration {
 
     public String url() {
         return url;
+    }
+
+    /** Whether the DomainList is answered from a copy in memory (see the class comment). */
+    public boolean domainListCopy() {
+        return domainListCopy;
     }
 
     /** The properties OpenJPA is created with. */

@@ -25,7 +25,8 @@ import com.google.inject.util.Modules;
  * The Relay Guard gateway server: James 3.8.1's memory server, module for module, with the two
  * parts that would lose state replaced by James's durable ones: every mail queue
  * ({@link DurableMailQueueModule}) and the DomainList ({@link DurableDomainListModule}). The
- * quarantine is a {@code file://} repository, as in every Relay Guard configuration.
+ * quarantine is a {@code file://} repository by default, or a {@code jpa://} one in the database
+ * that several gateways share ({@link JpaMailRepositoryModule}).
  *
  * <p>What the memory server would lose and this one keeps: mail acknowledged with {@code 250}
  * and still in the spool or waiting in a delivery queue for a retry (a restart, or a crash: the
@@ -38,7 +39,8 @@ public final class RelayGuardServerMain implements JamesServerMain {
     /** What makes the memory server a mail relay that loses nothing. */
     public static final Module DURABLE_TRANSPORT = Modules.combine(
         new DurableMailQueueModule(),
-        new DurableDomainListModule());
+        new DurableDomainListModule(),
+        new JpaMailRepositoryModule());
 
     /** Checks run before the listeners start: each one's TLS key material can be read ({@link ListenerTlsCheck}). */
     public static final Module START_UP_CHECKS = binder -> Multibinder.newSetBinder(binder, StartUpCheck.class)

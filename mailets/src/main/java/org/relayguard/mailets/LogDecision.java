@@ -3,6 +3,7 @@ package org.relayguard.mailets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -14,6 +15,8 @@ import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.relayguard.matchers.HeaderValues;
 import org.relayguard.matchers.DenyReason;
+import org.relayguard.matchers.Tenant;
+import org.relayguard.matchers.Tenants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +34,7 @@ import com.google.common.collect.ImmutableSet;
  * <p>The line, as {@code key=value}: {@code decision}, {@code action}, {@code mode},
  * {@code profile}, {@code route}, {@code rule}, {@code condition}, {@code mail},
  * {@code remoteHost}, {@code remoteIp}, {@code sender}, {@code recipients},
- * {@code originatorOrg}, {@code messageSource}, {@code xoorg}, {@code tls}.</p>
+ * {@code originatorOrg}, {@code messageSource}, {@code xoorg}, {@code tenant}, {@code tls}.</p>
  *
  * <p>{@code tls} is the TLS protocol of the SMTP session the mail came in on ({@code TLSv1.3},
  * {@code none} in clear text), from the mail attribute {@code org.relayguard.tls} that the SMTP
@@ -44,6 +47,14 @@ import com.google.common.collect.ImmutableSet;
  * condition {@code operator-release}. Once logged, the notice is taken off the mail's error message,
  * so that it never reaches a bounce; the quarantined copy keeps it.</p>
  *
+ * <p>{@code tenant} names the tenant the mail comes from ({@code Tenants.identify}: XOORG, otherwise
+ * every {@code X-OriginatorOrg} instance), from the optional parameter {@code tenants}, the tenants
+ * description (the sample configuration passes the {@code tenants} entity); {@code -} when none is
+ * identified or the parameter is not given. With several tenants, {@code allowedOrgs} must be exactly
+ * the tenants' orgs together: a value in one and not the other stops James at start-up. A lone
+ * tenant described without orgs has the {@code allowedOrgs} values, which a release may then give
+ * too (for this purpose only).</p>
+ *
  * <p>Counters: {@code relayguard_denied}, {@code relayguard_discarded} (a deny in enforce mode)
  * and {@code relayguard_released}. {@code enforce} must be the expression that
  * {@code SwitchableNull}'s {@code enabled} gets, so that mode and discard agree.</p>
@@ -54,6 +65,7 @@ import com.google.common.collect.ImmutableSet;
  *     <profile>hardened</profile>
  *     <enforce>${env:RELAYGUARD_ENFORCE:-false}</enforce>
  *     <allowedOrgs>contoso.onmicrosoft.com, contoso.com</allowedOrgs>
+ *     <tenants>contoso: domains @domainlist; smarthost contoso-com.mail.protection.outlook.com</tenants>
  * </mailet>
  * }</pre>
  */
@@ -68,6 +80,7 @@ public class LogDecision extends GenericMailet {
     static final String PROFILE = "profile";
     static final String ENFORCE = "enforce";
     static final String ALLOWED_ORGS = "allowedOrgs";
+    static final String TENANTS = "tenants";
     static final String MESSAGE_SOURCE = "X-MS-Exchange-Generated-Message-Source";
     static final String RELEASE_CONDITION = "operator-release";
     /** Set by the SMTP handler {@code org.relayguard.smtp.TlsSessionAttribute}: a String. */
@@ -88,6 +101,7 @@ public class LogDecision extends GenericMailet {
     private String profile;
     private boolean enforce;
     private List<String> allowedOrgs;
+    private Tenants tenants = Tenants.none();
 
     @Inject
     public LogDecision(MetricFactory metricFactory) {
@@ -99,7 +113,7 @@ public class LogDecision extends GenericMailet {
     @Override
     public void init() throws MessagingException {
         try {
-            checkInitParameters(ImmutableSet.of(DECISION, PROFILE, ENFORCE, ALLOWED_ORGS));
+            checkInitParameters(ImmutableSet.of(DECISION, PROFILE, ENFORCE, ALLOWED_ORGS, TENANTS));
         } catch (MessagingException e) {
             throw new MessagingException(NAME + ": " + e.getMessage());
         }
@@ -107,15 +121,53 @@ public class LogDecision extends GenericMailet {
         profile = label(PROFILE);
         enforce = parseEnforce(required(ENFORCE));
         Optional<String> orgs = getInitParameterAsOptional(ALLOWED_ORGS);
+        Optional<String> description = getInitParameterAsOptional(TENANTS);
         allowedOrgs = List.of();
         if (decision == Decision.DENY) {
-            allowedOrgs = HeaderValues.normaliseList(orgs
-                .orElseThrow(() -> new MessagingException(NAME + ": parameter '" + ALLOWED_ORGS + "' is required for decision=deny (the rule's X-OriginatorOrg values)")));
+            orgs.orElseThrow(() -> new MessagingException(NAME + ": parameter '" + ALLOWED_ORGS + "' is required for decision=deny (the rule's X-OriginatorOrg values)"));
+        } else if (orgs.isPresent() && description.isEmpty()) {
+            throw new MessagingException(NAME + ": parameter '" + ALLOWED_ORGS + "' is only for decision=deny, or with '" + TENANTS + "'");
+        }
+        if (orgs.isPresent()) {
+            allowedOrgs = HeaderValues.normaliseList(orgs.get());
             if (allowedOrgs.isEmpty()) {
                 throw new MessagingException(NAME + ": parameter '" + ALLOWED_ORGS + "' has no value");
             }
-        } else if (orgs.isPresent()) {
-            throw new MessagingException(NAME + ": parameter '" + ALLOWED_ORGS + "' is only for decision=deny");
+        }
+        if (description.isPresent()) {
+            Tenants described = Tenants.parse(NAME, description.get());
+            tenants = described.withOrgsOfALoneTenant(allowedOrgs);
+            // A lone tenant described without orgs has the allowed values by definition: nothing to compare.
+            if (tenants == described) {
+                checkAllowedOrgsAreTheTenantsOrgs();
+            }
+        }
+    }
+
+    /**
+     * The rules test {@code tenantOrgs} while the binding and this log name tenants by their orgs: a
+     * value in one and not the other would mean a tenant whose mail the rules deny, or an allowed org
+     * that is no tenant's.
+     */
+    private void checkAllowedOrgsAreTheTenantsOrgs() throws MessagingException {
+        if (allowedOrgs.isEmpty()) {
+            return;
+        }
+        Set<String> allowed = allowedOrgs.stream()
+            .map(value -> Tenants.canonicalOrg(value).orElse(value))
+            .collect(ImmutableSet.toImmutableSet());
+        for (Tenant tenant : tenants.all()) {
+            for (String org : tenant.orgs()) {
+                if (!allowed.contains(org)) {
+                    throw new MessagingException(NAME + ": org '" + org + "' of tenant '" + tenant.name() + "' is not in '" + ALLOWED_ORGS
+                        + "' (tenantOrgs must list every tenant's orgs)");
+                }
+            }
+        }
+        for (String value : allowedOrgs) {
+            if (tenants.byOrg(value).isEmpty()) {
+                throw new MessagingException(NAME + ": '" + ALLOWED_ORGS + "' value '" + value + "' is the org of no tenant in '" + TENANTS + "'");
+            }
         }
     }
 
@@ -170,7 +222,7 @@ public class LogDecision extends GenericMailet {
     }
 
     private String line(Mail mail) {
-        DenyReason reason = DenyReason.of(mail, allowedOrgs);
+        DenyReason reason = DenyReason.of(mail, allowedOrgs, tenants);
         Optional<List<String>> messageSource = headerInstances(mail, MESSAGE_SOURCE);
         return new DecisionLine()
             .add("decision", decision.name().toLowerCase(Locale.US))
@@ -188,6 +240,7 @@ public class LogDecision extends GenericMailet {
             .add("originatorOrg", reason.originatorOrgs().flatMap(LogDecision::joined))
             .add("messageSource", messageSource.flatMap(LogDecision::joined))
             .add("xoorg", reason.xoorg())
+            .add("tenant", reason.tenant())
             .add("tls", tls(mail))
             .toString();
     }

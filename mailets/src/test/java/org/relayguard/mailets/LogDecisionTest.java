@@ -105,7 +105,7 @@ class LogDecisionTest {
 
         assertThat(lines()).containsExactly("decision=deny action=quarantine+relay mode=audit profile=hardened route=m365_mail"
             + " rule=x-originatororg condition=org-not-allowed mail=Mail1700000000000-42 remoteHost=mail-x.outbound.protection.outlook.com"
-            + " remoteIp=40.107.1.2 sender=a@evil.example recipients=2 originatorOrg=evil.onmicrosoft.com messageSource=- xoorg=- tls=-");
+            + " remoteIp=40.107.1.2 sender=a@evil.example recipients=2 originatorOrg=evil.onmicrosoft.com messageSource=- xoorg=- tenant=- tls=-");
     }
 
     @Test
@@ -139,7 +139,7 @@ class LogDecisionTest {
         deny("false").service(mail("a@evil.example", "X-OriginatorOrg: evil.onmicrosoft.com",
             "X-MS-Exchange-Generated-Message-Source: Mailbox\r\n Rules Agent"));
 
-        assertThat(lines()).singleElement().asString().endsWith("messageSource=\"mailbox rules agent\" xoorg=- tls=-");
+        assertThat(lines()).singleElement().asString().endsWith("messageSource=\"mailbox rules agent\" xoorg=- tenant=- tls=-");
     }
 
     @Test
@@ -219,7 +219,7 @@ class LogDecisionTest {
         assertThat(lines()).singleElement().asString()
             .startsWith("decision=release action=deliver mode=enforce profile=proofpoint route=m365_mail rule=x-originatororg"
                 + " condition=operator-release mail=Mail1700000000000-42 ")
-            .endsWith("originatorOrg=evil.onmicrosoft.com messageSource=- xoorg=- tls=-");
+            .endsWith("originatorOrg=evil.onmicrosoft.com messageSource=- xoorg=- tenant=- tls=-");
         assertThat(metrics.countFor(LogDecision.RELEASED_METRIC)).isEqualTo(1);
         assertThat(metrics.countFor(LogDecision.DENIED_METRIC)).isZero();
     }
@@ -256,7 +256,7 @@ class LogDecisionTest {
         assertThat(lines()).singleElement().asString()
             .contains(" route=m365_xoorg rule=xoorg condition=xoorg-not-allowed ")
             .contains(" originatorOrg=contoso.com ")
-            .endsWith(" xoorg=evil.onmicrosoft.com tls=-");
+            .endsWith(" xoorg=evil.onmicrosoft.com tenant=- tls=-");
     }
 
     @Test
@@ -266,7 +266,7 @@ class LogDecisionTest {
 
         deny("false").service(mail);
 
-        assertThat(lines()).singleElement().asString().endsWith(" xoorg=- tls=TLSv1.3");
+        assertThat(lines()).singleElement().asString().endsWith(" xoorg=- tenant=- tls=TLSv1.3");
     }
 
     @Test
@@ -307,6 +307,89 @@ class LogDecisionTest {
         deny("false").service(mail);
 
         assertThat(lines()).singleElement().asString().contains(" route=- rule=- condition=org-not-allowed ");
+    }
+
+    private static final String CONTOSO = "contoso: orgs contoso.onmicrosoft.com, contoso.com; domains contoso.com; smarthost mx.contoso.com";
+    private static final String TWO_TENANTS = CONTOSO
+        + " | fabrikam: orgs fabrikam.onmicrosoft.com, fabrikam.example; domains fabrikam.example; smarthost mx.fabrikam.example";
+    private static final String BOTH_TENANTS_ORGS = "contoso.onmicrosoft.com, contoso.com, fabrikam.onmicrosoft.com, Fabrikam.example";
+
+    private LogDecision withTenants(String decision, String allowedOrgs, String tenants) throws MessagingException {
+        FakeMailetConfig.Builder config = FakeMailetConfig.builder()
+            .setProperty("decision", decision)
+            .setProperty("profile", "hardened")
+            .setProperty("enforce", "false")
+            .setProperty("tenants", tenants);
+        if (allowedOrgs != null) {
+            config.setProperty("allowedOrgs", allowedOrgs);
+        }
+        return mailet(config);
+    }
+
+    @Test
+    void serviceShouldNameTheTenantOfATenantBindingDenial() throws Exception {
+        FakeMail mail = mail("ceo@fabrikam.example", "X-OriginatorOrg: contoso.com");
+        mail.setErrorMessage("relayguard rule=tenant-binding route=m365_mail");
+
+        withTenants("deny", BOTH_TENANTS_ORGS, TWO_TENANTS).service(mail);
+
+        assertThat(lines()).singleElement().asString()
+            .contains(" route=m365_mail rule=tenant-binding condition=tenant-mismatch ")
+            .contains(" sender=ceo@fabrikam.example ")
+            .endsWith(" xoorg=- tenant=contoso tls=-");
+    }
+
+    @Test
+    void serviceShouldNameTheSessionTenantOverTheHeaders() throws Exception {
+        FakeMail mail = mail("a@contoso.com", "X-OriginatorOrg: contoso.com");
+        mail.setErrorMessage("relayguard rule=tenant-binding route=m365_xoorg");
+        mail.setAttribute(new Attribute(AttributeName.of("org.relayguard.xoorg"), AttributeValue.of("fabrikam.onmicrosoft.com")));
+
+        withTenants("deny", BOTH_TENANTS_ORGS, TWO_TENANTS).service(mail);
+
+        assertThat(lines()).singleElement().asString()
+            .contains(" condition=tenant-mismatch ")
+            .endsWith(" xoorg=fabrikam.onmicrosoft.com tenant=fabrikam tls=-");
+    }
+
+    @Test
+    void serviceShouldWriteNoTenantForAForeignTenant() throws Exception {
+        withTenants("deny", BOTH_TENANTS_ORGS, TWO_TENANTS).service(mail("a@evil.example", "X-OriginatorOrg: evil.onmicrosoft.com"));
+
+        assertThat(lines()).singleElement().asString().contains(" condition=org-not-allowed ").endsWith(" tenant=- tls=-");
+    }
+
+    @Test
+    void aLoneTenantWithoutOrgsIsNamedByTheAllowedOrgsInDenyAndReleaseLines() throws Exception {
+        String shipped = "contoso: domains @domainlist; smarthost mx.contoso.com";
+
+        withTenants("deny", TENANT_ORGS, shipped).service(mail("a@evil.example", "X-OriginatorOrg: Contoso.com"));
+        withTenants("release", TENANT_ORGS, shipped).service(mail("a@evil.example", "X-OriginatorOrg: contoso.com"));
+        withTenants("release", null, shipped).service(mail("a@evil.example", "X-OriginatorOrg: contoso.com"));
+
+        assertThat(lines()).extracting(line -> line.replaceAll(".* (tenant=\\S+) .*", "$1"))
+            .containsExactly("tenant=contoso", "tenant=contoso", "tenant=-");
+    }
+
+    @Test
+    void initShouldThrowWhenATenantsOrgIsNotAnAllowedOrg() {
+        assertThatThrownBy(() -> withTenants("deny", "contoso.onmicrosoft.com, contoso.com, fabrikam.onmicrosoft.com", TWO_TENANTS))
+            .isInstanceOf(MessagingException.class)
+            .hasMessage("LogDecision: org 'fabrikam.example' of tenant 'fabrikam' is not in 'allowedOrgs' (tenantOrgs must list every tenant's orgs)");
+    }
+
+    @Test
+    void initShouldThrowWhenAnAllowedOrgIsNoTenantsOrg() {
+        assertThatThrownBy(() -> withTenants("release", BOTH_TENANTS_ORGS + ", northwind.example", TWO_TENANTS))
+            .isInstanceOf(MessagingException.class)
+            .hasMessage("LogDecision: 'allowedOrgs' value 'northwind.example' is the org of no tenant in 'tenants'");
+    }
+
+    @Test
+    void initShouldThrowNamingTheTenantOfABadDescription() {
+        assertThatThrownBy(() -> withTenants("deny", BOTH_TENANTS_ORGS, CONTOSO + " | fabrikam: orgs fabrikam.example; domains contoso.com; smarthost mx"))
+            .isInstanceOf(MessagingException.class)
+            .hasMessage("LogDecision: tenant 'fabrikam': domain 'contoso.com' is claimed by tenant 'contoso' too");
     }
 
     @Test

@@ -354,9 +354,12 @@ final class MailetParameterCheck {
 
     /**
      * Builds mailets as James's Guice loader does (the {@code @Inject} constructor, otherwise the
-     * no-argument one), with fakes for the services they take. RemoteDelivery gets its
-     * {@code DO_NOT_START_THREADS} constructor: its {@code init()} is otherwise the one James runs,
-     * but no delivery thread ever starts.
+     * no-argument one), with fakes for the services they take. RemoteDelivery and TenantDelivery
+     * (one RemoteDelivery per tenant) get their {@code DO_NOT_START_THREADS} constructor: their
+     * {@code init()} is otherwise the one James runs, but no delivery thread ever starts.
+     * TenantDelivery hands each RemoteDelivery a view of its own configuration that reads a
+     * parameter only when RemoteDelivery asks for it, so a parameter counts as read only if
+     * RemoteDelivery really reads it.
      */
     static final class Fakes {
         private final DNSService dns = mock(DNSService.class);
@@ -380,6 +383,9 @@ final class MailetParameterCheck {
             Class<? extends Mailet> mailetClass = load(className);
             if (mailetClass == RemoteDelivery.class) {
                 return new RemoteDelivery(dns, domainList, queues, metrics, RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+            }
+            if (mailetClass == TenantDelivery.class) {
+                return new TenantDelivery(dns, domainList, queues, metrics, RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
             }
             Constructor<?> constructor = injectionConstructor(mailetClass);
             Object[] arguments = Arrays.stream(constructor.getParameterTypes())

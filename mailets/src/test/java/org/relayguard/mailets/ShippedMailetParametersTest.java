@@ -40,11 +40,15 @@ class ShippedMailetParametersTest {
     /** The opt-in recipe is enabled by deleting these two lines of the hardened file. */
     private static final Pattern SECRET_HEADER_BEGIN = Pattern.compile("\\s*<!--\\s*SECRET HEADER BEGIN\\s*");
     private static final Pattern SECRET_HEADER_END = Pattern.compile("\\s*SECRET HEADER END\\s*-->\\s*");
+    /** The From: binding recipe: these two lines, in each of the two processors that hold it. */
+    private static final Pattern FROM_BINDING_BEGIN = Pattern.compile("\\s*<!--\\s*FROM BINDING BEGIN\\s*");
+    private static final Pattern FROM_BINDING_END = Pattern.compile("\\s*FROM BINDING END\\s*-->\\s*");
 
     static Stream<ShippedConfiguration> shippedConfigurations() throws IOException {
         return Stream.of(
             new ShippedConfiguration(HARDENED, read(HARDENED)),
             new ShippedConfiguration(HARDENED + " with the SECRET HEADER block enabled", withSecretHeaderEnabled(read(HARDENED))),
+            new ShippedConfiguration(HARDENED + " with the FROM BINDING blocks enabled", withFromBindingEnabled(read(HARDENED))),
             new ShippedConfiguration(PROOFPOINT, read(PROOFPOINT)));
     }
 
@@ -77,10 +81,11 @@ class ShippedMailetParametersTest {
     @MethodSource("shippedConfigurations")
     void everyJavaMailPropertyOfEveryShippedRemoteDeliveryIsOneJavaMailReads(ShippedConfiguration configuration) {
         List<ConfiguredMailet> deliveries = MailetParameterCheck.parse(configuration.name, configuration.xml).stream()
-            .filter(mailet -> mailet.className.equals("RemoteDelivery"))
+            // TenantDelivery hands its parameters to one RemoteDelivery per tenant.
+            .filter(mailet -> mailet.className.equals("RemoteDelivery") || mailet.className.equals(TenantDelivery.class.getName()))
             .collect(Collectors.toList());
 
-        assertThat(deliveries).as("RemoteDelivery mailets of %s", configuration.name).hasSize(2);
+        assertThat(deliveries).as("RemoteDelivery and TenantDelivery mailets of %s", configuration.name).hasSize(2);
         assertThat(deliveries).as("javax.mail properties given").allSatisfy(delivery ->
             assertThat(delivery.parameters.keySet()).anyMatch(name -> name.startsWith("mail.smtp.")));
         assertThat(deliveries.stream().flatMap(delivery -> MailetParameterCheck.unknownJavaMailProperties(delivery).stream()))
@@ -115,6 +120,41 @@ class ShippedMailetParametersTest {
         assertThat(MailetParameterCheck.parse(HARDENED, withSecretHeaderEnabled(hardened)))
             .as("mailets with the SECRET HEADER block enabled")
             .hasSizeGreaterThan(MailetParameterCheck.parse(HARDENED, hardened).size());
+    }
+
+    @Test
+    void theCommentedOutFromBindingBlocksAreCheckedToo() throws IOException {
+        String hardened = read(HARDENED);
+
+        assertThat(MailetParameterCheck.parse(HARDENED, withFromBindingEnabled(hardened)))
+            .as("mailets with the FROM BINDING blocks enabled")
+            .hasSize(MailetParameterCheck.parse(HARDENED, hardened).size() + 2);
+    }
+
+    /**
+     * TenantDelivery hands its parameters to one RemoteDelivery per tenant: a parameter counts as
+     * read only if RemoteDelivery reads it, so a misspelt one is reported through TenantDelivery
+     * too; the two it sets per tenant are refused.
+     */
+    @Test
+    void aParameterTenantDeliveryHandsOnCountsOnlyIfRemoteDeliveryReadsIt() {
+        List<ConfiguredMailet> mailets = MailetParameterCheck.parse("tenants", "<processor state=\"to_m365\">"
+            + "<mailet match=\"All\" class=\"org.relayguard.mailets.TenantDelivery\">"
+            + "<tenants>contoso: domains @domainlist; smarthost ${env:RELAYGUARD_M365_SMARTHOST:-mx.contoso.com}</tenants>"
+            + "<maxRetries>126</maxRetries>"
+            + "<mail.smtp.ssl.protocols>TLSv1.3</mail.smtp.ssl.protocols>"
+            + "<delaytime>5000</delaytime>"
+            + "</mailet>"
+            + "<mailet match=\"All\" class=\"org.relayguard.mailets.TenantDelivery\">"
+            + "<tenants>contoso: domains @domainlist; smarthost mx.contoso.com</tenants>"
+            + "<gateway>mx.contoso.com</gateway>"
+            + "</mailet></processor>");
+
+        Result misspelt = MailetParameterCheck.check(mailets.get(0));
+        assertThat(misspelt.initFailure).isEmpty();
+        assertThat(misspelt.unread).containsExactly("delaytime");
+        Result refused = MailetParameterCheck.check(mailets.get(1));
+        assertThat(refused.problem()).contains("init() failed", "parameter 'gateway' is set per tenant");
     }
 
     /**
@@ -166,6 +206,26 @@ class ShippedMailetParametersTest {
             .filter(index -> index != begin && index != end)
             .mapToObj(lines::get)
             .collect(Collectors.joining("\n", "", "\n"));
+    }
+
+    /** The hardened file as an operator enables the From: binding recipe: the marker lines of both blocks deleted. */
+    private static String withFromBindingEnabled(String xml) {
+        List<String> lines = xml.lines().collect(Collectors.toList());
+        List<Integer> begins = linesMatching(lines, FROM_BINDING_BEGIN);
+        List<Integer> ends = linesMatching(lines, FROM_BINDING_END);
+        assertThat(begins).as("FROM BINDING blocks").hasSize(2);
+        assertThat(ends).hasSameSizeAs(begins);
+        return IntStream.range(0, lines.size())
+            .filter(index -> !begins.contains(index) && !ends.contains(index))
+            .mapToObj(lines::get)
+            .collect(Collectors.joining("\n", "", "\n"));
+    }
+
+    private static List<Integer> linesMatching(List<String> lines, Pattern pattern) {
+        return IntStream.range(0, lines.size())
+            .filter(index -> pattern.matcher(lines.get(index)).matches())
+            .boxed()
+            .collect(Collectors.toList());
     }
 
     private static int onlyLineMatching(List<String> lines, Pattern pattern) {

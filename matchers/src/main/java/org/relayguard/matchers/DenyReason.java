@@ -9,9 +9,11 @@ import java.util.stream.Collectors;
 
 import javax.mail.MessagingException;
 
+import org.apache.james.core.Domain;
 import org.apache.mailet.Mail;
 
 import com.google.common.base.Splitter;
+import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
 
 /**
@@ -32,21 +34,35 @@ import com.google.common.collect.ImmutableSet;
  * <p>The reason inside the rule is then judged again from the mail and the allowed values (the
  * same {@code tenantOrgs}), with the rule's own semantics: {@code x-originatororg} is
  * {@link OrgClause}, {@code xoorg} the session's tenant ({@link XoorgNotEquals}),
- * {@code secret-header} a missing secret. A reason that no longer holds ({@code org-allowed},
- * {@code xoorg-allowed}) means the rule failed and its {@code onMatchException} quarantined the
- * mail, or that the allowed list changed since. A mail without notice is judged by the
+ * {@code tenant-binding} the tenant the mail comes from against the owner of its envelope sender's
+ * domain ({@link SenderNotOwnedByTenant}), {@code from-binding} the same for the {@code From:}
+ * domains ({@link FromNotOwnedByTenant}), {@code secret-header} a missing secret. A reason that no
+ * longer holds ({@code org-allowed}, {@code xoorg-allowed}, {@code tenant-unidentified},
+ * {@code tenant-allowed}) means the rule failed and its {@code onMatchException} quarantined the
+ * mail, or that the configuration changed since. A mail without notice is judged by the
  * {@code x-originatororg} rule, the only one before rules named themselves.</p>
+ *
+ * <p>With the tenants description ({@link Tenants}), every reason also names the tenant the mail
+ * comes from ({@link #tenant()}), whatever its rule.</p>
  */
 public final class DenyReason {
     public static final String NOTICE_PREFIX = "relayguard rule=";
     public static final String ORG_RULE = "x-originatororg";
     public static final String XOORG_RULE = "xoorg";
     public static final String SECRET_RULE = "secret-header";
+    public static final String TENANT_RULE = "tenant-binding";
+    public static final String FROM_RULE = "from-binding";
     public static final String ORIGINATOR_ORG = "X-OriginatorOrg";
 
     public static final String XOORG_ABSENT = "xoorg-absent";
     public static final String XOORG_NOT_ALLOWED = "xoorg-not-allowed";
     public static final String XOORG_ALLOWED = "xoorg-allowed";
+    /** The identified tenant does not own the envelope sender's (from-binding: a From:) domain: another of our tenants does. */
+    public static final String TENANT_MISMATCH = "tenant-mismatch";
+    /** No tenant identified: the binding does not hold (the rule failed, or the tenants changed). */
+    public static final String TENANT_UNIDENTIFIED = "tenant-unidentified";
+    /** The identified tenant may send as this sender: the binding does not hold. */
+    public static final String TENANT_ALLOWED = "tenant-allowed";
     public static final String SECRET_MISSING = "secret-missing";
     public static final String HEADERS_UNREADABLE = "headers-unreadable";
     public static final String UNKNOWN_RULE = "unknown-rule";
@@ -54,7 +70,8 @@ public final class DenyReason {
     /** Every condition, in the order the report lists them. */
     public static final List<String> CONDITIONS = List.of(
         OrgClause.ABSENT.token(), OrgClause.NOT_ALLOWED.token(), OrgClause.MIXED_INSTANCES.token(), OrgClause.ALLOWED.token(),
-        XOORG_ABSENT, XOORG_NOT_ALLOWED, XOORG_ALLOWED, SECRET_MISSING, HEADERS_UNREADABLE, UNKNOWN_RULE);
+        XOORG_ABSENT, XOORG_NOT_ALLOWED, XOORG_ALLOWED, TENANT_MISMATCH, TENANT_UNIDENTIFIED, TENANT_ALLOWED,
+        SECRET_MISSING, HEADERS_UNREADABLE, UNKNOWN_RULE);
 
     private static final Splitter LINES = Splitter.onPattern("\r?\n");
     private static final Splitter PAIRS = Splitter.on(' ').omitEmptyStrings();
@@ -63,6 +80,14 @@ public final class DenyReason {
      * @param allowedOrgs the normalised allowed values ({@link HeaderValues#normaliseList} of {@code tenantOrgs})
      */
     public static DenyReason of(Mail mail, Collection<String> allowedOrgs) {
+        return of(mail, allowedOrgs, Tenants.none());
+    }
+
+    /**
+     * @param allowedOrgs the normalised allowed values ({@link HeaderValues#normaliseList} of {@code tenantOrgs})
+     * @param tenants the tenants description, its lone tenant's orgs given ({@link Tenants#withOrgsOfALoneTenant})
+     */
+    public static DenyReason of(Mail mail, Collection<String> allowedOrgs, Tenants tenants) {
         Optional<String> notice = notice(mail.getErrorMessage());
         Optional<String> rule = notice.flatMap(line -> pair(line, "rule"));
         Optional<String> route = notice.flatMap(line -> pair(line, "route"));
@@ -76,7 +101,35 @@ public final class DenyReason {
         } catch (MessagingException | RuntimeException e) {
             orgs = Optional.empty();
         }
-        return new DenyReason(rule, route, xoorg, orgs, allowedOrgs);
+        Optional<Optional<Tenant>> tenant;
+        try {
+            tenant = Optional.of(tenants.identify(mail));
+        } catch (MessagingException | RuntimeException e) {
+            tenant = Optional.empty();
+        }
+        return new DenyReason(rule, route, xoorg, orgs, tenant, claimedOwners(mail, rule, tenants), allowedOrgs);
+    }
+
+    /**
+     * The tenants that own the domains the binding rule bound (the envelope sender's, or the
+     * {@code From:} ones), as far as the description tells without James's DomainList: the tenant
+     * that lists a domain, otherwise the {@code @domainlist} tenant (the rule, which did read the
+     * DomainList, only denies a domain some tenant owns). Empty when the {@code From:} cannot be read.
+     */
+    private static Optional<List<Tenant>> claimedOwners(Mail mail, Optional<String> rule, Tenants tenants) {
+        List<Domain> domains;
+        if (rule.filter(FROM_RULE::equals).isPresent()) {
+            try {
+                domains = FromDomains.of(mail);
+            } catch (MessagingException | RuntimeException e) {
+                return Optional.empty();
+            }
+        } else {
+            domains = mail.getMaybeSender().asOptional().map(sender -> List.of(sender.getDomain())).orElse(List.of());
+        }
+        return Optional.of(domains.stream()
+            .flatMap(domain -> tenants.listedOwner(domain.asString()).or(tenants::domainListTenant).stream())
+            .collect(ImmutableList.toImmutableList()));
     }
 
     /** The mail's error message without Relay Guard's rule notices; empty when nothing else is left. */
@@ -117,14 +170,20 @@ public final class DenyReason {
     private final Optional<String> route;
     private final Optional<String> xoorg;
     private final Optional<List<String>> originatorOrgs;
+    // Empty when the headers cannot be read; holds an empty Optional when no tenant is identified.
+    private final Optional<Optional<Tenant>> tenant;
+    // Empty when the domains cannot be read.
+    private final Optional<List<Tenant>> claimedOwners;
     private final String condition;
 
     private DenyReason(Optional<String> rule, Optional<String> route, Optional<String> xoorg, Optional<List<String>> originatorOrgs,
-                       Collection<String> allowedOrgs) {
+                       Optional<Optional<Tenant>> tenant, Optional<List<Tenant>> claimedOwners, Collection<String> allowedOrgs) {
         this.rule = rule;
         this.route = route;
         this.xoorg = xoorg;
         this.originatorOrgs = originatorOrgs;
+        this.tenant = tenant;
+        this.claimedOwners = claimedOwners;
         this.condition = condition(allowedOrgs);
     }
 
@@ -137,11 +196,23 @@ public final class DenyReason {
                     return XOORG_ABSENT;
                 }
                 return xoorgAllowed(allowedOrgs) ? XOORG_ALLOWED : XOORG_NOT_ALLOWED;
+            case TENANT_RULE:
+            case FROM_RULE:
+                return tenant.flatMap(identified -> claimedOwners.map(owners -> tenantCondition(identified, owners)))
+                    .orElse(HEADERS_UNREADABLE);
             case SECRET_RULE:
                 return SECRET_MISSING;
             default:
                 return UNKNOWN_RULE;
         }
+    }
+
+    private static String tenantCondition(Optional<Tenant> identified, List<Tenant> owners) {
+        if (identified.isEmpty()) {
+            return TENANT_UNIDENTIFIED;
+        }
+        boolean ownedByAnother = owners.stream().anyMatch(owner -> !owner.name().equals(identified.get().name()));
+        return ownedByAnother ? TENANT_MISMATCH : TENANT_ALLOWED;
     }
 
     private boolean xoorgAllowed(Collection<String> allowedOrgs) {
@@ -151,8 +222,9 @@ public final class DenyReason {
 
     /**
      * Whether the mail's rule would deny it with these allowed values: the what-if of an
-     * allowed-list change. A mail whose headers cannot be read, a missing secret or an unknown rule
-     * stays denied whatever the list.
+     * allowed-list change. A mail whose headers cannot be read, a missing secret, a tenant-binding
+     * denial (org values do not change who owns a domain) or an unknown rule stays denied whatever
+     * the list.
      */
     public boolean deniedWith(Collection<String> allowedOrgs) {
         switch (rule.orElse(ORG_RULE)) {
@@ -179,7 +251,7 @@ public final class DenyReason {
         }
     }
 
-    /** The rule named in the notice ({@value #ORG_RULE}, {@value #XOORG_RULE}, {@value #SECRET_RULE}), if any. */
+    /** The rule named in the notice ({@value #ORG_RULE}, {@value #XOORG_RULE}, {@value #TENANT_RULE}, {@value #FROM_RULE}, {@value #SECRET_RULE}), if any. */
     public Optional<String> rule() {
         return rule;
     }
@@ -204,8 +276,13 @@ public final class DenyReason {
         return originatorOrgs;
     }
 
+    /** The name of the tenant the mail comes from ({@link Tenants#identify}); empty when none is identified. */
+    public Optional<String> tenant() {
+        return tenant.flatMap(identified -> identified).map(Tenant::name);
+    }
+
     @Override
     public String toString() {
-        return "DenyReason" + Arrays.asList(rule, route, condition, xoorg, originatorOrgs);
+        return "DenyReason" + Arrays.asList(rule, route, condition, xoorg, originatorOrgs, tenant());
     }
 }

@@ -10,20 +10,24 @@ import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.domainlist.api.DomainListException;
 
 /**
- * The {@code @domainlist} entry of {@link SenderInDomainSet}: James's DomainList, asked on every mail
- * so that a domain added through webadmin counts at once. Its cost is the DomainList's.
+ * The {@code @domainlist} entry of {@link SenderInDomainSet} and of the tenants description
+ * ({@link Tenants}): James's DomainList, asked on every mail so that a domain added through webadmin
+ * counts at once. Its cost is the DomainList's.
  */
-final class DomainListLookup {
+public final class DomainListLookup {
     private static final String PUNYCODE_PREFIX = "xn--";
 
     private final DomainList domainList;
+    private final String component;
 
-    DomainListLookup(DomainList domainList) {
+    /** @param component who asks, named in the error when the DomainList cannot be read */
+    public DomainListLookup(DomainList domainList, String component) {
         this.domainList = domainList;
+        this.component = component;
     }
 
     /** Whether the DomainList holds the sender's domain, compared in its canonical (punycode, lower case) form. */
-    boolean contains(Domain senderDomain) throws MessagingException {
+    public boolean contains(Domain senderDomain) throws MessagingException {
         Optional<String> canonical = DnsNames.canonical(senderDomain.asString());
         if (canonical.isEmpty()) {
             return false;
@@ -35,7 +39,7 @@ final class DomainListLookup {
             return domainList.containsDomain(domain)
                 || containsUnicodeForm(canonical.get());
         } catch (DomainListException | RuntimeException e) {
-            throw new MessagingException(SenderInDomainSet.NAME + ": cannot read James's DomainList", e);
+            throw new MessagingException(component + ": cannot read James's DomainList", e);
         }
     }
 

@@ -54,7 +54,7 @@ public class SenderInDomainSet extends GenericMatcher {
         DnsNameSet.Builder builder = DnsNameSet.builder();
         for (DomainSetEntry entry : ConditionLists.parse(NAME, getCondition(), DomainSetEntry::parse)) {
             if (entry.kind() == DomainSetEntry.Kind.DOMAIN_LIST) {
-                domainListLookup = Optional.of(new DomainListLookup(domainList));
+                domainListLookup = Optional.of(new DomainListLookup(domainList, NAME));
             } else {
                 builder.add(entry.domain(), entry.kind() == DomainSetEntry.Kind.BELOW ? DnsNameSet.Coverage.BELOW : DnsNameSet.Coverage.NAME);
             }

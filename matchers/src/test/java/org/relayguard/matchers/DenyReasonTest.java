@@ -121,6 +121,112 @@ class DenyReasonTest {
         assertThat(DenyReason.of(mail(XOORG_NOTICE), ALLOWED).notAllowedValues(ALLOWED)).isEmpty();
     }
 
+    private static final String TENANT_NOTICE = "relayguard rule=tenant-binding route=m365_mail";
+
+    private static FakeMail from(String sender, String notice, String... headers) throws MessagingException {
+        FakeMail mail = FakeMail.builder()
+            .name("mail")
+            .sender(sender)
+            .recipient(TestMails.RECIPIENT)
+            .mimeMessage(TestMails.message(headers))
+            .build();
+        mail.setErrorMessage(notice);
+        return mail;
+    }
+
+    private static Tenants twoTenants() throws MessagingException {
+        return TenantsTest.parse(TenantsTest.TWO_TENANTS);
+    }
+
+    @Test
+    void ofShouldNameATenantMismatchAndTheIdentifiedTenant() throws Exception {
+        DenyReason reason = DenyReason.of(from("ceo@fabrikam.example", TENANT_NOTICE, "X-OriginatorOrg: contoso.com"), ALLOWED, twoTenants());
+
+        assertThat(reason.rule()).contains("tenant-binding");
+        assertThat(reason.route()).contains("m365_mail");
+        assertThat(reason.condition()).isEqualTo("tenant-mismatch");
+        assertThat(reason.tenant()).contains("contoso");
+    }
+
+    @Test
+    void ofShouldIdentifyTheTenantByTheSessionFirst() throws Exception {
+        DenyReason reason = DenyReason.of(withXoorg(from("ceo@contoso.com", TENANT_NOTICE, "X-OriginatorOrg: contoso.com"), "fabrikam.example"),
+            ALLOWED, twoTenants());
+
+        assertThat(reason.condition()).isEqualTo("tenant-mismatch");
+        assertThat(reason.tenant()).contains("fabrikam");
+    }
+
+    @Test
+    void ofShouldSayWhenTheBindingNoLongerHolds() throws Exception {
+        Tenants tenants = twoTenants();
+
+        assertThat(DenyReason.of(from("a@contoso.com", TENANT_NOTICE, "X-OriginatorOrg: contoso.com"), ALLOWED, tenants).condition())
+            .isEqualTo("tenant-allowed");
+        assertThat(DenyReason.of(from("a@evil.example", TENANT_NOTICE, "X-OriginatorOrg: contoso.com"), ALLOWED, tenants).condition())
+            .isEqualTo("tenant-allowed");
+        assertThat(DenyReason.of(from("ceo@fabrikam.example", TENANT_NOTICE, "X-OriginatorOrg: evil.example"), ALLOWED, tenants).condition())
+            .isEqualTo("tenant-unidentified");
+        assertThat(DenyReason.of(from("ceo@fabrikam.example", TENANT_NOTICE, "X-OriginatorOrg: contoso.com"), ALLOWED).condition())
+            .as("no tenants description: nobody identified").isEqualTo("tenant-unidentified");
+    }
+
+    @Test
+    void ofShouldTakeTheDomainListTenantAsTheOwnerOfADomainNoTenantLists() throws Exception {
+        Tenants tenants = TenantsTest.parse("contoso: orgs contoso.com; domains @domainlist; smarthost mx.contoso.com"
+            + " | fabrikam: orgs fabrikam.example; domains fabrikam.example; smarthost mx.fabrikam.example");
+
+        assertThat(DenyReason.of(from("a@contoso.eu", TENANT_NOTICE, "X-OriginatorOrg: fabrikam.example"), ALLOWED, tenants).condition())
+            .isEqualTo("tenant-mismatch");
+    }
+
+    @Test
+    void ofShouldNameUnreadableHeadersOfATenantBindingDenial() throws Exception {
+        FakeMail unreadable = TestMails.withUnreadableHeaders("ceo@fabrikam.example");
+        unreadable.setErrorMessage(TENANT_NOTICE);
+
+        DenyReason reason = DenyReason.of(unreadable, ALLOWED, twoTenants());
+
+        assertThat(reason.condition()).isEqualTo("headers-unreadable");
+        assertThat(reason.tenant()).isEmpty();
+    }
+
+    @Test
+    void everyRuleNamesTheIdentifiedTenant() throws Exception {
+        Tenants tenants = twoTenants();
+
+        assertThat(DenyReason.of(mail(ORG_NOTICE, "X-OriginatorOrg: fabrikam.example"), ALLOWED, tenants).tenant()).contains("fabrikam");
+        assertThat(DenyReason.of(mail(ORG_NOTICE, "X-OriginatorOrg: evil.example"), ALLOWED, tenants).tenant()).isEmpty();
+        assertThat(DenyReason.of(mail(ORG_NOTICE, "X-OriginatorOrg: fabrikam.example"), ALLOWED).tenant()).isEmpty();
+    }
+
+    @Test
+    void ofShouldJudgeTheFromDomainsOfAFromBindingDenial() throws Exception {
+        String notice = "relayguard rule=from-binding route=m365_xoorg";
+        Tenants tenants = twoTenants();
+
+        DenyReason mismatch = DenyReason.of(from("a@contoso.com", notice, "From: a@contoso.com, \"CEO\" <ceo@fabrikam.example>",
+            "X-OriginatorOrg: contoso.com"), ALLOWED, tenants);
+        assertThat(mismatch.rule()).contains("from-binding");
+        assertThat(mismatch.condition()).isEqualTo("tenant-mismatch");
+        assertThat(mismatch.tenant()).contains("contoso");
+        assertThat(mismatch.deniedWith(List.of("contoso.com", "fabrikam.example"))).isTrue();
+        assertThat(DenyReason.of(from("a@contoso.com", notice, "From: a@contoso.com", "X-OriginatorOrg: contoso.com"), ALLOWED, tenants)
+            .condition()).isEqualTo("tenant-allowed");
+        FakeMail unreadable = TestMails.withUnreadableHeaders("a@contoso.com");
+        unreadable.setErrorMessage(notice);
+        assertThat(DenyReason.of(unreadable, ALLOWED, tenants).condition()).isEqualTo("headers-unreadable");
+    }
+
+    @Test
+    void aTenantBindingDenialStaysDeniedWhateverOrgsAreAdded() throws Exception {
+        DenyReason reason = DenyReason.of(from("ceo@fabrikam.example", TENANT_NOTICE, "X-OriginatorOrg: contoso.com"), ALLOWED, twoTenants());
+
+        assertThat(reason.deniedWith(ALLOWED)).isTrue();
+        assertThat(reason.deniedWith(List.of("contoso.com", "fabrikam.example", "fabrikam.onmicrosoft.com"))).isTrue();
+        assertThat(reason.notAllowedValues(ALLOWED)).isEmpty();
+    }
+
     @Test
     void withoutNoticeShouldKeepOtherLinesOnly() {
         assertThat(DenyReason.withoutNotice("earlier\r\n" + ORG_NOTICE)).contains("earlier");
@@ -131,6 +237,7 @@ class DenyReasonTest {
     @Test
     void conditionsShouldListEveryToken() {
         assertThat(DenyReason.CONDITIONS).containsExactly("org-absent", "org-not-allowed", "org-mixed-instances", "org-allowed",
-            "xoorg-absent", "xoorg-not-allowed", "xoorg-allowed", "secret-missing", "headers-unreadable", "unknown-rule");
+            "xoorg-absent", "xoorg-not-allowed", "xoorg-allowed", "tenant-mismatch", "tenant-unidentified", "tenant-allowed",
+            "secret-missing", "headers-unreadable", "unknown-rule");
     }
 }

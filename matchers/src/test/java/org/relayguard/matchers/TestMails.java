@@ -38,6 +38,10 @@ final class TestMails {
 
     /** A message whose headers cannot be read, as when the spooled content is gone or corrupt. */
     static FakeMail withUnreadableHeaders() throws MessagingException {
+        return withUnreadableHeaders("a@evil.example");
+    }
+
+    static FakeMail withUnreadableHeaders(String sender) throws MessagingException {
         MimeMessage unreadable = new MimeMessage(Session.getInstance(new Properties())) {
             @Override
             public String[] getHeader(String name) throws MessagingException {
@@ -46,7 +50,7 @@ final class TestMails {
         };
         return FakeMail.builder()
             .name("unreadable")
-            .sender("a@evil.example")
+            .sender(sender)
             .recipient(RECIPIENT)
             .mimeMessage(unreadable)
             .build();

@@ -9,20 +9,21 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /** The JSON answer of {@code GET /relayguard/quarantine/:encodedPath/report}. */
-@JsonPropertyOrder({"repository", "mails", "firstSeen", "lastSeen", "allowedOrgs", "conditions", "suggestions", "whatIf", "groups", "unreadableKeys"})
+@JsonPropertyOrder({"repository", "mails", "firstSeen", "lastSeen", "allowedOrgs", "tenants", "conditions", "suggestions", "whatIf", "groups", "unreadableKeys"})
 public final class QuarantineReport {
     private final String repository;
     private final long mails;
     private final Instant firstSeen;
     private final Instant lastSeen;
     private final AllowedOrgs allowedOrgs;
+    private final ConfiguredTenants tenants;
     private final Map<String, Long> conditions;
     private final List<Suggestion> suggestions;
     private final Optional<WhatIf> whatIf;
     private final Map<String, GroupTally> groups;
     private final List<String> unreadableKeys;
 
-    QuarantineReport(String repository, long mails, Instant firstSeen, Instant lastSeen, AllowedOrgs allowedOrgs,
+    QuarantineReport(String repository, long mails, Instant firstSeen, Instant lastSeen, AllowedOrgs allowedOrgs, ConfiguredTenants tenants,
                      Map<String, Long> conditions, List<Suggestion> suggestions, Optional<WhatIf> whatIf,
                      Map<String, GroupTally> groups, List<String> unreadableKeys) {
         this.repository = repository;
@@ -30,6 +31,7 @@ public final class QuarantineReport {
         this.firstSeen = firstSeen;
         this.lastSeen = lastSeen;
         this.allowedOrgs = allowedOrgs;
+        this.tenants = tenants;
         this.conditions = conditions;
         this.suggestions = suggestions;
         this.whatIf = whatIf;
@@ -57,6 +59,11 @@ public final class QuarantineReport {
         return new AllowedOrgsDto(allowedOrgs);
     }
 
+    /** The tenants the {@code tenant} dimension names, and where they were read. */
+    public TenantsDto getTenants() {
+        return new TenantsDto(tenants);
+    }
+
     /** Mails per reason of the rule that quarantined them, as the decision log names them ({@code DenyReason}). */
     public Map<String, Long> getConditions() {
         return conditions;
@@ -74,8 +81,10 @@ public final class QuarantineReport {
 
     /**
      * By dimension: {@code originatorOrg}, {@code messageSource}, {@code envelopeSenderDomain},
-     * {@code remoteHost}, {@code rule} (the rule that quarantined the mail) and {@code xoorg}
-     * (the tenant Exchange Online named in the SMTP session).
+     * {@code remoteHost}, {@code rule} (the rule that quarantined the mail), {@code xoorg}
+     * (the tenant Exchange Online named in the SMTP session) and {@code tenant} (the one of our
+     * tenants the mail comes from, by XOORG or else by every {@code X-OriginatorOrg} instance; a
+     * {@code null} value when none is identified).
      */
     public Map<String, GroupTally> getGroups() {
         return groups;
@@ -84,6 +93,23 @@ public final class QuarantineReport {
     /** Newest keys of mails whose headers could not be read: left out of the header dimensions. */
     public List<String> getUnreadableKeys() {
         return unreadableKeys;
+    }
+
+    @JsonPropertyOrder({"names", "source"})
+    public static final class TenantsDto {
+        private final ConfiguredTenants tenants;
+
+        TenantsDto(ConfiguredTenants tenants) {
+            this.tenants = tenants;
+        }
+
+        public List<String> getNames() {
+            return tenants.names();
+        }
+
+        public String getSource() {
+            return tenants.source();
+        }
     }
 
     @JsonPropertyOrder({"values", "source"})

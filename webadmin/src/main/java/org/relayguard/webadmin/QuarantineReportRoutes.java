@@ -30,14 +30,14 @@ import spark.Service;
 
 /**
  * {@code GET /relayguard/quarantine/:encodedPath/report}: one pass over a quarantine repository
- * that groups its mail by {@code X-OriginatorOrg}, message source, envelope sender domain and
- * remote host, suggests allowed-list values that look like ours, and answers a what-if for
+ * that groups its mail by {@code X-OriginatorOrg}, message source, envelope sender domain, remote
+ * host, rule, session tenant (XOORG) and tenant, suggests allowed-list values that look like ours, and answers a what-if for
  * candidate values. A {@link Routes} (not {@code PublicRoutes}): webadmin's authentication applies.
  *
  * <p>Installed from {@code extensions-jars/}: {@code webadmin.properties}
  * {@code extensions.routes=org.relayguard.webadmin.QuarantineReportRoutes}, and
  * {@code extensions.properties} {@code guice.extension.module=org.relayguard.webadmin.RelayGuardWebAdminModule}
- * (which provides {@link AllowedOrgs}).</p>
+ * (which provides {@link AllowedOrgs} and {@link ConfiguredTenants}).</p>
  *
  * <pre>{@code
  * curl 'http://127.0.0.1:8000/relayguard/quarantine/var%2Fmail%2Fm365-relaydeny/report?whatIf=fabrikam.onmicrosoft.com'
@@ -50,18 +50,22 @@ public class QuarantineReportRoutes implements Routes {
     private final MailRepositoryStore mailRepositoryStore;
     private final DomainList domainList;
     private final AllowedOrgs allowedOrgs;
+    private final ConfiguredTenants tenants;
     private final JsonTransformer jsonTransformer;
     private final int maxGroups;
 
     @Inject
-    public QuarantineReportRoutes(MailRepositoryStore mailRepositoryStore, DomainList domainList, AllowedOrgs allowedOrgs, JsonTransformer jsonTransformer) {
-        this(mailRepositoryStore, domainList, allowedOrgs, jsonTransformer, QuarantineScan.DEFAULT_MAX_GROUPS);
+    public QuarantineReportRoutes(MailRepositoryStore mailRepositoryStore, DomainList domainList, AllowedOrgs allowedOrgs, ConfiguredTenants tenants,
+                                  JsonTransformer jsonTransformer) {
+        this(mailRepositoryStore, domainList, allowedOrgs, tenants, jsonTransformer, QuarantineScan.DEFAULT_MAX_GROUPS);
     }
 
-    QuarantineReportRoutes(MailRepositoryStore mailRepositoryStore, DomainList domainList, AllowedOrgs allowedOrgs, JsonTransformer jsonTransformer, int maxGroups) {
+    QuarantineReportRoutes(MailRepositoryStore mailRepositoryStore, DomainList domainList, AllowedOrgs allowedOrgs, ConfiguredTenants tenants,
+                           JsonTransformer jsonTransformer, int maxGroups) {
         this.mailRepositoryStore = mailRepositoryStore;
         this.domainList = domainList;
         this.allowedOrgs = allowedOrgs;
+        this.tenants = tenants;
         this.jsonTransformer = jsonTransformer;
         this.maxGroups = maxGroups;
     }
@@ -84,7 +88,7 @@ public class QuarantineReportRoutes implements Routes {
     }
 
     private QuarantineReport scan(MailRepositoryPath path, List<MailRepository> repositories, ReportParameters parameters) {
-        QuarantineScan scan = new QuarantineScan(allowedOrgs, parameters, maxGroups, domains());
+        QuarantineScan scan = new QuarantineScan(allowedOrgs, tenants, parameters, maxGroups, domains());
         try {
             for (MailRepository repository : repositories) {
                 scanRepository(repository, scan);

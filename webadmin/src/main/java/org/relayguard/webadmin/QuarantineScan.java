@@ -27,8 +27,8 @@ import com.google.common.collect.ImmutableSet;
  * One pass over a quarantine, one mail at a time: nothing of a mail is kept but counts, first and
  * last times and a few keys per group, and the number of groups is capped, so memory does not grow
  * with the number of quarantined mails. Each mail is judged as the decision log judges it
- * ({@link DenyReason}): by the rule that quarantined it, against the allowed values of the running
- * configuration.
+ * ({@link DenyReason}): by the rule that quarantined it, against the allowed values and the tenants
+ * of the running configuration.
  */
 final class QuarantineScan {
     static final String MESSAGE_SOURCE = "X-MS-Exchange-Generated-Message-Source";
@@ -39,6 +39,7 @@ final class QuarantineScan {
     static final int MAX_VALUE_LENGTH = 256;
 
     private final AllowedOrgs allowed;
+    private final ConfiguredTenants tenants;
     private final Set<String> domains;
     private final Set<String> firstLabels;
     private final ReportParameters parameters;
@@ -49,6 +50,7 @@ final class QuarantineScan {
     private final GroupTally remoteHost;
     private final GroupTally rule;
     private final GroupTally xoorg;
+    private final GroupTally tenant;
     private final Map<String, Long> conditions = new LinkedHashMap<>();
     private final Map<String, Suggestion> notAllowedValues = new HashMap<>();
     private final SampleKeys unreadableKeys;
@@ -63,7 +65,12 @@ final class QuarantineScan {
      *                   that look like ours are known when they are first seen, so only those are tracked
      */
     QuarantineScan(AllowedOrgs allowed, ReportParameters parameters, int maxGroups, Collection<String> domainList) {
+        this(allowed, ConfiguredTenants.none(), parameters, maxGroups, domainList);
+    }
+
+    QuarantineScan(AllowedOrgs allowed, ConfiguredTenants tenants, ReportParameters parameters, int maxGroups, Collection<String> domainList) {
         this.allowed = allowed;
+        this.tenants = tenants;
         this.domains = domainList.stream().map(domain -> domain.toLowerCase(Locale.ROOT)).collect(ImmutableSet.toImmutableSet());
         this.firstLabels = domains.stream().map(domain -> domain.split("\\.", 2)[0]).collect(ImmutableSet.toImmutableSet());
         this.parameters = parameters;
@@ -74,6 +81,7 @@ final class QuarantineScan {
         this.remoteHost = new GroupTally(maxGroups, parameters.sampleKeys());
         this.rule = new GroupTally(maxGroups, parameters.sampleKeys());
         this.xoorg = new GroupTally(maxGroups, parameters.sampleKeys());
+        this.tenant = new GroupTally(maxGroups, parameters.sampleKeys());
         this.unreadableKeys = new SampleKeys(parameters.sampleKeys());
         this.whatIf = parameters.whatIf().map(candidates -> new WhatIf(candidates, maxGroups, parameters.sampleKeys()));
         this.allowedWithCandidates = parameters.whatIf().map(candidates -> ImmutableSet.<String>builder()
@@ -87,7 +95,7 @@ final class QuarantineScan {
         firstSeen = firstSeen == null || seen.isBefore(firstSeen) ? seen : firstSeen;
         lastSeen = lastSeen == null || seen.isAfter(lastSeen) ? seen : lastSeen;
 
-        DenyReason reason = DenyReason.of(mail, allowed.values());
+        DenyReason reason = DenyReason.of(mail, allowed.values(), tenants.tenants());
         conditions.merge(reason.condition(), 1L, Long::sum);
         Optional<String> senderDomain = mail.getMaybeSender().asOptional()
             .map(sender -> sender.getDomain().asString().toLowerCase(Locale.ROOT));
@@ -95,6 +103,7 @@ final class QuarantineScan {
         remoteHost.add(Optional.ofNullable(mail.getRemoteHost()).map(host -> host.toLowerCase(Locale.ROOT)), key, seen);
         rule.add(reason.rule(), key, seen);
         xoorg.add(reason.xoorg().map(QuarantineScan::cut), key, seen);
+        tenant.add(reason.tenant(), key, seen);
 
         Optional<String> orgGroup = Optional.empty();
         Optional<List<String>> orgs = reason.originatorOrgs();
@@ -164,8 +173,9 @@ final class QuarantineScan {
         groups.put("remoteHost", remoteHost.listing(parameters.limit()));
         groups.put("rule", rule.listing(parameters.limit()));
         groups.put("xoorg", xoorg.listing(parameters.limit()));
+        groups.put("tenant", tenant.listing(parameters.limit()));
 
-        return new QuarantineReport(repository, mails, firstSeen, lastSeen, allowed, conditions, suggestions,
+        return new QuarantineReport(repository, mails, firstSeen, lastSeen, allowed, tenants, conditions, suggestions,
             whatIf.map(scenario -> scenario.listing(parameters.limit())), groups, unreadableKeys.keys());
     }
 

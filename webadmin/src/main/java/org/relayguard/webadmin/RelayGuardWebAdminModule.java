@@ -12,8 +12,9 @@ import com.google.inject.Singleton;
  * {@code extensions.properties} says
  * {@code guice.extension.module=org.relayguard.webadmin.RelayGuardWebAdminModule}.
  *
- * <p>It gives the report the allowed {@code X-OriginatorOrg} values of the running configuration,
- * read once from {@code mailetcontainer.xml} (James reads it once too: a change needs a restart).
+ * <p>It gives the report the allowed {@code X-OriginatorOrg} values and the tenants of the running
+ * configuration, read once from {@code mailetcontainer.xml} (James reads it once too: a change needs
+ * a restart).
  * Without this module James refuses to start with a Guice error naming {@link AllowedOrgs}.</p>
  */
 public class RelayGuardWebAdminModule extends AbstractModule {
@@ -21,5 +22,11 @@ public class RelayGuardWebAdminModule extends AbstractModule {
     @Singleton
     AllowedOrgs allowedOrgs(ConfigurationProvider configurationProvider) throws ConfigurationException {
         return AllowedOrgs.fromMailetContainer(configurationProvider.getConfiguration("mailetcontainer"));
+    }
+
+    @Provides
+    @Singleton
+    ConfiguredTenants tenants(ConfigurationProvider configurationProvider, AllowedOrgs allowedOrgs) throws ConfigurationException {
+        return ConfiguredTenants.fromMailetContainer(configurationProvider.getConfiguration("mailetcontainer"), allowedOrgs);
     }
 }

@@ -14,8 +14,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * What adding candidate values to the allowed list would have done to the quarantined mail: a
  * mail is let through when the rule that quarantined it denies it with today's allowed values and
  * would not with the candidates added ({@link DenyReason#deniedWith}). A missing secret, a missing
- * session tenant or unreadable headers are never let through by a list change; mails the rule
- * does not deny today are not counted.
+ * session tenant, a tenant sending as another (tenant binding: org values do not change who owns a
+ * domain) or unreadable headers are never let through by a list change; mails the rule does not
+ * deny today are not counted.
  */
 @JsonPropertyOrder({"candidates", "mails", "stillDenied", "groups"})
 public final class WhatIf {

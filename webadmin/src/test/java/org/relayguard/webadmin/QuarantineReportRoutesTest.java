@@ -77,7 +77,7 @@ class QuarantineReportRoutesTest {
     void startWebAdmin() throws Exception {
         when(domainList.getDomains()).thenReturn(List.of(Domain.of("contoso.com")));
         server = WebAdminUtils.createWebAdminServer(
-            new QuarantineReportRoutes(store, domainList, ALLOWED, new JsonTransformer())).start();
+            new QuarantineReportRoutes(store, domainList, ALLOWED, ConfiguredTenants.none(), new JsonTransformer())).start();
     }
 
     @AfterEach

@@ -110,9 +110,69 @@ class QuarantineScanTest {
             entry("xoorg-absent", 0L),
             entry("xoorg-not-allowed", 0L),
             entry("xoorg-allowed", 0L),
+            entry("tenant-mismatch", 0L),
+            entry("tenant-unidentified", 0L),
+            entry("tenant-allowed", 0L),
             entry("secret-missing", 0L),
             entry("headers-unreadable", 0L),
             entry("unknown-rule", 0L));
+    }
+
+    private static final AllowedOrgs BOTH_TENANTS = AllowedOrgs.of(
+        List.of("contoso.onmicrosoft.com", "contoso.com", "fabrikam.onmicrosoft.com", "fabrikam.example"), "test");
+
+    private static QuarantineScan twoTenants(Optional<List<String>> whatIf) throws MessagingException {
+        ConfiguredTenants tenants = ConfiguredTenants.of(org.relayguard.matchers.Tenants.parse("test",
+            "contoso: orgs contoso.onmicrosoft.com, contoso.com; domains contoso.com; smarthost mx.contoso.com"
+                + " | fabrikam: orgs fabrikam.onmicrosoft.com, fabrikam.example; domains fabrikam.example; smarthost mx.fabrikam.example"), "test");
+        return new QuarantineScan(BOTH_TENANTS, tenants, new ReportParameters(20, 3, whatIf), QuarantineScan.DEFAULT_MAX_GROUPS, DOMAIN_LIST);
+    }
+
+    /** A mail the tenant-binding rule quarantined. */
+    private static FakeMail binding(String name, int minute, String sender, String... headers) throws MessagingException {
+        FakeMail mail = mail(name, sender, "mail-x.outbound.protection.outlook.com", minute, headers);
+        mail.setErrorMessage("relayguard rule=tenant-binding route=m365_mail");
+        return mail;
+    }
+
+    @Test
+    void theTenantDimensionShouldCountMailsByTheTenantTheyComeFrom() throws Exception {
+        QuarantineReport report = report(twoTenants(Optional.empty()),
+            binding("m1", 1, "ceo@fabrikam.example", "X-OriginatorOrg: contoso.com"),
+            binding("m2", 2, "ceo@fabrikam.example", "X-OriginatorOrg: Contoso.onmicrosoft.com"),
+            binding("m3", 3, "ceo@contoso.com", "X-OriginatorOrg: fabrikam.example"),
+            org("m4", 4, "evil.onmicrosoft.com"));
+
+        assertThat(report.getGroups().get("tenant").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .containsExactly(tuple("contoso", 2L), tuple(null, 1L), tuple("fabrikam", 1L));
+        assertThat(report.getConditions())
+            .containsEntry("tenant-mismatch", 3L)
+            .containsEntry("org-not-allowed", 1L);
+        assertThat(report.getGroups().get("rule").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .containsExactly(tuple("tenant-binding", 3L), tuple(null, 1L));
+        assertThat(report.getTenants().getNames()).containsExactly("contoso", "fabrikam");
+    }
+
+    @Test
+    void theWhatIfShouldNeverLetATenantBindingDenialThroughNorSuggestItsOrg() throws Exception {
+        QuarantineReport report = report(twoTenants(Optional.of(List.of("fabrikam.example", "contoso.com", "evil.onmicrosoft.com"))),
+            binding("m1", 1, "ceo@fabrikam.example", "X-OriginatorOrg: contoso.com"),
+            org("m2", 2, "evil.onmicrosoft.com"));
+
+        WhatIf whatIf = report.getWhatIf().orElseThrow();
+        assertThat(whatIf.getMails()).as("only the foreign org's mail").isEqualTo(1);
+        assertThat(whatIf.getStillDenied()).isEqualTo(1);
+        assertThat(report.getSuggestions()).extracting(Suggestion::getValue).containsExactly("evil.onmicrosoft.com");
+    }
+
+    @Test
+    void withoutTenantsNoMailIsNamed() throws Exception {
+        QuarantineReport report = report(org("m1", 1, "contoso.com"));
+
+        assertThat(report.getGroups().get("tenant").getGroups()).extracting(Group::getValue).containsExactly((String) null);
+        assertThat(report.getTenants().getNames()).isEmpty();
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 import javax.net.ssl.SSLContext;
 
@@ -72,14 +73,14 @@ public final class LoadRun {
         return mails;
     }
 
-    private final JamesServer james;
+    private final IntSupplier smtpPort;
     private final NextHops hops;
     private final int connections;
     private final int mailsPerConnection;
     private final Optional<SSLContext> startTls;
 
     public LoadRun(JamesServer james, NextHops hops, int connections, int mailsPerConnection) {
-        this(james, hops, connections, mailsPerConnection, Optional.empty());
+        this(james::smtpPort, hops, connections, mailsPerConnection, Optional.empty());
     }
 
     /**
@@ -87,7 +88,16 @@ public final class LoadRun {
      * context and checking the gateway's name, as Exchange Online's connector with TLS does.
      */
     public LoadRun(JamesServer james, NextHops hops, int connections, int mailsPerConnection, Optional<SSLContext> startTls) {
-        this.james = james;
+        this(james::smtpPort, hops, connections, mailsPerConnection, startTls);
+    }
+
+    /** Sends to whatever listens on the port (a load balancer in front of several gateways) and counts at {@code hops}. */
+    public LoadRun(IntSupplier smtpPort, NextHops hops, int connections, int mailsPerConnection) {
+        this(smtpPort, hops, connections, mailsPerConnection, Optional.empty());
+    }
+
+    private LoadRun(IntSupplier smtpPort, NextHops hops, int connections, int mailsPerConnection, Optional<SSLContext> startTls) {
+        this.smtpPort = smtpPort;
         this.hops = hops;
         this.connections = connections;
         this.mailsPerConnection = mailsPerConnection;
@@ -140,7 +150,7 @@ public final class LoadRun {
                     if (session != null) {
                         session.client.close();
                     }
-                    session = new Session(SmtpClient.connect(james.smtpPort(), Optional.of(mail.kind.source()), Optional.empty()), startTls);
+                    session = new Session(SmtpClient.connect(smtpPort.getAsInt(), Optional.of(mail.kind.source()), Optional.empty()), startTls);
                     sessions.put(mail.kind.source(), session);
                 }
                 byte[] message = mail.kind.message(mail.id, mail.n);

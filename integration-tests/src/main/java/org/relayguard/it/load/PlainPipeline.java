@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
@@ -31,8 +33,9 @@ import org.xml.sax.SAXException;
  * The gateway without Relay Guard, the baseline of the load comparison, derived at run time from
  * the shipped configuration. In {@code mailetcontainer.xml}: the root processor's Microsoft 365
  * routing (the {@code m365-traffic} matcher and the mailet that routes on it) and its removal of
- * the secret header are taken out, and so are all the {@code m365_*} processors they led to; in
- * {@code smtpserver.xml}, Relay Guard's SMTP handler. Every mail then goes from the root processor
+ * the secret header are taken out, and so are all the {@code m365_*} processors they led to;
+ * {@code TenantDelivery} becomes the James {@code RemoteDelivery} it runs for the shipped tenant
+ * (same smart host, queue and parameters); in {@code smtpserver.xml}, Relay Guard's SMTP handler. Every mail then goes from the root processor
  * straight to {@code transport}, as in a James that never had Relay Guard; everything else
  * (transport, RemoteDelivery, repositories, spooler threads, listeners) is the shipped
  * configuration. The files are rewritten with the settings entities expanded, which James reads
@@ -42,6 +45,9 @@ public final class PlainPipeline {
     private static final String RELAY_GUARD_PACKAGE = "org.relayguard";
     private static final String ROUTING = "m365-traffic";
     private static final String RELAY_GUARD_PROCESSORS = "m365_";
+    private static final String TENANT_DELIVERY = "org.relayguard.mailets.TenantDelivery";
+    /** The shipped description: one tenant, its name and its smart host. */
+    private static final Pattern LONE_TENANT = Pattern.compile("\\s*([a-z0-9-]+)\\s*:[^|]*?\\bsmarthost\\s+([^;|\\s]+)[^|]*");
 
     private PlainPipeline() {
     }
@@ -85,6 +91,38 @@ public final class PlainPipeline {
             throw changed("no m365_* processor");
         }
         relayGuardProcessors.forEach(processor -> processor.getParentNode().removeChild(processor));
+        NodeList mailets = document.getElementsByTagName("mailet");
+        List<Element> tenantDeliveries = new ArrayList<>();
+        for (int i = 0; i < mailets.getLength(); i++) {
+            if (((Element) mailets.item(i)).getAttribute("class").equals(TENANT_DELIVERY)) {
+                tenantDeliveries.add((Element) mailets.item(i));
+            }
+        }
+        if (tenantDeliveries.isEmpty()) {
+            throw changed("no " + TENANT_DELIVERY);
+        }
+        tenantDeliveries.forEach(PlainPipeline::asRemoteDelivery);
+    }
+
+    /** TenantDelivery of a lone tenant is James's RemoteDelivery with the tenant's smart host and queue. */
+    private static void asRemoteDelivery(Element tenantDelivery) {
+        NodeList children = tenantDelivery.getElementsByTagName("tenants");
+        if (children.getLength() != 1) {
+            throw changed("TenantDelivery without its tenants parameter");
+        }
+        Element tenants = (Element) children.item(0);
+        Matcher lone = LONE_TENANT.matcher(tenants.getTextContent());
+        if (!lone.matches()) {
+            throw changed("TenantDelivery for other than one tenant: " + tenants.getTextContent().trim());
+        }
+        Document document = tenantDelivery.getOwnerDocument();
+        Element outgoing = document.createElement("outgoing");
+        outgoing.setTextContent("to-m365-" + lone.group(1));
+        Element gateway = document.createElement("gateway");
+        gateway.setTextContent(lone.group(2));
+        tenantDelivery.replaceChild(outgoing, tenants);
+        tenantDelivery.insertBefore(gateway, outgoing.getNextSibling());
+        tenantDelivery.setAttribute("class", "RemoteDelivery");
     }
 
     static void withoutRelayGuardHandler(Document document) {

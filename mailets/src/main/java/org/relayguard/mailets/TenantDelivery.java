@@ -1,0 +1,260 @@
+package org.relayguard.mailets;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import javax.inject.Inject;
+import javax.mail.MessagingException;
+
+import org.apache.james.core.Domain;
+import org.apache.james.core.MailAddress;
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.domainlist.api.DomainListException;
+import org.apache.james.lifecycle.api.LifecycleUtil;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.transport.mailets.RemoteDelivery;
+import org.apache.mailet.Mail;
+import org.apache.mailet.MailetConfig;
+import org.apache.mailet.MailetContext;
+import org.apache.mailet.ProcessingState;
+import org.apache.mailet.base.GenericMailet;
+import org.relayguard.matchers.DomainListLookup;
+import org.relayguard.matchers.Tenant;
+import org.relayguard.matchers.Tenants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSet;
+import com.google.common.collect.Iterators;
+
+/**
+ * Step 2 for several Microsoft 365 tenants: mail for a tenant's domains goes to that tenant's smart
+ * host, through a delivery queue of its own ({@code to-m365-<tenant>}). One James
+ * {@link RemoteDelivery} per tenant does the delivering, with this mailet's parameters.
+ *
+ * <p>Parameters: {@code tenants}, the tenants description ({@link Tenants}), and any parameter of
+ * James's {@code RemoteDelivery} ({@code delayTime}, {@code maxRetries}, {@code bounceProcessor},
+ * {@code startTLS}, {@code mail.*}...), handed to each tenant's. Except {@code gateway} and
+ * {@code outgoing}, which are set per tenant (its smart host, its queue) and refused here.</p>
+ *
+ * <p>A recipient belongs to the tenant that lists its domain, otherwise to the {@code @domainlist}
+ * tenant when James's DomainList holds it. A mail for one tenant goes on as it is; a mail for
+ * several is copied, one copy per tenant with its recipients. Recipients no tenant owns stay on the
+ * mail, which goes to state {@code error} with a message naming their domains: it lands in the error
+ * repository, from which it is reprocessed into this processor once a tenant lists the domain.</p>
+ *
+ * <pre>{@code
+ * <mailet match="All" class="org.relayguard.mailets.TenantDelivery">
+ *     <tenants>contoso: domains @domainlist; smarthost contoso-com.mail.protection.outlook.com</tenants>
+ *     <delayTime>5000, 60000, 300000, 4*900000, 119*3600000</delayTime>
+ *     <maxRetries>126</maxRetries>
+ *     <bounceProcessor>bounces</bounceProcessor>
+ * </mailet>
+ * }</pre>
+ */
+public class TenantDelivery extends GenericMailet {
+    static final String NAME = "TenantDelivery";
+    static final String TENANTS = "tenants";
+    static final String GATEWAY = "gateway";
+    static final String OUTGOING = "outgoing";
+    /** Each tenant's delivery queue is this prefix and the tenant's name. */
+    public static final String QUEUE_PREFIX = "to-m365-";
+
+    private static final Logger LOGGER = LoggerFactory.getLogger(TenantDelivery.class);
+
+    private final DNSService dnsService;
+    private final DomainList domainList;
+    private final MailQueueFactory<?> queueFactory;
+    private final MetricFactory metricFactory;
+    private final RemoteDelivery.ThreadState threads;
+    private Tenants tenants = Tenants.none();
+    private DomainListLookup domainListLookup;
+    private Map<String, RemoteDelivery> deliveries = ImmutableMap.of();
+
+    @Inject
+    public TenantDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory) {
+        this(dnsService, domainList, queueFactory, metricFactory, RemoteDelivery.ThreadState.START_THREADS);
+    }
+
+    /** {@code DO_NOT_START_THREADS}: mail is queued, never delivered (tests, the parameter check). */
+    public TenantDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory,
+                          RemoteDelivery.ThreadState threads) {
+        this.dnsService = dnsService;
+        this.domainList = domainList;
+        this.queueFactory = queueFactory;
+        this.metricFactory = metricFactory;
+        this.threads = threads;
+    }
+
+    @Override
+    public void init() throws MessagingException {
+        for (String setPerTenant : List.of(GATEWAY, OUTGOING)) {
+            if (Iterators.contains(getInitParameterNames(), setPerTenant)) {
+                throw new MessagingException(NAME + ": parameter '" + setPerTenant + "' is set per tenant (smarthost, queue "
+                    + QUEUE_PREFIX + "<tenant>): remove it");
+            }
+        }
+        String description = getInitParameter(TENANTS);
+        if (description == null) {
+            throw new MessagingException(NAME + ": parameter '" + TENANTS + "' is required (the tenants description)");
+        }
+        tenants = Tenants.parse(NAME, description);
+        domainListLookup = new DomainListLookup(domainList, NAME);
+        Map<String, RemoteDelivery> started = new LinkedHashMap<>();
+        try {
+            for (Tenant tenant : tenants.all()) {
+                started.put(tenant.name(), remoteDelivery(tenant));
+                warnAboutDomainsNotInTheDomainList(tenant);
+            }
+        } catch (MessagingException e) {
+            started.values().forEach(TenantDelivery::destroyQuietly);
+            throw e;
+        }
+        deliveries = ImmutableMap.copyOf(started);
+    }
+
+    private RemoteDelivery remoteDelivery(Tenant tenant) throws MessagingException {
+        RemoteDelivery delivery = new RemoteDelivery(dnsService, domainList, queueFactory, metricFactory, threads);
+        try {
+            delivery.init(new TenantMailetConfig(getMailetConfig(), tenant));
+        } catch (MessagingException | RuntimeException e) {
+            throw new MessagingException(NAME + ": tenant '" + tenant.name() + "': RemoteDelivery refused its configuration: " + e.getMessage(), e);
+        }
+        return delivery;
+    }
+
+    /** A listed domain that the DomainList lacks is not ours for HostIsLocal: its mail never gets here. */
+    private void warnAboutDomainsNotInTheDomainList(Tenant tenant) {
+        for (String domain : tenant.domains()) {
+            try {
+                if (!domainList.containsDomain(Domain.of(domain))) {
+                    LOGGER.warn("{}: domain {} of tenant {} is not in James's DomainList: mail for it is not routed to {}",
+                        NAME, domain, tenant.name(), tenant.smartHost());
+                }
+            } catch (DomainListException | RuntimeException e) {
+                LOGGER.warn("{}: cannot check that domain {} of tenant {} is in James's DomainList", NAME, domain, tenant.name(), e);
+            }
+        }
+    }
+
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        Map<String, List<MailAddress>> byTenant = new LinkedHashMap<>();
+        List<MailAddress> unowned = new ArrayList<>();
+        for (MailAddress recipient : mail.getRecipients()) {
+            tenants.owner(recipient.getDomain(), domainListLookup)
+                .ifPresentOrElse(tenant -> byTenant.computeIfAbsent(tenant.name(), name -> new ArrayList<>()).add(recipient),
+                    () -> unowned.add(recipient));
+        }
+        if (unowned.isEmpty() && byTenant.size() == 1) {
+            // RemoteDelivery queues the mail and ends its processing (state ghost).
+            deliveries.get(byTenant.keySet().iterator().next()).service(mail);
+            return;
+        }
+        for (Map.Entry<String, List<MailAddress>> tenant : byTenant.entrySet()) {
+            Mail copy = mail.duplicate();
+            try {
+                copy.setRecipients(tenant.getValue());
+                deliveries.get(tenant.getKey()).service(copy);
+            } finally {
+                LifecycleUtil.dispose(copy);
+            }
+        }
+        if (unowned.isEmpty()) {
+            mail.setState(Mail.GHOST);
+            return;
+        }
+        Set<String> domains = new TreeSet<>();
+        unowned.forEach(recipient -> domains.add(recipient.getDomain().asString()));
+        LOGGER.error("{}: mail {}: no tenant owns {}; {} recipient(s) go to the error processor", NAME, mail.getName(), domains, unowned.size());
+        mail.setRecipients(unowned);
+        mail.setErrorMessage(NAME + ": no tenant owns " + String.join(", ", domains)
+            + ": list it in a tenant's domains, restart, and reprocess this mail into the processor of " + NAME);
+        mail.setState(Mail.ERROR);
+    }
+
+    @Override
+    public void destroy() {
+        deliveries.values().forEach(TenantDelivery::destroyQuietly);
+    }
+
+    private static void destroyQuietly(RemoteDelivery delivery) {
+        try {
+            delivery.destroy();
+        } catch (RuntimeException e) {
+            LOGGER.warn("{}: error while stopping a tenant's RemoteDelivery", NAME, e);
+        }
+    }
+
+    /** The bounce and success processors of the tenants' RemoteDelivery: James checks that they exist. */
+    @Override
+    public Collection<ProcessingState> requiredProcessingState() {
+        return deliveries.values().stream()
+            .flatMap(delivery -> delivery.requiredProcessingState().stream())
+            .collect(ImmutableSet.toImmutableSet());
+    }
+
+    @Override
+    public String getMailetInfo() {
+        return NAME + " (" + deliveries.size() + " tenant" + (deliveries.size() == 1 ? "" : "s") + ")";
+    }
+
+    /**
+     * This mailet's configuration as one tenant's RemoteDelivery sees it: its smart host as
+     * {@code gateway}, its queue as {@code outgoing}, without {@code tenants}, every other parameter
+     * read from this mailet's own configuration when RemoteDelivery asks for it.
+     */
+    private static final class TenantMailetConfig implements MailetConfig {
+        private final MailetConfig config;
+        private final Tenant tenant;
+
+        TenantMailetConfig(MailetConfig config, Tenant tenant) {
+            this.config = config;
+            this.tenant = tenant;
+        }
+
+        @Override
+        public String getInitParameter(String name) {
+            switch (name) {
+                case GATEWAY:
+                    return tenant.smartHost();
+                case OUTGOING:
+                    return QUEUE_PREFIX + tenant.name();
+                case TENANTS:
+                    return null;
+                default:
+                    return config.getInitParameter(name);
+            }
+        }
+
+        @Override
+        public Iterator<String> getInitParameterNames() {
+            List<String> names = new ArrayList<>();
+            config.getInitParameterNames().forEachRemaining(names::add);
+            names.remove(TENANTS);
+            names.add(GATEWAY);
+            names.add(OUTGOING);
+            return ImmutableList.copyOf(names).iterator();
+        }
+
+        @Override
+        public MailetContext getMailetContext() {
+            return config.getMailetContext();
+        }
+
+        @Override
+        public String getMailetName() {
+            return config.getMailetName() + "[" + tenant.name() + "]";
+        }
+    }
+}
