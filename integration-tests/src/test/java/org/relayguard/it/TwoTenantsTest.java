@@ -258,10 +258,23 @@ class TwoTenantsTest {
             fromExchangeOnline(james, "fabrikam-forward-xoorg", srs, "fabrikam.onmicrosoft.com",
                 "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent", "X-OriginatorOrg: news.example.net");
 
+            // A fabrikam user's inbox rule forwards what a contoso user wrote: the author's org stays in the header.
+            fromExchangeOnline(james, "fabrikam-forwards-contoso", "bounces+SRS=k2=contoso.com=user@fabrikam.example", null,
+                "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent", "X-OriginatorOrg: contoso.com");
+            // contoso dressing its mail as a fabrikam forward: the session's tenant gives it away.
+            fromExchangeOnline(james, "contoso-forged-forward-xoorg", "bounces+SRS=k3=x.example=ceo@fabrikam.example",
+                "contoso.onmicrosoft.com", "X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent", "X-OriginatorOrg: contoso.com");
+
             Outcomes outcomes = settle();
 
             assertRelayedOnlyToTheInternet(outcomes, "fabrikam-forward");
             assertRelayedOnlyToTheInternet(outcomes, "fabrikam-forward-xoorg");
+            assertRelayedOnlyToTheInternet(outcomes, "fabrikam-forwards-contoso");
+            assertDenied(outcomes, "contoso-forged-forward-xoorg");
+            assertThat(decisionLine("contoso-forged-forward-xoorg"))
+                .containsEntry("rule", "tenant-binding")
+                .containsEntry("route", "m365_xoorg")
+                .containsEntry("tenant", "contoso");
         }
 
         @Test

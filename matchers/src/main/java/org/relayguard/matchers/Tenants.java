@@ -42,6 +42,8 @@ import com.google.common.collect.ImmutableSet;
  */
 public final class Tenants {
     private static final Tenants NONE = new Tenants(ImmutableList.of());
+    private static final String MESSAGE_SOURCE = "X-MS-Exchange-Generated-Message-Source";
+    private static final String MAILBOX_RULES_AGENT = HeaderValues.normalise("Mailbox Rules Agent");
 
     /** Parses a description; a {@link MessagingException} naming {@code component} when it is not a valid one. */
     public static Tenants parse(String component, String description) throws MessagingException {
@@ -125,8 +127,11 @@ public final class Tenants {
      * The tenant a mail comes from: the one whose org the SMTP session named (XOORG, the mail
      * attribute {@code org.relayguard.xoorg}) when the session named one; otherwise the one whose
      * org every {@code X-OriginatorOrg} instance is. Empty (unidentified) when the XOORG is no
-     * tenant's, when there is no {@code X-OriginatorOrg}, or when an instance is no tenant's or
-     * another tenant's than the first.
+     * tenant's, when there is no {@code X-OriginatorOrg}, when an instance is no tenant's or
+     * another tenant's than the first, and, without XOORG, for a mailbox-rules forward (every
+     * {@code X-MS-Exchange-Generated-Message-Source} is {@code Mailbox Rules Agent}): its
+     * {@code X-OriginatorOrg} is the original author's, not the forwarding tenant's, so it names
+     * the wrong tenant whenever one of our tenants forwards another's mail.
      *
      * @throws MessagingException when the headers cannot be read (callers fail closed)
      */
@@ -135,6 +140,9 @@ public final class Tenants {
         if (xoorg.isPresent()) {
             Object value = xoorg.get().getValue().getValue();
             return value instanceof String ? byOrg((String) value) : Optional.empty();
+        }
+        if (isMailboxRulesForward(mail)) {
+            return Optional.empty();
         }
         String[] instances = mail.getMessage().getHeader(DenyReason.ORIGINATOR_ORG);
         if (instances == null || instances.length == 0) {
@@ -149,6 +157,12 @@ public final class Tenants {
             identified = tenant.get();
         }
         return Optional.of(identified);
+    }
+
+    /** Every instance of the message-source header says Mailbox Rules Agent, as the seed's exemption reads it. */
+    private static boolean isMailboxRulesForward(Mail mail) throws MessagingException {
+        List<String> sources = HeaderValues.instances(mail, MESSAGE_SOURCE);
+        return !sources.isEmpty() && sources.stream().allMatch(MAILBOX_RULES_AGENT::equals);
     }
 
     /**

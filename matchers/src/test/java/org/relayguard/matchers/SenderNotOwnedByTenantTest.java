@@ -91,18 +91,39 @@ class SenderNotOwnedByTenantTest {
 
         assertThat(matcher.match(withXoorg(from(srs, MAILBOX_RULES, "X-OriginatorOrg: news.example.net"), "fabrikam.onmicrosoft.com")))
             .as("identified by XOORG").isEmpty();
-        assertThat(matcher.match(from(srs, MAILBOX_RULES, "X-OriginatorOrg: fabrikam.onmicrosoft.com"))).as("identified by header").isEmpty();
+        assertThat(matcher.match(from(srs, MAILBOX_RULES, "X-OriginatorOrg: fabrikam.onmicrosoft.com")))
+            .as("a forward's header names no tenant: the other rules decide").isEmpty();
         assertThat(matcher.match(from(srs, MAILBOX_RULES, "X-OriginatorOrg: news.example.net")))
             .as("the original author's foreign org: unidentified, the other rules decide").isEmpty();
     }
 
     @Test
-    void aForwardOfAnotherTenantsMailWithoutXoorgIsIdentifiedAsTheAuthorsTenant() throws Exception {
-        // The documented residual: without XOORG, the header names the author's tenant, not the forwarder.
+    void aForwardOfAnotherTenantsMailIsNotTakenForTheAuthorsTenant() throws Exception {
+        // A fabrikam user's inbox rule forwards what a contoso user wrote: the forward keeps the
+        // author's X-OriginatorOrg, so the header would name contoso while fabrikam sends.
         FakeMail forward = from("bounces+SRS=k1=contoso.com=user@fabrikam.example", MAILBOX_RULES, "X-OriginatorOrg: contoso.com");
 
-        assertThat(matcher(TWO_TENANTS).match(forward)).hasSize(1);
+        assertThat(matcher(TWO_TENANTS).match(forward)).as("without XOORG: unidentified, the other rules decide").isEmpty();
         assertThat(matcher(TWO_TENANTS).match(withXoorg(forward, "fabrikam.onmicrosoft.com"))).as("XOORG names the forwarder").isEmpty();
+    }
+
+    @Test
+    void aForgedForwardIsDeniedWhenTheSessionNamesItsTenant() throws Exception {
+        // contoso dresses its mail as a fabrikam forward; only the session's tenant can tell.
+        FakeMail forged = from("bounces+SRS=k1=x.example=ceo@fabrikam.example", MAILBOX_RULES, "X-OriginatorOrg: contoso.com");
+
+        assertThat(matcher(TWO_TENANTS).match(forged)).as("the documented residual without XOORG").isEmpty();
+        assertThat(matcher(TWO_TENANTS).match(withXoorg(forged, "contoso.onmicrosoft.com"))).hasSize(1);
+    }
+
+    @Test
+    void aMessageSourceOtherThanMailboxRulesStillIdentifiesByHeader() throws Exception {
+        FakeMail autoReply = from("ceo@fabrikam.example", "X-MS-Exchange-Generated-Message-Source: Journal Agent", "X-OriginatorOrg: contoso.com");
+        FakeMail mixed = from("ceo@fabrikam.example", MAILBOX_RULES, "X-MS-Exchange-Generated-Message-Source: Journal Agent",
+            "X-OriginatorOrg: contoso.com");
+
+        assertThat(matcher(TWO_TENANTS).match(autoReply)).hasSize(1);
+        assertThat(matcher(TWO_TENANTS).match(mixed)).as("not every instance says Mailbox Rules Agent").hasSize(1);
     }
 
     @Test
