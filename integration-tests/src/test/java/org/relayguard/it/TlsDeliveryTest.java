@@ -71,7 +71,7 @@ class TlsDeliveryTest {
             assertNothingSent(unknownCa, "certificate from an unknown CA");
             assertThat(unknownCa.sessions()).as("James refused the certificate during the handshake")
                 .allSatisfy(session -> assertThat(session.tlsFailure()).isPresent());
-            await().atMost(DELIVERY).untilAsserted(() -> assertThat(james.webAdmin().queueSize("to-m365"))
+            await().atMost(DELIVERY).untilAsserted(() -> assertThat(james.webAdmin().queueSize("to-m365-contoso"))
                 .as("the three mails wait in the M365 queue").isEqualTo(3));
 
             SmtpSink verified = hops.replaceM365(Optional.of(TestPki.m365SmartHost()));
@@ -82,7 +82,7 @@ class TlsDeliveryTest {
             assertThat(verified.received()).allSatisfy(mail -> assertThat(mail.tls).startsWith("TLSv1."));
             assertThat(verified.sessions()).allSatisfy(session ->
                 assertThat(session.commandsInClear()).noneMatch(TRANSACTION::contains));
-            await().atMost(DELIVERY).until(() -> james.webAdmin().queueSize("to-m365") == 0);
+            await().atMost(DELIVERY).until(() -> james.webAdmin().queueSize("to-m365-contoso") == 0);
             assertThat(hops.internet().received()).isEmpty();
             assertThat(james.webAdmin().mailKeys(JamesServer.ERROR_REPOSITORY)).isEmpty();
         }
