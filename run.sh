@@ -34,6 +34,9 @@ back), extensions-jars/ is refreshed from the build on every run, var/ keeps the
 the mail queues and the domains added through webadmin across runs and crashes (rm -r run/var
 empties all three), james.log is James's log.
 RELAYGUARD_* variables already set in the environment are passed to James.
+STARTTLS: the listeners present run/conf/tls/fullchain.pem with the key run/conf/tls/privkey.pem
+(or RELAYGUARD_TLS_CERT, RELAYGUARD_TLS_KEY); when neither exists, run.sh makes a self-signed one
+(docs/tls.md).
 List the quarantine: curl -s http://127.0.0.1:8000/mailRepositories/var%2Fmail%2Fm365-relaydeny/mails
 EOF
 }
@@ -172,6 +175,41 @@ done
 rm -rf "$ROOT/extensions-jars"
 cp -R "$SERVER/extensions-jars" "$ROOT/extensions-jars"
 
+# --- The listeners' certificate (STARTTLS): the operator's, else a self-signed one for the first start. ---
+# Where James reads a TLS file: the variable, else the default in smtpserver.xml; relative to run/.
+tls_file() {
+    local value=${!1:-$(conf_default "$ROOT/conf/smtpserver.xml" "$1")}
+    case $value in
+        '') ;;
+        /*) echo "$value" ;;
+        *) echo "$ROOT/$value" ;;
+    esac
+}
+tls_key=$(tls_file RELAYGUARD_TLS_KEY)
+tls_cert=$(tls_file RELAYGUARD_TLS_CERT)
+if [ -z "${RELAYGUARD_TLS_KEY:-}${RELAYGUARD_TLS_CERT:-}" ] && [ -n "$tls_key" ] && [ -n "$tls_cert" ] \
+    && [ ! -e "$tls_key" ] && [ ! -e "$tls_cert" ]; then
+    java -cp "$LIB/*" org.relayguard.server.SelfSignedCertificate "$tls_key" "$tls_cert" "$(hostname)" localhost 127.0.0.1 >/dev/null \
+        || die "could not make a self-signed certificate in ${tls_cert%/*}"
+    echo "No certificate configured for STARTTLS: made a self-signed one for this first start,"
+    echo "  ${tls_cert#"$PWD"/} (key ${tls_key#"$PWD"/}). Exchange Online with certificate validation refuses it:"
+    echo "  put your gateway's certificate there, or set RELAYGUARD_TLS_KEY and RELAYGUARD_TLS_CERT (docs/tls.md)."
+fi
+# Owner and issuer of the certificate James will present, for the summary below (keytool is in every JDK).
+certificate_summary() {
+    local owner issuer
+    [ -n "$tls_cert" ] && [ -r "$tls_cert" ] || { echo "see conf/smtpserver.xml"; return; }
+    owner=$(keytool -printcert -file "$tls_cert" 2>/dev/null | sed -n 's/^Owner: //p' | head -n 1)
+    issuer=$(keytool -printcert -file "$tls_cert" 2>/dev/null | sed -n 's/^Issuer: //p' | head -n 1)
+    if [ -z "$owner" ]; then
+        echo "${tls_cert#"$PWD"/} (unreadable: James will say why)"
+    elif [ "$owner" = "$issuer" ]; then
+        echo "$owner, self-signed (${tls_cert#"$PWD"/})"
+    else
+        echo "$owner, issued by $issuer (${tls_cert#"$PWD"/})"
+    fi
+}
+
 # The mode, once run/conf holds the profile's mailetcontainer.xml.
 setting RELAYGUARD_ENFORCE mailetcontainer.xml
 case $(echo "${RELAYGUARD_ENFORCE:-}" | tr '[:upper:]' '[:lower:]') in
@@ -251,7 +289,8 @@ Relay Guard is running on Apache James 3.8.1: $profile profile, $mode mode.
   Server root  $ROOT (state: var/, queues var/store/activemq, domains var/store/derby)
   Settings     $ROOT/conf/mailetcontainer.xml (RELAY GUARD SETTINGS block; restart to apply)
   Extension    $ROOT/extensions-jars/ ($(cd "$ROOT/extensions-jars" && echo *))
-  SMTP         ${RELAYGUARD_SMTP_BIND:-see conf/smtpserver.xml} (PROXY protocol: ${RELAYGUARD_SMTP_PROXY_BIND:-see conf})
+  SMTP         ${RELAYGUARD_SMTP_BIND:-see conf/smtpserver.xml} (PROXY protocol: ${RELAYGUARD_SMTP_PROXY_BIND:-see conf}), STARTTLS
+  Certificate  $(certificate_summary)
   Webadmin     $webadmin
   Quarantine   ${RELAYGUARD_QUARANTINE:-$ROOT/var/mail/m365-relaydeny/}
   Log          $ROOT/james.log (decisions: $ROOT/logs/relayguard-decisions.log)

@@ -1,20 +1,30 @@
 package org.relayguard.it;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLContext;
 
 /**
  * {@code ./run.sh --demo}: starts the gateway from the server root that run.sh laid out, sends it
@@ -22,9 +32,15 @@ import java.util.regex.Pattern;
  * would: the quarantine through webadmin, relayed mail at the next hop. James keeps running
  * afterwards so that the quarantine can be explored with curl; Ctrl-C stops everything.
  *
+ * <p>Every mail goes over STARTTLS, trusting the certificate James is configured with (run.sh's
+ * self-signed one on a first start); the demo then says what was encrypted: its own sessions, and
+ * James's deliveries to each next hop (verified TLS to the M365 smart host, opportunistic to the
+ * internet one). One more mail, internet mail for one of our users, shows the M365 route.</p>
+ *
  * <p>Demo only: James names loopback source addresses as Microsoft 365 hosts through a hosts file
  * ({@link JamesServer}'s {@code -Djdk.net.hosts.file}), and each RemoteDelivery route delivers to an
- * SMTP sinks in this process (one per route) instead of the internet and the M365 smart host.</p>
+ * SMTP sinks in this process (one per route) instead of the internet and the M365 smart host; James
+ * trusts the private CA of the M365 sink's certificate ({@code RELAYGUARD_SMARTHOST_CA}).</p>
  *
  * <p>The James settings come from the same environment variables James reads
  * ({@code RELAYGUARD_ENFORCE}, {@code RELAYGUARD_SMTP_BIND}, {@code RELAYGUARD_SMTP_PROXY_BIND},
@@ -32,6 +48,8 @@ import java.util.regex.Pattern;
  */
 public final class Demo {
     private static final String USAGE = "usage: Demo [--root DIR] [--proofpoint]";
+    private static final String OUR_USER = "user@contoso.com";
+    private static final String TO_OUR_USER = "INTERNET_MAIL_FOR_OUR_USER";
     private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(60);
     /** James 3.8.1's Received header: "from REMOTE-HOST (EHLO name) ([REMOTE-IP])". */
     private static final Pattern RECEIVED_FROM = Pattern.compile("^from (\\S+) \\((?:EHLO|HELO) [^)]*\\) \\(\\[([^]]+)]\\)");
@@ -94,10 +112,13 @@ public final class Demo {
         WebAdmin webAdmin = james.webAdmin();
         Set<String> earlierQuarantine = new HashSet<>(webAdmin.mailKeys(JamesServer.QUARANTINE));
         Map<Scenario, String> refused = new LinkedHashMap<>();
+        GatewayTls gatewayTls = GatewayTls.of(root);
+        Set<String> sessions = new LinkedHashSet<>();
         int expectedRelayed = 0;
         for (Scenario scenario : Scenario.values()) {
-            try {
-                SmtpClient.Reply reply = scenario.sendTo(james);
+            try (SmtpClient client = scenario.connect(james)) {
+                sessions.add(gatewayTls.start(client));
+                SmtpClient.Reply reply = client.send(scenario.envelopeSender, List.of(Scenario.RECIPIENT), scenario.message());
                 if (reply.code != 250) {
                     refused.put(scenario, reply.text);
                     continue;
@@ -110,6 +131,15 @@ public final class Demo {
                 expectedRelayed++;
             }
         }
+        // Not a row of the table: internet mail for one of our users, which goes to the M365 smart host.
+        try (SmtpClient client = Scenario.INTERNET_HOST.connect(james)) {
+            sessions.add(gatewayTls.start(client));
+            if (client.send(Scenario.INTERNET_HOST.envelopeSender, List.of(OUR_USER), forOurUser()).code == 250) {
+                expectedRelayed++;
+            }
+        } catch (IOException e) {
+            System.out.println("The mail for our user was refused: " + e.getMessage());
+        }
         Outcomes outcomes = Outcomes.await(james, hops, expectedRelayed, Scenario.SCENARIO_HEADER, DELIVERY_TIMEOUT, earlierQuarantine);
 
         int differing = printTable(profile, enforce, outcomes, refused, receivedFrom(james, hops, earlierQuarantine));
@@ -121,13 +151,80 @@ public final class Demo {
             System.out.printf("%d rows differ from SPEC. If you edited files in %s, that may be why: delete them and run "
                 + "again to get the shipped ones back.%n", differing, root.resolve("conf"));
         }
+        printTls(sessions, gatewayTls, hops);
         if (outcomes.errorRepositorySize() > 0) {
             System.out.printf("James's error repository holds %d mails: see %s.%n", outcomes.errorRepositorySize(), root.resolve("james.log"));
         }
-        printTryIt(james, root, earlierQuarantine);
+        printTryIt(james, root, earlierQuarantine, gatewayTls);
 
         watch(james, hops);
         System.exit(0);
+    }
+
+    /** The mail that is not a row of the table: from the internet host to one of our users (DomainList). */
+    private static String forOurUser() {
+        return "From: " + Scenario.INTERNET_HOST.envelopeSender + "\r\n"
+            + "To: " + OUR_USER + "\r\n"
+            + "Subject: Relay Guard demo: internet mail for our user\r\n"
+            + Scenario.SCENARIO_HEADER + ": " + TO_OUR_USER + "\r\n"
+            + "\r\nHello, relayed to the Microsoft 365 smart host over verified TLS.\r\n";
+    }
+
+    /** What was encrypted, and how: the demo's sessions with James, and James's with each next hop. */
+    private static void printTls(Set<String> sessions, GatewayTls gatewayTls, NextHops hops) {
+        System.out.printf("STARTTLS: every mail above was sent to James over %s; James presented %s.%n",
+            String.join(" or ", sessions), gatewayTls.description);
+        System.out.printf("James relayed over TLS: %s to the M365 smart host (STARTTLS required, certificate %s verified),%n"
+                + "  %s to the internet next hop (opportunistic: its certificate, %s, is one James cannot verify).%n",
+            overTls(hops.m365()), TestPki.M365_SMARTHOST_NAME, overTls(hops.internet()), TestPki.INTERNET_HOP_NAME);
+        System.out.println("The decision log names each mail's TLS protocol (tls=).");
+    }
+
+    private static String overTls(SmtpSink hop) {
+        List<SmtpSink.Received> received = hop.received();
+        long encrypted = received.stream().filter(mail -> !mail.tls.equals(SmtpSink.CLEAR_TEXT)).count();
+        Set<String> protocols = new TreeSet<>();
+        received.forEach(mail -> protocols.add(mail.tls));
+        return encrypted + " of " + received.size() + " mails" + (protocols.isEmpty() ? "" : " (" + String.join(", ", protocols) + ")");
+    }
+
+    /**
+     * STARTTLS to the demo's James, trusting the certificate it is configured with
+     * (run/conf/tls/fullchain.pem, or RELAYGUARD_TLS_CERT): run.sh's self-signed one, or yours.
+     * The demo connects to 127.0.0.1, so the name on the certificate is not checked.
+     */
+    private static final class GatewayTls {
+        final SSLContext trust;
+        final String description;
+        /** What curl needs to trust this certificate: the file itself when it is self-signed. */
+        final String curlTrust;
+
+        private GatewayTls(SSLContext trust, String description, String curlTrust) {
+            this.trust = trust;
+            this.description = description;
+            this.curlTrust = curlTrust;
+        }
+
+        static GatewayTls of(Path root) throws IOException {
+            Path file = root.resolve(env("RELAYGUARD_TLS_CERT", JamesServer.TLS_CERTIFICATES));
+            try (InputStream in = Files.newInputStream(file)) {
+                List<X509Certificate> chain = new ArrayList<>();
+                CertificateFactory.getInstance("X.509").generateCertificates(in).forEach(certificate -> chain.add((X509Certificate) certificate));
+                X509Certificate gateway = chain.get(0);
+                boolean selfSigned = gateway.getSubjectX500Principal().equals(gateway.getIssuerX500Principal());
+                return new GatewayTls(TestPki.trusting(chain), gateway.getSubjectX500Principal().getName()
+                    + (selfSigned ? ", self-signed" : ", issued by " + gateway.getIssuerX500Principal().getName()) + " (" + file + ")",
+                    selfSigned ? " --cacert " + file : "");
+            } catch (GeneralSecurityException | IndexOutOfBoundsException e) {
+                throw new IOException("cannot read the gateway's certificate " + file + ": " + e, e);
+            }
+        }
+
+        /** STARTTLS on this connection; the protocol and cipher suite it got. */
+        String start(SmtpClient client) throws IOException {
+            String protocol = client.startTls(trust, Optional.empty());
+            return protocol + " (" + client.tls().orElseThrow().getCipherSuite() + ")";
+        }
     }
 
     private static int printTable(JamesServer.Profile profile, boolean enforce, Outcomes outcomes, Map<Scenario, String> refused,
@@ -241,7 +338,7 @@ public final class Demo {
         return value.toString();
     }
 
-    private static void printTryIt(JamesServer james, Path root, Set<String> earlierQuarantine) {
+    private static void printTryIt(JamesServer james, Path root, Set<String> earlierQuarantine, GatewayTls gatewayTls) {
         String base = "http://127.0.0.1:" + james.webAdminPort();
         String quarantine = base + "/mailRepositories/" + WebAdmin.encode(JamesServer.QUARANTINE) + "/mails";
         List<String> keys = new ArrayList<>(james.webAdmin().mailKeys(JamesServer.QUARANTINE));
@@ -263,7 +360,8 @@ public final class Demo {
             + JamesServer.INTERNET_HOST_NAME + " (demo hosts file " + root.resolve("hosts") + "):");
         System.out.println("  printf 'From: a@evil.example\\r\\nX-OriginatorOrg: evil.onmicrosoft.com\\r\\nSubject: my test\\r\\n\\r\\nHello\\r\\n' \\");
         System.out.println("    | curl -sS smtp://127.0.0.1:" + james.smtpPort() + " --interface " + JamesServer.M365_HOST_SOURCE
-            + " --mail-from a@evil.example --mail-rcpt " + Scenario.RECIPIENT + " -T -");
+            + " --ssl-reqd" + gatewayTls.curlTrust + " --mail-from a@evil.example --mail-rcpt " + Scenario.RECIPIENT + " -T -");
+        System.out.println("  (--ssl-reqd: STARTTLS, or nothing is sent; the decision log then says tls=TLSv1.3)");
         System.out.println("Ctrl-C stops James.");
     }
 
@@ -297,7 +395,8 @@ public final class Demo {
     private static int reportRelayed(SmtpSink hop, int alreadyReported, String name) {
         List<SmtpSink.Received> received = hop.received();
         for (SmtpSink.Received mail : received.subList(alreadyReported, received.size())) {
-            System.out.printf("relayed to %s: MAIL FROM:<%s>, RCPT TO:%s, Subject: %s%n", name, mail.mailFrom, mail.rcptTo, mail.header("Subject"));
+            System.out.printf("relayed to %s (TLS: %s): MAIL FROM:<%s>, RCPT TO:%s, Subject: %s%n", name, mail.tls, mail.mailFrom, mail.rcptTo,
+                mail.header("Subject"));
         }
         return received.size();
     }

@@ -1,6 +1,8 @@
 package org.relayguard.it;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -8,6 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +25,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
 /**
  * A James 3.8.1 gateway started as its own process, from the server root that the
  * {@code james-server} module lays out: James's jars from Maven Central and the Relay Guard server
@@ -27,8 +37,9 @@ import java.util.stream.Stream;
  *
  * <p>Each instance works in its own copy of the server root, so that tests and the demo change
  * nothing that is shipped. The only changes applied are those an operator makes: the profile
- * file, the documented environment variables, and (demo and tests only) a hosts file that gives
- * loopback source addresses Microsoft 365 host names.</p>
+ * file, the documented environment variables, the listeners' certificate ({@link TestPki#gateway()}
+ * where smtpserver.xml reads it), and (demo and tests only) a hosts file that gives loopback
+ * source addresses Microsoft 365 host names.</p>
  */
 public final class JamesServer implements AutoCloseable {
     public static final String SERVER_DIR_PROPERTY = "relayguard.james.server.dir";
@@ -36,6 +47,9 @@ public final class JamesServer implements AutoCloseable {
     public static final String JVM_ARGS_PROPERTY = "relayguard.james.jvm.args";
     public static final String QUARANTINE = "var/mail/m365-relaydeny";
     public static final String ERROR_REPOSITORY = "var/mail/error";
+    /** Where smtpserver.xml reads the listeners' key and certificate chain by default (PEM). */
+    public static final String TLS_KEY = "conf/tls/privkey.pem";
+    public static final String TLS_CERTIFICATES = "conf/tls/fullchain.pem";
 
     /** Loopback sources whose reverse lookup the hosts file answers (demo and tests only). */
     public static final String M365_HOST_SOURCE = "127.0.0.2";
@@ -70,6 +84,8 @@ public final class JamesServer implements AutoCloseable {
         private Kind kind = defaultKind();
         private final Map<String, String> environment = new HashMap<>();
         private boolean hostsFile = true;
+        private boolean gatewayCertificate = true;
+        private final List<String> jvmArguments = new ArrayList<>();
         private Path logFile;
 
         private Builder(Path serverDir) {
@@ -105,14 +121,32 @@ public final class JamesServer implements AutoCloseable {
          * Each RemoteDelivery route to its own next hop: mail for our domains to the M365 smart host,
          * everything else to the internet gateway. Two next hops, so that misrouting shows. Next
          * hops per tenant set only the internet one: each tenant's smart host is in the tenants
-         * description, which the caller writes.
+         * description, which the caller writes. The smart host is reached by name ({@value TestPki#M365_SMARTHOST_NAME}), as its certificate
+         * is checked against it, and James trusts the private CA that issued it
+         * ({@code RELAYGUARD_SMARTHOST_CA}).
          */
         public Builder nextHops(NextHops nextHops) {
             env("RELAYGUARD_OUTBOUND_GATEWAY", "127.0.0.1:" + nextHops.internetPort());
+            env("RELAYGUARD_SMARTHOST_CA", TestPki.smartHostCa().pemFile().toString());
             if (nextHops.perTenant()) {
                 return this;
             }
-            return env("RELAYGUARD_M365_SMARTHOST", "127.0.0.1:" + nextHops.m365Port());
+            return env("RELAYGUARD_M365_SMARTHOST", TestPki.M365_SMARTHOST_NAME + ":" + nextHops.m365Port());
+        }
+
+        /**
+         * Whether a new server root gets the tests' listener certificate ({@link TestPki#gateway()})
+         * where smtpserver.xml reads it by default; without it, James finds no key and refuses to start.
+         */
+        public Builder gatewayCertificate(boolean enabled) {
+            this.gatewayCertificate = enabled;
+            return this;
+        }
+
+        /** One more option for James's JVM. */
+        public Builder jvmArgument(String argument) {
+            jvmArguments.add(argument);
+            return this;
         }
 
         public Builder demoHostNames(boolean enabled) {
@@ -139,12 +173,15 @@ public final class JamesServer implements AutoCloseable {
                     Files.copy(serverDir.resolve("profiles/proofpoint/mailetcontainer.xml"),
                         actualRoot.resolve("conf/mailetcontainer.xml"), StandardCopyOption.REPLACE_EXISTING);
                 }
+                if (gatewayCertificate) {
+                    TestPki.gateway().writePem(actualRoot.resolve(TLS_KEY), actualRoot.resolve(TLS_CERTIFICATES));
+                }
             }
             Map<String, String> env = new HashMap<>(environment);
             env.putIfAbsent("RELAYGUARD_SMTP_BIND", "127.0.0.1:" + freePort());
             env.putIfAbsent("RELAYGUARD_SMTP_PROXY_BIND", "127.0.0.1:" + freePort());
             env.putIfAbsent("RELAYGUARD_WEBADMIN_PORT", String.valueOf(freePort()));
-            return new JamesServer(serverDir, kind, actualRoot, env, hostsFile, logFile);
+            return new JamesServer(serverDir, kind, actualRoot, env, hostsFile, logFile, jvmArguments);
         }
 
         public JamesServer start() throws IOException {
@@ -184,6 +221,7 @@ public final class JamesServer implements AutoCloseable {
     private final Map<String, String> environment;
     private final boolean hostsFile;
     private final Path logFile;
+    private final List<String> jvmArguments;
     private volatile Process process;
     private Path log;
     /** Where this start's output begins in {@link #log}: an appended log holds earlier starts too. */
@@ -193,13 +231,15 @@ public final class JamesServer implements AutoCloseable {
     private volatile boolean jvmExiting;
     private Optional<String> webAdminToken = Optional.empty();
 
-    private JamesServer(Path serverDir, Kind kind, Path root, Map<String, String> environment, boolean hostsFile, Path logFile) {
+    private JamesServer(Path serverDir, Kind kind, Path root, Map<String, String> environment, boolean hostsFile, Path logFile,
+                        List<String> jvmArguments) {
         this.serverDir = serverDir;
         this.kind = kind;
         this.root = root;
         this.environment = environment;
         this.hostsFile = hostsFile;
         this.logFile = logFile;
+        this.jvmArguments = List.copyOf(jvmArguments);
     }
 
     public Path root() {
@@ -306,6 +346,10 @@ public final class JamesServer implements AutoCloseable {
         if (hostsFile) {
             command.add("-Djdk.net.hosts.file=" + writeHostsFile());
         }
+        command.addAll(jvmArguments);
+        if (kind == Kind.STOCK_MEMORY && environment.containsKey("RELAYGUARD_SMARTHOST_CA")) {
+            command.addAll(stockTrustStore(Path.of(environment.get("RELAYGUARD_SMARTHOST_CA"))));
+        }
         // Extra JVM options for measurements (a JFR recording, another heap): -Drelayguard.james.jvm.args="-XX:…"
         String extra = System.getProperty(JVM_ARGS_PROPERTY, "").trim();
         if (!extra.isEmpty()) {
@@ -356,6 +400,38 @@ public final class JamesServer implements AutoCloseable {
             stop();
         }, "stop-james");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /**
+     * James's stock server does not read {@code RELAYGUARD_SMARTHOST_CA}: as docs/tls.md tells
+     * operators of other James servers, it gets a trust store holding the JDK's CAs and the private
+     * ones, as {@code javax.net.ssl.trustStore}.
+     */
+    private List<String> stockTrustStore(Path privateCas) throws IOException {
+        Path store = root.resolve("smarthost-truststore.p12");
+        String password = "relayguard";
+        try {
+            TrustManagerFactory jdk = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            jdk.init((KeyStore) null);
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            int index = 0;
+            for (X509Certificate ca : ((X509TrustManager) jdk.getTrustManagers()[0]).getAcceptedIssuers()) {
+                trust.setCertificateEntry("jdk-" + index++, ca);
+            }
+            try (InputStream in = Files.newInputStream(privateCas)) {
+                for (Certificate ca : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    trust.setCertificateEntry("smarthost-ca-" + index++, ca);
+                }
+            }
+            try (OutputStream out = Files.newOutputStream(store)) {
+                trust.store(out, password.toCharArray());
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IOException(e);
+        }
+        return List.of("-Djavax.net.ssl.trustStore=" + store, "-Djavax.net.ssl.trustStorePassword=" + password,
+            "-Djavax.net.ssl.trustStoreType=PKCS12");
     }
 
     /** The hosts file that replaces all JDK name look-ups of the James process: demo and tests only. */

@@ -79,7 +79,8 @@ public enum Scenario {
         }
     }
 
-    private SmtpClient connect(JamesServer james) throws java.io.IOException {
+    /** A connection from where this scenario's mail comes (the listener and source address it needs). */
+    public SmtpClient connect(JamesServer james) throws java.io.IOException {
         switch (source) {
             case M365_HOSTNAME:
                 return SmtpClient.connect(james.smtpPort(), Optional.of(JamesServer.M365_HOST_SOURCE), Optional.empty());

@@ -13,15 +13,23 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+
 /**
  * A plain SMTP client on a raw socket, so that it can do what a mail library cannot: bind a chosen
  * loopback source address (which the demo hosts file names as a Microsoft 365 host) and send the
- * HAProxy PROXY v1 line that makes James see a Microsoft source address.
+ * HAProxy PROXY v1 line that makes James see a Microsoft source address. It starts TLS on request
+ * ({@link #startTls}), checking the server's certificate as Exchange Online's connector does.
  */
 public final class SmtpClient implements AutoCloseable {
-    private final Socket socket;
-    private final BufferedReader in;
-    private final OutputStream out;
+    private Socket socket;
+    private BufferedReader in;
+    private OutputStream out;
+    private Optional<SSLSession> tls = Optional.empty();
 
     public static SmtpClient connect(int port, Optional<String> sourceAddress, Optional<String> proxiedSource) throws IOException {
         Socket socket = new Socket();
@@ -43,10 +51,70 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     private SmtpClient(Socket socket) throws IOException {
+        use(socket);
+    }
+
+    private void use(Socket socket) throws IOException {
         this.socket = socket;
         this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
         // The message and the final dot leave in one flush, as from a buffered mail client.
         this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+    }
+
+    /**
+     * EHLO, STARTTLS and the TLS handshake, as Exchange Online's connector with "Always use TLS" and
+     * certificate validation does: the server's chain must lead to one of {@code trust}'s
+     * authorities and its certificate must name {@code serverName} (RFC 6125, as for HTTPS). The
+     * session then starts over: the next {@link #send} says EHLO again (RFC 3207).
+     *
+     * @return the negotiated protocol, such as {@code TLSv1.3}
+     */
+    public String startTls(SSLContext trust, String serverName) throws IOException {
+        return startTls(trust, Optional.of(serverName));
+    }
+
+    /** As {@link #startTls(SSLContext, String)}; without a name, only the chain is checked (the demo, on 127.0.0.1). */
+    public String startTls(SSLContext trust, Optional<String> serverName) throws IOException {
+        Reply ehlo = command("EHLO client.example").expect(250);
+        if (!ehlo.text.contains("STARTTLS")) {
+            throw new IOException("the server offers no STARTTLS: " + ehlo);
+        }
+        command("STARTTLS").expect(220);
+        SSLSocket secure = (SSLSocket) trust.getSocketFactory().createSocket(socket, serverName.orElse(null), socket.getPort(), true);
+        if (serverName.isPresent()) {
+            SSLParameters parameters = secure.getSSLParameters();
+            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            parameters.setServerNames(List.of(new SNIHostName(serverName.get())));
+            secure.setSSLParameters(parameters);
+        }
+        secure.startHandshake();
+        use(secure);
+        tls = Optional.of(secure.getSession());
+        return secure.getSession().getProtocol();
+    }
+
+    /**
+     * After STARTTLS, one TLS record of the client's own making (a handshake message the JDK would
+     * not send, such as a TLS 1.1 ClientHello), and the first record the server answers.
+     */
+    public byte[] startTlsRaw(byte[] clientRecord) throws IOException {
+        command("EHLO client.example").expect(250);
+        command("STARTTLS").expect(220);
+        OutputStream raw = socket.getOutputStream();
+        raw.write(clientRecord);
+        raw.flush();
+        java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+        byte[] header = new byte[5];
+        in.readFully(header);
+        byte[] record = new byte[5 + (((header[3] & 0xff) << 8) | (header[4] & 0xff))];
+        System.arraycopy(header, 0, record, 0, 5);
+        in.readFully(record, 5, record.length - 5);
+        return record;
+    }
+
+    /** The TLS session, once {@link #startTls} succeeded. */
+    public Optional<SSLSession> tls() {
+        return tls;
     }
 
     /** Sends one complete mail and returns the reply to the end of DATA. */
@@ -178,7 +246,7 @@ public final class SmtpClient implements AutoCloseable {
             this.text = text;
         }
 
-        Reply expect(int expected) throws IOException {
+        public Reply expect(int expected) throws IOException {
             if (code != expected) {
                 throw new IOException("expected " + expected + " but server said: " + text);
             }

@@ -129,6 +129,15 @@ public final class WebAdmin {
             .expect(204);
     }
 
+    /**
+     * James's {@code POST /servers?reload-certificate}: every listener with TLS reads its key and
+     * certificates again (only those on {@code port}, if given). Returns James's answer.
+     */
+    public Response reloadCertificates(Optional<Integer> port) {
+        String query = "reload-certificate" + port.map(value -> "&port=" + value).orElse("");
+        return send(builder(uri("/servers?" + query)).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
     /** A PATCH without a body, as webadmin's actions ({@code ?action=reprocess}) take it. */
     public Response patch(String path) {
         return send(builder(uri(path)).method("PATCH", HttpRequest.BodyPublishers.noBody()).build());

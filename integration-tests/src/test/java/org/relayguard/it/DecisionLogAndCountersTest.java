@@ -53,6 +53,7 @@ class DecisionLogAndCountersTest {
                     .containsEntry("rule", "x-originatororg")
                     .containsEntry("xoorg", "-")
                     .containsEntry("tenant", "-")
+                    .containsEntry("tls", "none")
                     .containsEntry("remoteHost", JamesServer.M365_HOST_NAME)
                     .containsEntry("remoteIp", JamesServer.M365_HOST_SOURCE)
                     .containsEntry("recipients", "1")
@@ -85,7 +86,8 @@ class DecisionLogAndCountersTest {
                 .containsEntry("mail", released)
                 .containsEntry("sender", "a@evil.example")
                 .containsEntry("originatorOrg", "evil.onmicrosoft.com")
-                .containsEntry("remoteHost", JamesServer.M365_HOST_NAME));
+                .containsEntry("remoteHost", JamesServer.M365_HOST_NAME)
+                .containsEntry("tls", "none"));
             assertThat(DecisionLog.read(james.decisionLog())).as("no deny line for the release").hasSize(3);
             assertThat(webAdmin.metrics()).containsEntry("relayguard_denied_total", 2.0)
                 .containsEntry("relayguard_discarded_total", 2.0)

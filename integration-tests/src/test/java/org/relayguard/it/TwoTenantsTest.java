@@ -64,8 +64,8 @@ class TwoTenantsTest {
     static void applyWorkedExample(JamesServer james, NextHops hops, Function<String, String> tenantsEdit) throws IOException {
         // The worked example, not the shipped one-line description the page shows too.
         String tenants = documentedBlock("<!ENTITY tenants \"\n")
-            .replace(CONTOSO_SMART_HOST, "127.0.0.1:" + hops.tenant("contoso").port())
-            .replace(FABRIKAM_SMART_HOST, "127.0.0.1:" + hops.tenant("fabrikam").port());
+            .replace(CONTOSO_SMART_HOST, TestPki.M365_SMARTHOST_NAME + ":" + hops.tenant("contoso").port())
+            .replace(FABRIKAM_SMART_HOST, TestPki.M365_SMARTHOST_NAME + ":" + hops.tenant("fabrikam").port());
         replaceOnce(james.conf("mailetcontainer.xml"), "(?m)^\\s*<!ENTITY tenantOrgs \"[^\"]*\">", documentedBlock("<!ENTITY tenantOrgs "));
         replaceOnce(james.conf("mailetcontainer.xml"), "(?m)^\\s*<!ENTITY tenants \"[^\"]*\">", tenantsEdit.apply(tenants));
         replaceOnce(james.conf("domainlist.xml"), "(?s)\\s*<domainnames>.*</domainnames>", "\n" + documentedBlock("<domainnames>"));
@@ -384,7 +384,7 @@ class TwoTenantsTest {
     @Test
     void aTenantWithoutSmartHostStopsJamesNamingTheTenant() throws Exception {
         String log = refusedToStart((james, hops) -> replaceOnce(james.conf("mailetcontainer.xml"),
-            ";\\s*smarthost 127\\.0\\.0\\.1:" + hops.tenant("fabrikam").port(), ""));
+            ";\\s*smarthost " + TestPki.M365_SMARTHOST_NAME + ":" + hops.tenant("fabrikam").port(), ""));
 
         assertThat(log).contains(REPORT + "tenant 'fabrikam': no smarthost");
     }

@@ -4,6 +4,8 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.Optional;
 
 import org.apache.james.ExtraProperties;
 import org.apache.james.FakeSearchMailboxModule;
@@ -11,10 +13,12 @@ import org.apache.james.GuiceJamesServer;
 import org.apache.james.JamesServerMain;
 import org.apache.james.MemoryJamesConfiguration;
 import org.apache.james.MemoryJamesServerMain;
+import org.apache.james.lifecycle.api.StartUpCheck;
 import org.apache.james.modules.RunArgumentsModule;
 import org.apache.james.modules.server.JMXServerModule;
 
 import com.google.inject.Module;
+import com.google.inject.multibindings.Multibinder;
 import com.google.inject.util.Modules;
 
 /**
@@ -38,6 +42,10 @@ public final class RelayGuardServerMain implements JamesServerMain {
         new DurableDomainListModule(),
         new JpaMailRepositoryModule());
 
+    /** Checks run before the listeners start: each one's TLS key material can be read ({@link ListenerTlsCheck}). */
+    public static final Module START_UP_CHECKS = binder -> Multibinder.newSetBinder(binder, StartUpCheck.class)
+        .addBinding().to(ListenerTlsCheck.class);
+
     private RelayGuardServerMain() {
     }
 
@@ -47,11 +55,22 @@ public final class RelayGuardServerMain implements JamesServerMain {
             .useWorkingDirectoryEnvProperty()
             .build();
         placeDerbyUnder(configuration.directories().getRootDirectory());
+        trustSmartHostCas(Path.of(configuration.directories().getRootDirectory()));
 
         LOGGER.info("Loading configuration {}", configuration);
         JamesServerMain.main(createServer(configuration)
-            .combineWith(new FakeSearchMailboxModule(), new JMXServerModule())
+            .combineWith(new FakeSearchMailboxModule(), new JMXServerModule(), START_UP_CHECKS)
             .overrideWith(DURABLE_TRANSPORT, new RunArgumentsModule(args)));
+    }
+
+    /** {@link DeliveryTrust}, before anything opens a TLS connection; a file it cannot use stops the server. */
+    private static void trustSmartHostCas(Path root) {
+        try {
+            DeliveryTrust.install(Optional.ofNullable(System.getenv(DeliveryTrust.VARIABLE)), root);
+        } catch (IOException | GeneralSecurityException e) {
+            LOGGER.error("Fatal error while starting James: {}", e.getMessage(), e);
+            System.exit(1);
+        }
     }
 
     public static GuiceJamesServer createServer(MemoryJamesConfiguration configuration) {

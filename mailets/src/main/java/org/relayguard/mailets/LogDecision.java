@@ -10,6 +10,7 @@ import javax.mail.MessagingException;
 
 import org.apache.james.metrics.api.Metric;
 import org.apache.james.metrics.api.MetricFactory;
+import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.relayguard.matchers.HeaderValues;
@@ -33,7 +34,11 @@ import com.google.common.collect.ImmutableSet;
  * <p>The line, as {@code key=value}: {@code decision}, {@code action}, {@code mode},
  * {@code profile}, {@code route}, {@code rule}, {@code condition}, {@code mail},
  * {@code remoteHost}, {@code remoteIp}, {@code sender}, {@code recipients},
- * {@code originatorOrg}, {@code messageSource}, {@code xoorg}, {@code tenant}.</p>
+ * {@code originatorOrg}, {@code messageSource}, {@code xoorg}, {@code tenant}, {@code tls}.</p>
+ *
+ * <p>{@code tls} is the TLS protocol of the SMTP session the mail came in on ({@code TLSv1.3},
+ * {@code none} in clear text), from the mail attribute {@code org.relayguard.tls} that the SMTP
+ * handler {@code TlsSessionAttribute} sets; {@code -} when the listener does not record it.</p>
  *
  * <p>{@code rule} and {@code route} come from the notice that the rule's {@code ToProcessor} left on
  * the mail ({@link DenyReason}); {@code condition} of a deny is the reason inside that rule, judged
@@ -78,6 +83,8 @@ public class LogDecision extends GenericMailet {
     static final String TENANTS = "tenants";
     static final String MESSAGE_SOURCE = "X-MS-Exchange-Generated-Message-Source";
     static final String RELEASE_CONDITION = "operator-release";
+    /** Set by the SMTP handler {@code org.relayguard.smtp.TlsSessionAttribute}: a String. */
+    public static final AttributeName TLS_ATTRIBUTE = AttributeName.of("org.relayguard.tls");
 
     private static final Logger DECISIONS = LoggerFactory.getLogger(LOGGER_NAME);
     private static final Logger LOGGER = LoggerFactory.getLogger(LogDecision.class);
@@ -234,7 +241,15 @@ public class LogDecision extends GenericMailet {
             .add("messageSource", messageSource.flatMap(LogDecision::joined))
             .add("xoorg", reason.xoorg())
             .add("tenant", reason.tenant())
+            .add("tls", tls(mail))
             .toString();
+    }
+
+    /** Absent when the listener does not record it; a value that is not a String is logged as such. */
+    private static Optional<String> tls(Mail mail) {
+        return mail.getAttribute(TLS_ATTRIBUTE)
+            .map(attribute -> attribute.getValue().getValue())
+            .map(value -> value instanceof String ? (String) value : "not-a-string");
     }
 
     private String action() {

@@ -105,7 +105,7 @@ class LogDecisionTest {
 
         assertThat(lines()).containsExactly("decision=deny action=quarantine+relay mode=audit profile=hardened route=m365_mail"
             + " rule=x-originatororg condition=org-not-allowed mail=Mail1700000000000-42 remoteHost=mail-x.outbound.protection.outlook.com"
-            + " remoteIp=40.107.1.2 sender=a@evil.example recipients=2 originatorOrg=evil.onmicrosoft.com messageSource=- xoorg=- tenant=-");
+            + " remoteIp=40.107.1.2 sender=a@evil.example recipients=2 originatorOrg=evil.onmicrosoft.com messageSource=- xoorg=- tenant=- tls=-");
     }
 
     @Test
@@ -139,7 +139,7 @@ class LogDecisionTest {
         deny("false").service(mail("a@evil.example", "X-OriginatorOrg: evil.onmicrosoft.com",
             "X-MS-Exchange-Generated-Message-Source: Mailbox\r\n Rules Agent"));
 
-        assertThat(lines()).singleElement().asString().endsWith("messageSource=\"mailbox rules agent\" xoorg=- tenant=-");
+        assertThat(lines()).singleElement().asString().endsWith("messageSource=\"mailbox rules agent\" xoorg=- tenant=- tls=-");
     }
 
     @Test
@@ -219,7 +219,7 @@ class LogDecisionTest {
         assertThat(lines()).singleElement().asString()
             .startsWith("decision=release action=deliver mode=enforce profile=proofpoint route=m365_mail rule=x-originatororg"
                 + " condition=operator-release mail=Mail1700000000000-42 ")
-            .endsWith("originatorOrg=evil.onmicrosoft.com messageSource=- xoorg=- tenant=-");
+            .endsWith("originatorOrg=evil.onmicrosoft.com messageSource=- xoorg=- tenant=- tls=-");
         assertThat(metrics.countFor(LogDecision.RELEASED_METRIC)).isEqualTo(1);
         assertThat(metrics.countFor(LogDecision.DENIED_METRIC)).isZero();
     }
@@ -256,7 +256,37 @@ class LogDecisionTest {
         assertThat(lines()).singleElement().asString()
             .contains(" route=m365_xoorg rule=xoorg condition=xoorg-not-allowed ")
             .contains(" originatorOrg=contoso.com ")
-            .endsWith(" xoorg=evil.onmicrosoft.com tenant=-");
+            .endsWith(" xoorg=evil.onmicrosoft.com tenant=- tls=-");
+    }
+
+    @Test
+    void serviceShouldLogTheTlsProtocolOfTheSmtpSession() throws Exception {
+        FakeMail mail = mail("a@evil.example");
+        mail.setAttribute(new Attribute(LogDecision.TLS_ATTRIBUTE, AttributeValue.of("TLSv1.3")));
+
+        deny("false").service(mail);
+
+        assertThat(lines()).singleElement().asString().endsWith(" xoorg=- tenant=- tls=TLSv1.3");
+    }
+
+    @Test
+    void serviceShouldLogNoneForASessionInClearText() throws Exception {
+        FakeMail mail = mail("a@evil.example");
+        mail.setAttribute(new Attribute(LogDecision.TLS_ATTRIBUTE, AttributeValue.of("none")));
+
+        release().service(mail);
+
+        assertThat(lines()).singleElement().asString().endsWith(" tls=none");
+    }
+
+    @Test
+    void serviceShouldNotTrustATlsAttributeThatIsNotAString() throws Exception {
+        FakeMail mail = mail("a@evil.example");
+        mail.setAttribute(new Attribute(LogDecision.TLS_ATTRIBUTE, AttributeValue.of(13)));
+
+        deny("false").service(mail);
+
+        assertThat(lines()).singleElement().asString().endsWith(" tls=not-a-string");
     }
 
     @Test
@@ -306,7 +336,7 @@ class LogDecisionTest {
         assertThat(lines()).singleElement().asString()
             .contains(" route=m365_mail rule=tenant-binding condition=tenant-mismatch ")
             .contains(" sender=ceo@fabrikam.example ")
-            .endsWith(" xoorg=- tenant=contoso");
+            .endsWith(" xoorg=- tenant=contoso tls=-");
     }
 
     @Test
@@ -319,14 +349,14 @@ class LogDecisionTest {
 
         assertThat(lines()).singleElement().asString()
             .contains(" condition=tenant-mismatch ")
-            .endsWith(" xoorg=fabrikam.onmicrosoft.com tenant=fabrikam");
+            .endsWith(" xoorg=fabrikam.onmicrosoft.com tenant=fabrikam tls=-");
     }
 
     @Test
     void serviceShouldWriteNoTenantForAForeignTenant() throws Exception {
         withTenants("deny", BOTH_TENANTS_ORGS, TWO_TENANTS).service(mail("a@evil.example", "X-OriginatorOrg: evil.onmicrosoft.com"));
 
-        assertThat(lines()).singleElement().asString().contains(" condition=org-not-allowed ").endsWith(" tenant=-");
+        assertThat(lines()).singleElement().asString().contains(" condition=org-not-allowed ").endsWith(" tenant=- tls=-");
     }
 
     @Test
@@ -337,7 +367,7 @@ class LogDecisionTest {
         withTenants("release", TENANT_ORGS, shipped).service(mail("a@evil.example", "X-OriginatorOrg: contoso.com"));
         withTenants("release", null, shipped).service(mail("a@evil.example", "X-OriginatorOrg: contoso.com"));
 
-        assertThat(lines()).extracting(line -> line.substring(line.lastIndexOf(' ') + 1))
+        assertThat(lines()).extracting(line -> line.replaceAll(".* (tenant=\\S+) .*", "$1"))
             .containsExactly("tenant=contoso", "tenant=contoso", "tenant=-");
     }
 

@@ -4,6 +4,8 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.io.StringReader;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -282,6 +284,44 @@ final class MailetParameterCheck {
         mailet.init(config);
         mailet.destroy();
         return config.read();
+    }
+
+    /** RemoteDelivery hands its {@code mail.*} parameters to javax.mail as session properties. */
+    private static final String JAVAMAIL_SMTP_PREFIX = "mail.smtp";
+    /** The javax.mail 1.6 classes that read the SMTP transport's properties, each as {@code "mail." + protocol + SUFFIX}. */
+    private static final List<String> JAVAMAIL_SMTP_READERS = List.of(
+        "com/sun/mail/smtp/SMTPTransport.class", "com/sun/mail/util/SocketFetcher.class");
+
+    /**
+     * The {@code mail.smtp.*} parameters of a RemoteDelivery that javax.mail never reads.
+     * RemoteDelivery reads every {@code mail.*} parameter (it passes them all to javax.mail), so
+     * {@link #check} cannot see a misspelt one, and javax.mail ignores a property it does not know:
+     * {@code mail.smtp.starttls.requried} would quietly allow clear text. javax.mail builds each
+     * name as {@code "mail." + protocol + ".starttls.required"}, so the suffix must be one of the
+     * string constants of the classes that read them.
+     */
+    static Set<String> unknownJavaMailProperties(ConfiguredMailet configured) {
+        Set<String> constants = javaMailSmtpStrings();
+        return configured.parameters.keySet().stream()
+            .filter(name -> name.startsWith(JAVAMAIL_SMTP_PREFIX + "."))
+            .filter(name -> !constants.contains(name.substring(JAVAMAIL_SMTP_PREFIX.length())))
+            .collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
+    /** The string constants of the javax.mail classes that read SMTP properties. */
+    private static Set<String> javaMailSmtpStrings() {
+        Set<String> strings = new LinkedHashSet<>();
+        for (String classFile : JAVAMAIL_SMTP_READERS) {
+            try (InputStream in = javax.mail.Session.class.getClassLoader().getResourceAsStream(classFile)) {
+                if (in == null) {
+                    throw new IllegalStateException("javax.mail class not found: " + classFile);
+                }
+                strings.addAll(ClassConstants.utf8(in.readAllBytes()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return strings;
     }
 
     /** The init parameters of one mailet element, remembering which names the mailet asked for. */

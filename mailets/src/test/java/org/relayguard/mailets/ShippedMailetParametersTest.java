@@ -74,6 +74,42 @@ class ShippedMailetParametersTest {
     }
 
     /**
+     * RemoteDelivery passes every {@code mail.*} parameter to javax.mail, which ignores a property
+     * it does not know: the TLS policy of each route rests on these names being exact.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("shippedConfigurations")
+    void everyJavaMailPropertyOfEveryShippedRemoteDeliveryIsOneJavaMailReads(ShippedConfiguration configuration) {
+        List<ConfiguredMailet> deliveries = MailetParameterCheck.parse(configuration.name, configuration.xml).stream()
+            // TenantDelivery hands its parameters to one RemoteDelivery per tenant.
+            .filter(mailet -> mailet.className.equals("RemoteDelivery") || mailet.className.equals(TenantDelivery.class.getName()))
+            .collect(Collectors.toList());
+
+        assertThat(deliveries).as("RemoteDelivery and TenantDelivery mailets of %s", configuration.name).hasSize(2);
+        assertThat(deliveries).as("javax.mail properties given").allSatisfy(delivery ->
+            assertThat(delivery.parameters.keySet()).anyMatch(name -> name.startsWith("mail.smtp.")));
+        assertThat(deliveries.stream().flatMap(delivery -> MailetParameterCheck.unknownJavaMailProperties(delivery).stream()))
+            .as("javax.mail properties that javax.mail never reads")
+            .isEmpty();
+    }
+
+    /** The javax.mail check can fail: a misspelt property is reported, the real ones are not. */
+    @Test
+    void aMisspeltJavaMailPropertyIsReported() {
+        List<ConfiguredMailet> mailets = MailetParameterCheck.parse("misspelt", "<processor state=\"to_m365\">"
+            + "<mailet match=\"All\" class=\"RemoteDelivery\">"
+            + "<outgoing>to-m365</outgoing>"
+            + "<startTLS>true</startTLS>"
+            + "<mail.smtp.starttls.requried>true</mail.smtp.starttls.requried>"
+            + "<mail.smtp.ssl.protocols>TLSv1.2 TLSv1.3</mail.smtp.ssl.protocols>"
+            + "<mail.smtp.ssl.trust>*</mail.smtp.ssl.trust>"
+            + "</mailet></processor>");
+
+        assertThat(MailetParameterCheck.check(mailets.get(0)).isClean()).as("RemoteDelivery reads every mail.* name").isTrue();
+        assertThat(MailetParameterCheck.unknownJavaMailProperties(mailets.get(0))).containsExactly("mail.smtp.starttls.requried");
+    }
+
+    /**
      * The SECRET HEADER recipe sits in an XML comment, where a parser sees no mailet; operators
      * enable it by deleting its two marker lines, so the check must see its mailets too.
      */

@@ -13,20 +13,26 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.relayguard.it.JamesServer;
 import org.relayguard.it.Outcomes;
 import org.relayguard.it.NextHops;
+import org.relayguard.it.TestPki;
 
 /**
- * The end-to-end load comparison, in one run: the shipped configuration on three gateways, each
- * delivering to its own two next hops —
+ * The end-to-end load comparison, in one run: the shipped configuration on four gateways, each
+ * delivering to its own two next hops (over TLS, as the shipped configuration does: verified to the
+ * M365 smart host, opportunistic to the internet one) —
  * <ul>
  * <li>{@code plain}: the Relay Guard server (durable queues) with the {@link PlainPipeline}, that
  *     has no Relay Guard: the baseline of what the rules cost;</li>
  * <li>{@code hardened}: the Relay Guard server with the shipped hardened profile, what run.sh starts;</li>
+ * <li>{@code hardened-tls}: the same, its SMTP clients starting TLS on every connection as Exchange
+ *     Online's connector with "Always use TLS" does: against {@code hardened}, what TLS on the
+ *     listener costs (a handshake per connection, and the encryption);</li>
  * <li>{@code memory}: the hardened profile on James's stock memory server, which keeps its queues
  *     in memory: the baseline of what durability costs.</li>
  * </ul>
@@ -42,7 +48,7 @@ import org.relayguard.it.NextHops;
  * <pre>
  * java -cp … org.relayguard.it.load.LoadDriver [--mails 10000] [--forks 2] [--rounds 2] [--warmup 4000]
  *      [--connections 8] [--mails-per-connection 100] [--mix our_tenant=70,forward=5,foreign_tenant=5,internet=20]
- *      [--enforce] [--seed 42] [--no-memory] [--pause 5]
+ *      [--enforce] [--seed 42] [--no-memory] [--no-tls] [--pause 5]
  * </pre>
  */
 public final class LoadDriver {
@@ -60,7 +66,7 @@ public final class LoadDriver {
         if (options.containsKey("help")) {
             System.out.println("options: --mails N per gateway, all forks (10000) --forks F (2) --rounds R per fork (2) "
                 + "--warmup W per fork (4000) --connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT
-                + " --enforce --seed S (42) --no-memory --pause SECONDS (5)");
+                + " --enforce --seed S (42) --no-memory --no-tls --pause SECONDS (5)");
             return;
         }
         if (System.getProperty(JamesServer.SERVER_DIR_PROPERTY) == null) {
@@ -73,22 +79,25 @@ public final class LoadDriver {
         return Integer.parseInt(options.getOrDefault(name, String.valueOf(defaultValue)));
     }
 
-    /** A gateway to measure: its name, server and pipeline. */
+    /** A gateway to measure: its name, server and pipeline, and whether its clients start TLS. */
     private static final class Setup {
         final String name;
         final JamesServer.Kind kind;
         final Accounting.Pipeline pipeline;
+        final boolean clientsStartTls;
         final Measured measured = new Measured();
 
-        Setup(String name, JamesServer.Kind kind, Accounting.Pipeline pipeline) {
+        Setup(String name, JamesServer.Kind kind, Accounting.Pipeline pipeline, boolean clientsStartTls) {
             this.name = name;
             this.kind = kind;
             this.pipeline = pipeline;
+            this.clientsStartTls = clientsStartTls;
         }
 
         String row() {
-            return String.format(Locale.ROOT, "| %s | %s | %s | %d | %.1f | %.1f | %.1f | %.1f |", name,
+            return String.format(Locale.ROOT, "| %s | %s | %s | %s | %d | %.1f | %.1f | %.1f | %.1f |", name,
                 kind == JamesServer.Kind.RELAY_GUARD ? "Relay Guard (durable)" : "James memory", pipeline.name().toLowerCase(Locale.ROOT),
+                clientsStartTls ? "STARTTLS" : "clear text",
                 measured.mails, measured.endToEndRate(), measured.smtpRate(), measured.percentile(0.50), measured.percentile(0.99));
         }
     }
@@ -132,10 +141,14 @@ public final class LoadDriver {
         long pauseMillis = option("pause", 5) * 1000L;
         Mix mix = Mix.parse(options.getOrDefault("mix", Mix.DEFAULT));
 
-        Setup plain = new Setup("plain", JamesServer.Kind.RELAY_GUARD, Accounting.Pipeline.PLAIN);
-        Setup hardened = new Setup("hardened", JamesServer.Kind.RELAY_GUARD, Accounting.Pipeline.HARDENED);
-        Setup memory = options.containsKey("no-memory") ? null : new Setup("memory", JamesServer.Kind.STOCK_MEMORY, Accounting.Pipeline.HARDENED);
+        Setup plain = new Setup("plain", JamesServer.Kind.RELAY_GUARD, Accounting.Pipeline.PLAIN, false);
+        Setup hardened = new Setup("hardened", JamesServer.Kind.RELAY_GUARD, Accounting.Pipeline.HARDENED, false);
+        Setup tls = options.containsKey("no-tls") ? null : new Setup("hardened-tls", JamesServer.Kind.RELAY_GUARD, Accounting.Pipeline.HARDENED, true);
+        Setup memory = options.containsKey("no-memory") ? null : new Setup("memory", JamesServer.Kind.STOCK_MEMORY, Accounting.Pipeline.HARDENED, false);
         List<Setup> setups = new ArrayList<>(List.of(plain, hardened));
+        if (tls != null) {
+            setups.add(tls);
+        }
         if (memory != null) {
             setups.add(memory);
         }
@@ -148,6 +161,7 @@ public final class LoadDriver {
 
         List<Double> roundRatios = new ArrayList<>();
         List<Double> durabilityRatios = new ArrayList<>();
+        List<Double> tlsRatios = new ArrayList<>();
         List<Double> forkRatios = new ArrayList<>();
         boolean exact = true;
         List<String> accountings = new ArrayList<>();
@@ -182,6 +196,9 @@ public final class LoadDriver {
                     if (memory != null) {
                         durabilityRatios.add(gateways.get(hardened).lastRate / gateways.get(memory).lastRate);
                     }
+                    if (tls != null) {
+                        tlsRatios.add(gateways.get(tls).lastRate / gateways.get(hardened).lastRate);
+                    }
                 }
                 forkRatios.add(gateways.get(hardened).forkMeasured.endToEndRate() / gateways.get(plain).forkMeasured.endToEndRate());
                 for (Gateway gateway : gateways.values()) {
@@ -197,8 +214,8 @@ public final class LoadDriver {
         }
 
         System.out.println();
-        System.out.println("| Gateway | Server | Pipeline | Mails | Mails/s end to end | Mails/s accepted (SMTP) | SMTP p50 ms | SMTP p99 ms |");
-        System.out.println("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| Gateway | Server | Pipeline | Clients | Mails | Mails/s end to end | Mails/s accepted (SMTP) | SMTP p50 ms | SMTP p99 ms |");
+        System.out.println("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
         for (Setup setup : setups) {
             System.out.println(setup.row());
         }
@@ -211,6 +228,15 @@ public final class LoadDriver {
         // Each round's runs are back to back: their ratio is less exposed to a machine shared with other work.
         System.out.printf(Locale.ROOT, "  each fork: %s; each round (back to back): %s, median %.3f%n",
             list(forkRatios), list(roundRatios), median(roundRatios));
+        if (tls != null) {
+            System.out.printf(Locale.ROOT, "Ratio STARTTLS / clear text (hardened on the Relay Guard server, clients starting TLS on each of "
+                    + "their connections or not): %.3f end to end, %.3f accepted over SMTP; p50 latency %.2f×, p99 latency %.2f×%n"
+                    + "  each round: %s, median %.3f%n",
+                tls.measured.endToEndRate() / hardened.measured.endToEndRate(), tls.measured.smtpRate() / hardened.measured.smtpRate(),
+                tls.measured.percentile(0.50) / hardened.measured.percentile(0.50),
+                tls.measured.percentile(0.99) / hardened.measured.percentile(0.99),
+                list(tlsRatios), median(tlsRatios));
+        }
         if (memory != null) {
             System.out.printf(Locale.ROOT, "Ratio durable / memory (hardened on the Relay Guard server / on James's memory server): "
                     + "%.3f end to end, %.3f accepted over SMTP; p50 latency %.2f×, p99 latency %.2f×%n  each round: %s, median %.3f%n",
@@ -249,7 +275,8 @@ public final class LoadDriver {
                 PlainPipeline.apply(james);
             }
             james.start();
-            this.load = new LoadRun(james, hops, connections, perConnection);
+            this.load = new LoadRun(james, hops, connections, perConnection,
+                setup.clientsStartTls ? Optional.of(TestPki.gatewayCa().clientContext()) : Optional.empty());
             this.enforce = enforce;
         }
 
@@ -320,7 +347,7 @@ public final class LoadDriver {
                 throw new IllegalArgumentException("unexpected argument " + args[i] + " (--help lists the options)");
             }
             String name = args[i].substring(2);
-            boolean flag = name.equals("enforce") || name.equals("help") || name.equals("no-memory");
+            boolean flag = name.equals("enforce") || name.equals("help") || name.equals("no-memory") || name.equals("no-tls");
             options.put(name, flag ? "true" : args[++i]);
         }
         return options;

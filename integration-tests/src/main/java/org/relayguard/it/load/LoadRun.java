@@ -16,8 +16,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
+import javax.net.ssl.SSLContext;
+
 import org.relayguard.it.JamesServer;
 import org.relayguard.it.SmtpClient;
+import org.relayguard.it.TestPki;
 import org.relayguard.it.NextHops;
 
 /**
@@ -74,17 +77,31 @@ public final class LoadRun {
     private final NextHops hops;
     private final int connections;
     private final int mailsPerConnection;
+    private final Optional<SSLContext> startTls;
 
     public LoadRun(JamesServer james, NextHops hops, int connections, int mailsPerConnection) {
-        this(james::smtpPort, hops, connections, mailsPerConnection);
+        this(james::smtpPort, hops, connections, mailsPerConnection, Optional.empty());
+    }
+
+    /**
+     * With {@code startTls}, each connection starts TLS before its first mail, trusting that
+     * context and checking the gateway's name, as Exchange Online's connector with TLS does.
+     */
+    public LoadRun(JamesServer james, NextHops hops, int connections, int mailsPerConnection, Optional<SSLContext> startTls) {
+        this(james::smtpPort, hops, connections, mailsPerConnection, startTls);
     }
 
     /** Sends to whatever listens on the port (a load balancer in front of several gateways) and counts at {@code hops}. */
     public LoadRun(IntSupplier smtpPort, NextHops hops, int connections, int mailsPerConnection) {
+        this(smtpPort, hops, connections, mailsPerConnection, Optional.empty());
+    }
+
+    private LoadRun(IntSupplier smtpPort, NextHops hops, int connections, int mailsPerConnection, Optional<SSLContext> startTls) {
         this.smtpPort = smtpPort;
         this.hops = hops;
         this.connections = connections;
         this.mailsPerConnection = mailsPerConnection;
+        this.startTls = startTls;
     }
 
     /**
@@ -133,7 +150,7 @@ public final class LoadRun {
                     if (session != null) {
                         session.client.close();
                     }
-                    session = new Session(SmtpClient.connect(smtpPort.getAsInt(), Optional.of(mail.kind.source()), Optional.empty()));
+                    session = new Session(SmtpClient.connect(smtpPort.getAsInt(), Optional.of(mail.kind.source()), Optional.empty()), startTls);
                     sessions.put(mail.kind.source(), session);
                 }
                 byte[] message = mail.kind.message(mail.id, mail.n);
@@ -156,8 +173,11 @@ public final class LoadRun {
         final SmtpClient client;
         int sent;
 
-        Session(SmtpClient client) throws IOException {
+        Session(SmtpClient client, Optional<SSLContext> startTls) throws IOException {
             this.client = client;
+            if (startTls.isPresent()) {
+                client.startTls(startTls.get(), TestPki.GATEWAY_NAME);
+            }
             client.ehlo();
         }
     }
