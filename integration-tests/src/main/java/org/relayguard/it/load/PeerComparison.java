@@ -24,8 +24,9 @@ import org.relayguard.it.SmtpSink;
  * Microsoft 365 with all 40 headers Exchange Online stamps) over the same number of connections, in
  * rounds that alternate which goes first (the second of a pair tends to be slower on a shared
  * machine), after a warm-up. Prints mails/s accepted (SMTP) and end to end (until the next hops
- * hold every mail), SMTP latency, the ratio gateway / Postfix per round and in all, the load
- * average with every measurement, and the accounting of every mail on both sides. Exits 1 when an
+ * hold every mail), SMTP latency, the CPU time the relay's own processes used per mail (steadier
+ * than mails/s on a machine shared with other work), the ratio gateway / Postfix per round and in
+ * all, the load average with every measurement, and the accounting of every mail on both sides. Exits 1 when an
  * accounting is not exact.
  *
  * <pre>
@@ -76,6 +77,7 @@ public final class PeerComparison {
         int mails;
         long smtpNanos;
         long endToEndNanos;
+        long cpuNanos;
         final List<long[]> latencies = new ArrayList<>();
         double lastRate;
 
@@ -86,6 +88,9 @@ public final class PeerComparison {
 
         abstract LoadRun load();
 
+        /** The CPU time the relay's processes have used so far (not the next hops', not this driver's). */
+        abstract Duration cpuTime();
+
         /** Where every mail sent is, against where it should be. */
         abstract String account();
 
@@ -94,15 +99,19 @@ public final class PeerComparison {
         void send(List<LoadRun.Mail> batch, boolean measured) throws InterruptedException {
             sent.addAll(batch);
             String before = loadAverage();
+            Duration cpuBefore = cpuTime();
             // Both relay every mail: Postfix warns about a foreign tenant, the gateway in audit mode
             // relays it and quarantines a copy.
             LoadRun.Result result = load().send(batch, sent.size(), ROUND_TIMEOUT);
+            long cpu = cpuTime().minus(cpuBefore).toNanos();
             lastRate = LoadDriver.rate(result.mails, result.endToEndNanos);
-            System.out.printf(Locale.ROOT, "%-8s %-8s %6d mails: %7.1f mails/s end to end, %7.1f accepted/s, p50 %.1f ms, p99 %.1f ms; load average %s -> %s%n",
+            System.out.printf(Locale.ROOT, "%-8s %-8s %6d mails: %7.1f mails/s end to end, %7.1f accepted/s, p50 %.1f ms, p99 %.1f ms, "
+                    + "CPU %.2f ms/mail; load average %s -> %s%n",
                 measured ? "measured" : "warm-up", name, result.mails, lastRate, LoadDriver.rate(result.mails, result.smtpNanos),
                 LoadDriver.percentile(List.of(result.latencies), 0.50), LoadDriver.percentile(List.of(result.latencies), 0.99),
-                before, loadAverage());
+                cpu / 1e6 / result.mails, before, loadAverage());
             if (measured) {
+                cpuNanos += cpu;
                 mails += result.mails;
                 smtpNanos += result.smtpNanos;
                 endToEndNanos += result.endToEndNanos;
@@ -122,9 +131,13 @@ public final class PeerComparison {
             return LoadDriver.percentile(latencies, p);
         }
 
+        double cpuPerMail() {
+            return cpuNanos / 1e6 / mails;
+        }
+
         String row(String description) {
-            return String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.1f | %.1f | %.1f |", name, description, mails,
-                endToEndRate(), smtpRate(), percentile(0.50), percentile(0.99));
+            return String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f |", name, description, mails,
+                endToEndRate(), smtpRate(), percentile(0.50), percentile(0.99), cpuPerMail());
         }
     }
 
@@ -142,6 +155,11 @@ public final class PeerComparison {
         @Override
         LoadRun load() {
             return load;
+        }
+
+        @Override
+        Duration cpuTime() {
+            return postfix.cpuTime();
         }
 
         @Override
@@ -190,6 +208,7 @@ public final class PeerComparison {
     private static final class Gateway extends Relay {
         final JamesServer james;
         final LoadRun load;
+        private final ProcessHandle process;
         private Accounting accounting;
 
         Gateway(int connections, int perConnection) throws IOException {
@@ -197,6 +216,15 @@ public final class PeerComparison {
             this.james = JamesServer.builder().kind(JamesServer.Kind.RELAY_GUARD).nextHops(hops).enforce(false).prepare();
             james.start();
             this.load = new LoadRun(james, hops, connections, perConnection);
+            // James runs in a child process of this JVM: the only one running the server's main class.
+            this.process = ProcessHandle.current().children()
+                .filter(child -> child.info().commandLine().orElse("").contains(JamesServer.Kind.RELAY_GUARD.mainClass))
+                .findFirst().orElse(null);
+        }
+
+        @Override
+        Duration cpuTime() {
+            return process == null ? Duration.ZERO : process.info().totalCpuDuration().orElse(Duration.ZERO);
         }
 
         @Override
@@ -261,13 +289,15 @@ public final class PeerComparison {
             }
 
             System.out.println();
-            System.out.println("| Relay | Server | Mails | Mails/s end to end | Mails/s accepted (SMTP) | SMTP p50 ms | SMTP p99 ms |");
-            System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+            System.out.println("| Relay | Server | Mails | Mails/s end to end | Mails/s accepted (SMTP) | SMTP p50 ms | SMTP p99 ms | CPU ms per mail |");
+            System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
             System.out.println(postfix.row("Postfix " + PostfixRelay.version() + ", one PCRE header_checks rule"));
             System.out.println(gateway.row("Relay Guard server (durable queues), hardened profile, audit mode"));
             System.out.printf(Locale.ROOT, "%nRatio gateway / Postfix: %.3f end to end, %.3f accepted over SMTP; p50 latency %.2f×, p99 latency %.2f×%n",
                 gateway.endToEndRate() / postfix.endToEndRate(), gateway.smtpRate() / postfix.smtpRate(),
                 gateway.percentile(0.50) / postfix.percentile(0.50), gateway.percentile(0.99) / postfix.percentile(0.99));
+            System.out.printf(Locale.ROOT, "  CPU per mail (the relay's processes, not the next hops nor this driver): %.2f×; "
+                    + "on a shared machine, the steadier figure%n", gateway.cpuPerMail() / postfix.cpuPerMail());
             System.out.printf(Locale.ROOT, "  each round, end to end (postfix first in rounds 1, 3, …): %s, median %.3f%n",
                 String.join(", ", roundRatios.stream().map(r -> String.format(Locale.ROOT, "%.3f", r)).toArray(String[]::new)),
                 LoadDriver.median(roundRatios));

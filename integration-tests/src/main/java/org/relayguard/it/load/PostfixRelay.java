@@ -73,6 +73,49 @@ public final class PostfixRelay implements AutoCloseable {
         return port;
     }
 
+    /**
+     * The CPU time Postfix has used so far: its master process, the processes it has reaped
+     * (smtpd, cleanup, smtp, … end after a number of uses) and those running now. Linux only.
+     */
+    public Duration cpuTime() {
+        try {
+            long master = Long.parseLong(Files.readString(directory.resolve("queue/pid/master.pid"), StandardCharsets.US_ASCII).trim());
+            long ticks = ticks(master, true);
+            try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+                for (Path process : (Iterable<Path>) processes.filter(path -> path.getFileName().toString().matches("[0-9]+"))::iterator) {
+                    String[] stat = stat(process.resolve("stat"));
+                    if (stat != null && Long.parseLong(stat[1]) == master) {
+                        ticks += ticks(Long.parseLong(process.getFileName().toString()), true);
+                    }
+                }
+            }
+            return Duration.ofMillis(ticks * 10);
+        } catch (IOException | RuntimeException e) {
+            return Duration.ZERO;
+        }
+    }
+
+    /** User and system time of a process in clock ticks (1/100 s), with its reaped children's if asked. */
+    private static long ticks(long pid, boolean withReapedChildren) throws IOException {
+        String[] stat = stat(Path.of("/proc", String.valueOf(pid), "stat"));
+        if (stat == null) {
+            return 0;
+        }
+        // Fields after the command name: state(3) ppid(4) … utime(14) stime(15) cutime(16) cstime(17).
+        long ticks = Long.parseLong(stat[11]) + Long.parseLong(stat[12]);
+        return withReapedChildren ? ticks + Long.parseLong(stat[13]) + Long.parseLong(stat[14]) : ticks;
+    }
+
+    /** The fields of /proc/PID/stat after the command name (which may hold spaces); null when the process is gone. */
+    private static String[] stat(Path file) {
+        try {
+            String text = Files.readString(file, StandardCharsets.US_ASCII);
+            return text.substring(text.lastIndexOf(')') + 2).split(" ");
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     public Path directory() {
         return directory;
     }
