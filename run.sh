@@ -203,9 +203,7 @@ echo "Starting the Relay Guard server (Apache James 3.8.1, $profile profile, $mo
 # A script's background job ignores SIGINT: Ctrl-C reaches this script only, which stops James with
 # SIGTERM (James's shutdown hook runs and closes the queues) and waits for it, so no java process
 # is left behind.
-# The throughput collector: on two cores the gateway spends less CPU per mail with it than with G1,
-# the default (./perf.sh peer, docs/postfix-comparison.md); its pauses are short on James's small heap.
-java -XX:+UseParallelGC -Dworking.directory="$ROOT" -Dlogback.configurationFile="$ROOT/conf/logback.xml" \
+java -Dworking.directory="$ROOT" -Dlogback.configurationFile="$ROOT/conf/logback.xml" \
     -cp "$LIB/*" org.relayguard.server.RelayGuardServerMain >>"$log" 2>&1 &
 james=$!
 # A message that cannot be written (the reader of ./run.sh | tee is gone) must not stop this script.

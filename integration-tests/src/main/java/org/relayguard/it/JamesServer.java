@@ -300,8 +300,6 @@ public final class JamesServer implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Xmx768m",
-            // As run.sh: the throughput collector costs the gateway less CPU per mail than G1 (docs/postfix-comparison.md).
-            "-XX:+UseParallelGC",
             "-Dworking.directory=" + root,
             "-Dlogback.configurationFile=" + root.resolve("conf/logback.xml"),
             "-Djames.exit.on.startup.error=true"));
