@@ -21,13 +21,13 @@ import org.relayguard.it.SmtpSink;
  * instead, in one run: a {@link PostfixRelay} (Debian's Postfix, one PCRE {@code header_checks}
  * rule) and the Relay Guard server in the hardened profile (audit mode, as {@link LoadDriver}'s
  * {@code hardened}), each relaying to its own two next hops. Both get the same mails (those from
- * Microsoft 365 with all 40 headers Exchange Online stamps) over the same number of connections, in
- * rounds that alternate which goes first (the second of a pair tends to be slower on a shared
- * machine), after a warm-up. Prints mails/s accepted (SMTP) and end to end (until the next hops
- * hold every mail), SMTP latency, the CPU time the relay's own processes used per mail (steadier
- * than mails/s on a machine shared with other work), the ratio gateway / Postfix per round and in
- * all, the load average with every measurement, and the accounting of every mail on both sides. Exits 1 when an
- * accounting is not exact.
+ * Microsoft 365 with all the headers Exchange Online stamps, 41 in all) over the same number of
+ * connections, in rounds that alternate which goes first (the second of a pair tends to be slower
+ * on a shared machine), after a warm-up. Prints mails/s accepted (SMTP) and end to end (until the
+ * next hops hold every mail), SMTP latency, the CPU time the relay's own processes used per mail
+ * (steadier than mails/s on a machine shared with other work), the ratio gateway / Postfix per
+ * round and in all, the load average with every measurement, and the accounting of every mail on
+ * both sides. Exits 1 when an accounting is not exact. docs/postfix-comparison.md.
  *
  * <pre>
  * java -cp … org.relayguard.it.load.PeerComparison [--mails 10000] [--warmup 200] [--rounds 4]
@@ -265,7 +265,7 @@ public final class PeerComparison {
         Path directory = Path.of(options.getOrDefault("dir", "integration-tests/target/peer"));
 
         System.out.printf(Locale.ROOT, "Peer comparison: %d mails per relay in %d rounds (after %d warm-up mails) over %d concurrent SMTP clients, "
-                + "%d mails per connection, mix %s; mails from Microsoft 365 with 40 headers%n",
+                + "%d mails per connection, mix %s; mails from Microsoft 365 with 41 headers%n",
             mails, rounds, warmup, connections, perConnection, mix);
         System.out.println(LoadDriver.machine() + "; Postfix " + PostfixRelay.version() + "; load average " + loadAverage());
 
