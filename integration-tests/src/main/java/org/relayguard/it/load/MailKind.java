@@ -68,8 +68,9 @@ public enum MailKind {
 
     /**
      * The message; with {@code allExchangeHeaders}, a mail from Microsoft 365 also carries the
-     * authentication, anti-spam and cross-tenant headers that Exchange Online adds and no rule reads
-     * (41 headers in all with the id header, as in service), so that a gateway parses and stores what it would.
+     * authentication, anti-spam and cross-tenant headers that Exchange Online adds and no rule
+     * reads (41 headers in all with the id header, as in service), so that a gateway parses and
+     * stores what it would.
      */
     public byte[] message(String id, int n, boolean allExchangeHeaders) {
         StringBuilder message = new StringBuilder(4096);
