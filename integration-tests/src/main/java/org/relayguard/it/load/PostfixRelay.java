@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.relayguard.it.NextHops;
+import org.relayguard.it.StopOnExit;
 
 /**
  * The relay an operator would pick instead of the gateway: a Postfix (the Debian package's) with
@@ -37,7 +38,7 @@ public final class PostfixRelay implements AutoCloseable {
     private final Path directory;
     private final Path configDirectory;
     private final int port;
-    private Thread shutdownHook;
+    private final StopOnExit stopOnExit = new StopOnExit("stop-postfix", this::stop);
 
     private PostfixRelay(Path directory, int port) {
         this.directory = directory;
@@ -185,8 +186,7 @@ public final class PostfixRelay implements AutoCloseable {
         } catch (IllegalStateException e) {
             throw new IllegalStateException(e.getMessage() + "\n" + maillogTail(), e);
         }
-        shutdownHook = new Thread(this::stop, "stop-postfix");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        stopOnExit.arm();
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (true) {
             try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -237,13 +237,7 @@ public final class PostfixRelay implements AutoCloseable {
     @Override
     public void close() {
         stop();
-        if (shutdownHook != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException e) {
-                // the JVM is shutting down: the hook runs or ran
-            }
-        }
+        stopOnExit.cancel();
     }
 
     private static String run(List<String> command, Duration timeout) throws IOException {
