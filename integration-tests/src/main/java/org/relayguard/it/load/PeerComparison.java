@@ -45,14 +45,7 @@ public final class PeerComparison {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument " + args[i] + " (--help lists the options)");
-            }
-            String name = args[i].substring(2);
-            options.put(name, name.equals("help") ? "true" : args[++i]);
-        }
+        Map<String, String> options = DriverArguments.parse(args);
         if (options.containsKey("help")) {
             System.out.println("options: --mails N per relay, all rounds (10000) --warmup W per relay (200) --rounds R (4) "
                 + "--connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT + " --seed S (42) --pause SECONDS (5) "
