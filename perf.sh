@@ -7,6 +7,10 @@
 #   ./perf.sh load [driver options]       only the load run (--help lists its options)
 #   ./perf.sh cluster [driver options]    one node vs two through HAProxy on PostgreSQL (not in "all";
 #                                         needs the postgresql and haproxy packages; --help)
+#   ./perf.sh peer [driver options]       the durable gateway side by side with a Postfix relay (not in
+#                                         "all"; as root: installs Debian's postfix and postfix-pcre when
+#                                         missing, runs its own Postfix under integration-tests/target/peer,
+#                                         not the system's; --help; docs/postfix-comparison.md)
 #
 # Neither is part of `mvn -B verify`. Needs JDK 17 and Maven; give the machine to it while it runs.
 set -euo pipefail
@@ -33,10 +37,31 @@ cluster() {
         org.relayguard.it.load.ClusterLoadDriver "$@"
 }
 
+# Debian's Postfix, without configuring or needing the system's mail service: the comparison
+# writes its own configuration and queue and starts and stops that Postfix itself.
+install_postfix() {
+    if [[ -x /usr/sbin/postfix && -e /usr/lib/postfix/postfix-pcre.so ]]; then
+        return
+    fi
+    [[ $(id -u) -eq 0 ]] || { echo "perf.sh peer: Postfix is missing and installing it needs root" >&2; exit 2; }
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix postfix-pcre
+}
+
+peer() {
+    [[ $(id -u) -eq 0 ]] || { echo "perf.sh peer: run as root (postfix start needs it)" >&2; exit 2; }
+    install_postfix
+    java -cp "integration-tests/target/classes:$(cat integration-tests/target/demo-classpath.txt)" \
+        -Drelayguard.james.server.dir=james-server/target/james-server \
+        org.relayguard.it.load.PeerComparison "$@"
+}
+
 case "$what" in
     benchmarks) benchmarks "$@" ;;
     load) load "$@" ;;
     cluster) cluster "$@" ;;
+    peer) peer "$@" ;;
     all) benchmarks && load ;;
-    *) echo "usage: $0 [benchmarks [jmh options] | load [driver options] | cluster [driver options]]" >&2; exit 2 ;;
+    *) echo "usage: $0 [benchmarks [jmh options] | load [driver options] | cluster [driver options] | peer [driver options]]" >&2; exit 2 ;;
 esac

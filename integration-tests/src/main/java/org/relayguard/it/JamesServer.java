@@ -227,7 +227,10 @@ public final class JamesServer implements AutoCloseable {
     /** Where this start's output begins in {@link #log}: an appended log holds earlier starts too. */
     private long logStart;
     private int starts;
-    private Thread shutdownHook;
+    private final StopOnExit stopOnExit = new StopOnExit("stop-james", () -> {
+        this.jvmExiting = true;
+        stop();
+    });
     private volatile boolean jvmExiting;
     private Optional<String> webAdminToken = Optional.empty();
 
@@ -392,14 +395,7 @@ public final class JamesServer implements AutoCloseable {
      * ends (Ctrl-C on the demo, an interrupted test run), so that no James outlives its caller.
      */
     private void stopOnExit() {
-        if (shutdownHook != null) {
-            return;
-        }
-        shutdownHook = new Thread(() -> {
-            jvmExiting = true;
-            stop();
-        }, "stop-james");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        stopOnExit.arm();
     }
 
     /**
@@ -483,14 +479,7 @@ public final class JamesServer implements AutoCloseable {
     @Override
     public void close() {
         stop();
-        if (shutdownHook != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException e) {
-                // the JVM is already exiting: the hook is running or has run
-            }
-            shutdownHook = null;
-        }
+        stopOnExit.cancel();
     }
 
     public boolean isRunning() {

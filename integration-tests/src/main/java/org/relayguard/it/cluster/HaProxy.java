@@ -21,6 +21,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.relayguard.it.StopOnExit;
+
 /**
  * A real HAProxy (the Debian package's, 2.6) in front of the gateways, in TCP mode: each SMTP
  * connection goes to one node's PROXY-protocol listener with a PROXY v2 header that carries the
@@ -65,7 +67,7 @@ public final class HaProxy implements AutoCloseable {
     private final int port;
     private final int statsPort;
     private Process process;
-    private Thread shutdownHook;
+    private final StopOnExit stopOnExit = new StopOnExit("stop-haproxy", this::stop);
 
     private HaProxy(Path config, Path log, int port, int statsPort) {
         this.config = config;
@@ -247,11 +249,7 @@ public final class HaProxy implements AutoCloseable {
     }
 
     private void stopOnExit() {
-        if (shutdownHook != null) {
-            return;
-        }
-        shutdownHook = new Thread(this::stop, "stop-haproxy");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        stopOnExit.arm();
     }
 
     public synchronized void stop() {
@@ -272,14 +270,7 @@ public final class HaProxy implements AutoCloseable {
     @Override
     public void close() {
         stop();
-        if (shutdownHook != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException e) {
-                // the JVM is exiting: the hook runs
-            }
-            shutdownHook = null;
-        }
+        stopOnExit.cancel();
     }
 
     private static void sleep(long millis) {

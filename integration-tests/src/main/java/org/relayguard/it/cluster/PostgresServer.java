@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import org.relayguard.it.StopOnExit;
+
 /**
  * A real PostgreSQL server, the Debian package's binaries run on a data directory of its own
  * ({@code initdb}, {@code pg_ctl}), listening on 127.0.0.1 on a port of its own, with one database
@@ -34,7 +36,13 @@ public final class PostgresServer implements AutoCloseable {
     private final Path directory;
     private final int port;
     private final String password;
-    private Thread shutdownHook;
+    private final StopOnExit stopOnExit = new StopOnExit("stop-postgres", () -> {
+        try {
+            stop();
+        } catch (IOException e) {
+            System.err.println("PostgreSQL did not stop: " + e.getMessage());
+        }
+    });
 
     private PostgresServer(Path bin, Path directory, int port, String password) {
         this.bin = bin;
@@ -176,29 +184,12 @@ public final class PostgresServer implements AutoCloseable {
 
     /** A server started by a test or the cluster script must not outlive it. */
     private void stopOnExit() {
-        if (shutdownHook != null) {
-            return;
-        }
-        shutdownHook = new Thread(() -> {
-            try {
-                stop();
-            } catch (IOException e) {
-                System.err.println("PostgreSQL did not stop: " + e.getMessage());
-            }
-        }, "stop-postgres");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        stopOnExit.arm();
     }
 
     @Override
     public void close() throws IOException {
         stop();
-        if (shutdownHook != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException e) {
-                // the JVM is exiting: the hook runs
-            }
-            shutdownHook = null;
-        }
+        stopOnExit.cancel();
     }
 }

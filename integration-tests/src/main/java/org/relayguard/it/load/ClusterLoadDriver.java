@@ -4,11 +4,9 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 import org.relayguard.it.JamesServer;
 import org.relayguard.it.NextHops;
@@ -37,15 +35,7 @@ public final class ClusterLoadDriver {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument " + args[i] + " (--help lists the options)");
-            }
-            String name = args[i].substring(2);
-            boolean flag = name.equals("enforce") || name.equals("help");
-            options.put(name, flag ? "true" : args[++i]);
-        }
+        Map<String, String> options = DriverArguments.parse(args, "enforce");
         if (options.containsKey("help")) {
             System.out.println("options: --mails N per setup, all rounds (6000) --rounds R (3) --warmup W per setup (2000) "
                 + "--connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT + " --enforce --seed S (42) --pause SECONDS (5)");
@@ -159,9 +149,9 @@ public final class ClusterLoadDriver {
             System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
             setups.forEach(setup -> System.out.println(setup.row()));
             System.out.printf(Locale.ROOT, "%nRatio two nodes / one node: %.3f end to end, %.3f accepted over SMTP; each round: %s, median %.3f%n",
-                two.endToEndRate() / one.endToEndRate(), two.smtpRate() / one.smtpRate(), list(scaling), LoadDriver.median(scaling));
+                two.endToEndRate() / one.endToEndRate(), two.smtpRate() / one.smtpRate(), DriverArguments.ratios(scaling), LoadDriver.median(scaling));
             System.out.printf(Locale.ROOT, "Ratio DomainList copy / read live (one node each): %.3f end to end, %.3f accepted over SMTP; each round: %s, median %.3f%n",
-                copy.endToEndRate() / one.endToEndRate(), copy.smtpRate() / one.smtpRate(), list(domainListCopy), LoadDriver.median(domainListCopy));
+                copy.endToEndRate() / one.endToEndRate(), copy.smtpRate() / one.smtpRate(), DriverArguments.ratios(domainListCopy), LoadDriver.median(domainListCopy));
             System.out.printf(Locale.ROOT, "Load average at the end: %.2f on %d cores (PostgreSQL, HAProxy, the nodes and this driver share them)%n",
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.getRuntime().availableProcessors());
 
@@ -187,9 +177,5 @@ public final class ClusterLoadDriver {
         if (measured) {
             setup.add(result);
         }
-    }
-
-    private static String list(List<Double> ratios) {
-        return ratios.stream().map(r -> String.format(Locale.ROOT, "%.3f", r)).collect(Collectors.joining(", "));
     }
 }

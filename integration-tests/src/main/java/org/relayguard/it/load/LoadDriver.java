@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -62,7 +61,7 @@ public final class LoadDriver {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = parse(args);
+        Map<String, String> options = DriverArguments.parse(args, "enforce", "no-memory", "no-tls");
         if (options.containsKey("help")) {
             System.out.println("options: --mails N per gateway, all forks (10000) --forks F (2) --rounds R per fork (2) "
                 + "--warmup W per fork (4000) --connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT
@@ -227,7 +226,7 @@ public final class LoadDriver {
             TARGET_RATIO, ratio >= TARGET_RATIO ? "met" : "NOT met");
         // Each round's runs are back to back: their ratio is less exposed to a machine shared with other work.
         System.out.printf(Locale.ROOT, "  each fork: %s; each round (back to back): %s, median %.3f%n",
-            list(forkRatios), list(roundRatios), median(roundRatios));
+            DriverArguments.ratios(forkRatios), DriverArguments.ratios(roundRatios), median(roundRatios));
         if (tls != null) {
             System.out.printf(Locale.ROOT, "Ratio STARTTLS / clear text (hardened on the Relay Guard server, clients starting TLS on each of "
                     + "their connections or not): %.3f end to end, %.3f accepted over SMTP; p50 latency %.2f×, p99 latency %.2f×%n"
@@ -235,7 +234,7 @@ public final class LoadDriver {
                 tls.measured.endToEndRate() / hardened.measured.endToEndRate(), tls.measured.smtpRate() / hardened.measured.smtpRate(),
                 tls.measured.percentile(0.50) / hardened.measured.percentile(0.50),
                 tls.measured.percentile(0.99) / hardened.measured.percentile(0.99),
-                list(tlsRatios), median(tlsRatios));
+                DriverArguments.ratios(tlsRatios), median(tlsRatios));
         }
         if (memory != null) {
             System.out.printf(Locale.ROOT, "Ratio durable / memory (hardened on the Relay Guard server / on James's memory server): "
@@ -243,17 +242,13 @@ public final class LoadDriver {
                 hardened.measured.endToEndRate() / memory.measured.endToEndRate(), hardened.measured.smtpRate() / memory.measured.smtpRate(),
                 hardened.measured.percentile(0.50) / memory.measured.percentile(0.50),
                 hardened.measured.percentile(0.99) / memory.measured.percentile(0.99),
-                list(durabilityRatios), median(durabilityRatios));
+                DriverArguments.ratios(durabilityRatios), median(durabilityRatios));
         }
         System.out.printf(Locale.ROOT, "Load average at the end: %.2f (this driver and the James under load use 2 cores' worth; more is other work)%n",
             ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.out.println();
         accountings.forEach(System.out::println);
         return exact;
-    }
-
-    private static String list(List<Double> ratios) {
-        return ratios.stream().map(r -> String.format(Locale.ROOT, "%.3f", r)).collect(Collectors.joining(", "));
     }
 
     /** One gateway of one fork: its own James and its own next hops, what was sent to it. */
@@ -338,18 +333,5 @@ public final class LoadDriver {
             cpu, Runtime.getRuntime().availableProcessors(), memory / (1024.0 * 1024 * 1024),
             System.getProperty("java.vm.name"), System.getProperty("java.version"),
             ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-    }
-
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument " + args[i] + " (--help lists the options)");
-            }
-            String name = args[i].substring(2);
-            boolean flag = name.equals("enforce") || name.equals("help") || name.equals("no-memory") || name.equals("no-tls");
-            options.put(name, flag ? "true" : args[++i]);
-        }
-        return options;
     }
 }

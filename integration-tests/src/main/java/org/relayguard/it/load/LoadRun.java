@@ -38,10 +38,22 @@ public final class LoadRun {
         public final MailKind kind;
         public final int n;
 
+        /** Whether a mail from Microsoft 365 carries every header Exchange Online adds ({@link MailKind#message(String, int, boolean)}). */
+        public final boolean allExchangeHeaders;
+
         Mail(String id, MailKind kind, int n) {
+            this(id, kind, n, false);
+        }
+
+        Mail(String id, MailKind kind, int n, boolean allExchangeHeaders) {
             this.id = id;
             this.kind = kind;
             this.n = n;
+            this.allExchangeHeaders = allExchangeHeaders;
+        }
+
+        public byte[] message() {
+            return kind.message(id, n, allExchangeHeaders);
         }
     }
 
@@ -65,10 +77,15 @@ public final class LoadRun {
 
     /** {@code count} mails in the proportions of {@code mix}, with ids {@code <label>-<i>}. */
     public static List<Mail> mails(String label, Mix mix, int count, long seed) {
+        return mails(label, mix, count, seed, false);
+    }
+
+    /** As {@link #mails(String, Mix, int, long)}, the mails from Microsoft 365 with every Exchange Online header or not. */
+    public static List<Mail> mails(String label, Mix mix, int count, long seed, boolean allExchangeHeaders) {
         List<MailKind> kinds = mix.kinds(count, seed);
         List<Mail> mails = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            mails.add(new Mail(label + "-" + i, kinds.get(i), i));
+            mails.add(new Mail(label + "-" + i, kinds.get(i), i, allExchangeHeaders));
         }
         return mails;
     }
@@ -153,7 +170,7 @@ public final class LoadRun {
                     session = new Session(SmtpClient.connect(smtpPort.getAsInt(), Optional.of(mail.kind.source()), Optional.empty()), startTls);
                     sessions.put(mail.kind.source(), session);
                 }
-                byte[] message = mail.kind.message(mail.id, mail.n);
+                byte[] message = mail.message();
                 long before = System.nanoTime();
                 SmtpClient.Reply reply = session.client.transaction(mail.kind.envelopeSender(mail.n), mail.kind.recipients(mail.n), message);
                 latencies[i] = System.nanoTime() - before;

@@ -63,6 +63,16 @@ public enum MailKind {
     }
 
     public byte[] message(String id, int n) {
+        return message(id, n, false);
+    }
+
+    /**
+     * The message; with {@code allExchangeHeaders}, a mail from Microsoft 365 also carries the
+     * authentication, anti-spam and cross-tenant headers that Exchange Online adds and no rule
+     * reads (41 headers in all with the id header, as in service), so that a gateway parses and
+     * stores what it would.
+     */
+    public byte[] message(String id, int n, boolean allExchangeHeaders) {
         StringBuilder message = new StringBuilder(4096);
         if (fromM365) {
             message.append("Received: from AM0PR0" + (n % 9) + "MB1234.eurprd0" + (n % 5) + ".prod.outlook.com (2603:10a6:208:1a::2" + (n % 9) + ")\r\n"
@@ -98,6 +108,9 @@ public enum MailKind {
                 .append("X-MS-Exchange-CrossTenant-Id: 72f988bf-86f1-41af-91ab-2d7cd011db47\r\n")
                 .append("X-MS-Exchange-Transport-CrossTenantHeadersStamped: AM0PR04MB1234\r\n")
                 .append("X-Microsoft-Antispam: BCL:0;ARA:13230040|366016|1800799024|376014;\r\n");
+            if (allExchangeHeaders) {
+                message.append(exchangeHeaders(n));
+            }
             if (this == FORWARD) {
                 message.append("X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\r\n");
             }
@@ -105,6 +118,36 @@ public enum MailKind {
         }
         message.append("\r\n").append(BODY);
         return message.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** 17 headers of a real Exchange Online message that no rule reads, several of them folded. */
+    private static String exchangeHeaders(int n) {
+        return "ARC-Message-Signature: i=1; a=rsa-sha256; c=relaxed/relaxed; d=microsoft.com; s=arcselector9901;\r\n"
+            + " h=From:Date:Subject:Message-ID:Content-Type:MIME-Version:X-MS-Exchange-AntiSpam-MessageData-ChunkCount;\r\n"
+            + " bh=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmE=;\r\n"
+            + " b=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4\r\n"
+            + "ARC-Authentication-Results: i=1; mx.microsoft.com 1; spf=pass smtp.mailfrom=contoso.com;\r\n"
+            + " dmarc=pass action=none header.from=contoso.com; dkim=pass header.d=contoso.com; arc=none\r\n"
+            + "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=contoso.onmicrosoft.com; s=selector1-contoso-onmicrosoft-com;\r\n"
+            + " h=From:Date:Subject:Message-ID:Content-Type:MIME-Version:X-MS-Exchange-SenderADCheck;\r\n"
+            + " bh=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmE=; b=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4\r\n"
+            + "Authentication-Results: dkim=none (message not signed) header.d=none;dmarc=none action=none header.from=contoso.com;\r\n"
+            + "Thread-Topic: Relay Guard load " + n + "\r\n"
+            + "Thread-Index: AQHa/Zm9vYmFyYmF6cXV4Zm9vYmFy" + (n % 10) + "==\r\n"
+            + "Accept-Language: en-US\r\n"
+            + "Content-Language: en-US\r\n"
+            + "X-MS-Office365-Filtering-Correlation-Id: 3c1d2e4f-" + n + "-4a5b-08dcc1a2b3c4\r\n"
+            + "X-MS-Exchange-SenderADCheck: 1\r\n"
+            + "X-MS-Exchange-AntiSpam-Relay: 0\r\n"
+            + "X-Microsoft-Antispam-Message-Info: Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4\r\n"
+            + " Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4\r\n"
+            + "X-Forefront-Antispam-Report: CIP:255.255.255.255;CTRY:;LANG:en;SCL:1;SRV:;IPV:NLI;SFV:NSPM;H:AM0PR04MB1234.eurprd04.prod.outlook.com;\r\n"
+            + " PTR:;CAT:NONE;SFS:(13230040)(366016)(1800799024)(376014)(38070700018);DIR:OUT;SFP:1101;\r\n"
+            + "X-MS-Exchange-AntiSpam-MessageData-ChunkCount: 1\r\n"
+            + "X-MS-Exchange-AntiSpam-MessageData-0: Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4\r\n"
+            + "X-MS-Exchange-CrossTenant-AuthAs: Internal\r\n"
+            + "X-MS-Exchange-CrossTenant-AuthSource: AM0PR04MB1234.eurprd04.prod.outlook.com\r\n"
+            + "X-MS-Exchange-CrossTenant-mailboxtype: HOSTED\r\n";
     }
 
     private String originatorOrg(int n) {

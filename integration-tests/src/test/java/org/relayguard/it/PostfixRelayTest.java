@@ -1,0 +1,76 @@
+package org.relayguard.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.relayguard.it.load.MailKind;
+import org.relayguard.it.load.PostfixRelay;
+
+/**
+ * The Postfix that {@code ./perf.sh peer} measures the gateway against is the relay it claims to
+ * be: mail for our domains reaches the Microsoft 365 smart host, other mail the internet next hop,
+ * and its one {@code header_checks} rule warns about another tenant's X-OriginatorOrg and about
+ * nothing else. Needs Debian's postfix and postfix-pcre and root; skipped without them.
+ */
+class PostfixRelayTest {
+
+    @Test
+    void postfixRelaysEachMailOnItsRouteAndWarnsAboutForeignTenantsOnly() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/postfix")) && Files.exists(Path.of("/usr/lib/postfix/postfix-pcre.so")),
+            "Postfix is not installed (apt-get install postfix postfix-pcre)");
+        assumeTrue("root".equals(System.getProperty("user.name")), "postfix start needs root");
+
+        try (NextHops hops = NextHops.start();
+             PostfixRelay postfix = PostfixRelay.start(Path.of("target/postfix-relay-test"), JamesServer.freePort(), hops);
+             SmtpClient m365 = SmtpClient.connect(postfix.port(), Optional.of(JamesServer.M365_HOST_SOURCE), Optional.empty());
+             SmtpClient internet = SmtpClient.connect(postfix.port(), Optional.of(JamesServer.INTERNET_HOST_SOURCE), Optional.empty())) {
+            m365.ehlo();
+            internet.ehlo();
+            send(m365, MailKind.OUR_TENANT, "own-default", 0);
+            send(m365, MailKind.OUR_TENANT, "own-onmicrosoft", 1);
+            send(m365, MailKind.FOREIGN_TENANT, "foreign", 0);
+            send(internet, MailKind.INTERNET, "inbound", 0);
+
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(2));
+            while (hops.internet().count() + hops.m365().count() < 4 && Instant.now().isBefore(deadline)) {
+                Thread.sleep(50);
+            }
+            assertThat(ids(hops.internet())).containsExactlyInAnyOrder("own-default", "own-onmicrosoft", "foreign");
+            assertThat(ids(hops.m365())).containsExactly("inbound");
+
+            // Postfix logs through postlogd: cleanup's warning is written before the delivery that follows it.
+            while (log(postfix, "status=sent").size() < 4 && Instant.now().isBefore(deadline)) {
+                Thread.sleep(50);
+            }
+            List<String> warnings = log(postfix, "warning: header X-OriginatorOrg");
+            assertThat(warnings).singleElement().asString()
+                .contains("X-OriginatorOrg: fabrikam.onmicrosoft.com")
+                .endsWith(": foreign tenant");
+        }
+    }
+
+    private static void send(SmtpClient client, MailKind kind, String id, int n) throws Exception {
+        SmtpClient.Reply reply = client.transaction(kind.envelopeSender(n), kind.recipients(n), kind.message(id, n, true));
+        assertThat(reply.code).as(id + ": " + reply).isEqualTo(250);
+    }
+
+    private static List<String> log(PostfixRelay postfix, String text) throws Exception {
+        return Files.readAllLines(postfix.directory().resolve("maillog"), StandardCharsets.UTF_8).stream()
+            .filter(line -> line.contains(text))
+            .collect(Collectors.toList());
+    }
+
+    private static List<String> ids(SmtpSink sink) {
+        return sink.received().stream().map(received -> received.header(MailKind.ID_HEADER)).collect(Collectors.toList());
+    }
+}
