@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Reproduces README "Performance": builds the project, runs the JMH benchmarks of the matchers,
+# Reproduces docs/performance.md: builds the project, runs the JMH benchmarks of the matchers,
 # then the end-to-end load comparison of the hardened and the plain pipeline on a real James 3.8.1.
 #
-#   ./perf.sh                      both, with the defaults the README numbers come from
+#   ./perf.sh                      both, with the defaults the numbers of docs/performance.md come from
 #   ./perf.sh benchmarks [jmh options]    only the benchmarks (e.g. -wi 1 -i 2 for a quick look)
 #   ./perf.sh load [driver options]       only the load run (--help lists its options)
 #   ./perf.sh cluster [driver options]    one node vs two through HAProxy on PostgreSQL (not in "all";

@@ -272,6 +272,20 @@ final class MailetParameterCheck {
         return new Result(configured, unread, Optional.empty());
     }
 
+    /**
+     * Every parameter name the mailet asks for in {@code init()} with this configuration, whether
+     * it is configured or not: what the mailet reads. For ReferenceParametersTest, which compares
+     * it with the parameters docs/reference.md lists. Fails when {@code init()} refuses the
+     * configuration.
+     */
+    static Set<String> readParameters(ConfiguredMailet configured) throws Exception {
+        RecordingMailetConfig config = new RecordingMailetConfig(configured.className, configured.parameters, FakeMailContext.defaultContext());
+        Mailet mailet = new Fakes().instantiate(configured.className);
+        mailet.init(config);
+        mailet.destroy();
+        return config.read();
+    }
+
     /** RemoteDelivery hands its {@code mail.*} parameters to javax.mail as session properties. */
     private static final String JAVAMAIL_SMTP_PREFIX = "mail.smtp";
     /** The javax.mail 1.6 classes that read the SMTP transport's properties, each as {@code "mail." + protocol + SUFFIX}. */
