@@ -52,15 +52,11 @@ public final class ClusterLoadDriver {
     }
 
     /** A way into the cluster: an HAProxy frontend and the nodes behind it. */
-    private static final class Setup {
+    private static final class Setup extends Measured {
         final String name;
         final String description;
         final int port;
         final LoadRun load;
-        int mails;
-        long smtpNanos;
-        long endToEndNanos;
-        final List<long[]> latencies = new ArrayList<>();
         double lastRate;
 
         Setup(String name, String description, int port, NextHops hops, int connections, int perConnection) {
@@ -70,24 +66,9 @@ public final class ClusterLoadDriver {
             this.load = new LoadRun(() -> port, hops, connections, perConnection);
         }
 
-        void add(LoadRun.Result result) {
-            mails += result.mails;
-            smtpNanos += result.smtpNanos;
-            endToEndNanos += result.endToEndNanos;
-            latencies.add(result.latencies);
-        }
-
-        double endToEndRate() {
-            return LoadDriver.rate(mails, endToEndNanos);
-        }
-
-        double smtpRate() {
-            return LoadDriver.rate(mails, smtpNanos);
-        }
-
         String row() {
             return String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.1f | %.1f | %.1f |", name, description, mails,
-                endToEndRate(), smtpRate(), LoadDriver.percentile(latencies, 0.50), LoadDriver.percentile(latencies, 0.99));
+                endToEndRate(), smtpRate(), percentile(0.50), percentile(0.99));
         }
     }
 

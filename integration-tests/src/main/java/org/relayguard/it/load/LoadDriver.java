@@ -102,32 +102,6 @@ public final class LoadDriver {
     }
 
     /** What the measured runs of one setup add up to. */
-    private static final class Measured {
-        int mails;
-        long smtpNanos;
-        long endToEndNanos;
-        final List<long[]> latencies = new ArrayList<>();
-
-        void add(LoadRun.Result result) {
-            mails += result.mails;
-            smtpNanos += result.smtpNanos;
-            endToEndNanos += result.endToEndNanos;
-            latencies.add(result.latencies);
-        }
-
-        double endToEndRate() {
-            return rate(mails, endToEndNanos);
-        }
-
-        double smtpRate() {
-            return rate(mails, smtpNanos);
-        }
-
-        double percentile(double p) {
-            return LoadDriver.percentile(latencies, p);
-        }
-    }
-
     private boolean run() throws Exception {
         int mails = option("mails", 10_000);
         int forks = option("forks", 2);

@@ -63,15 +63,11 @@ public final class PeerComparison {
     }
 
     /** One relay under load: how mail gets in, where it is counted, what its measured runs add up to. */
-    private abstract static class Relay implements AutoCloseable {
+    private abstract static class Relay extends Measured implements AutoCloseable {
         final String name;
         final NextHops hops;
         final List<LoadRun.Mail> sent = new ArrayList<>();
-        int mails;
-        long smtpNanos;
-        long endToEndNanos;
         long cpuNanos;
-        final List<long[]> latencies = new ArrayList<>();
         double lastRate;
 
         Relay(String name, NextHops hops) {
@@ -105,23 +101,8 @@ public final class PeerComparison {
                 cpu / 1e6 / result.mails, before, loadAverage());
             if (measured) {
                 cpuNanos += cpu;
-                mails += result.mails;
-                smtpNanos += result.smtpNanos;
-                endToEndNanos += result.endToEndNanos;
-                latencies.add(result.latencies);
+                add(result);
             }
-        }
-
-        double endToEndRate() {
-            return LoadDriver.rate(mails, endToEndNanos);
-        }
-
-        double smtpRate() {
-            return LoadDriver.rate(mails, smtpNanos);
-        }
-
-        double percentile(double p) {
-            return LoadDriver.percentile(latencies, p);
         }
 
         double cpuPerMail() {
