@@ -1,10 +1,13 @@
 package org.relayguard.it;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * Stops a server this JVM started (James, PostgreSQL, HAProxy, Postfix) when the JVM ends first:
  * they run as separate processes, which do not end with it (Ctrl-C on the demo or a script, an
  * interrupted test run), and none may outlive its caller. {@link #cancel()} when the server was
- * closed normally, so that the JVM keeps no hook per server it ever started.
+ * closed normally, so that the JVM keeps no hook per server it ever started. {@link #terminate}
+ * is how those servers are stopped.
  */
 public final class StopOnExit {
     private final String name;
@@ -36,5 +39,20 @@ public final class StopOnExit {
             // the JVM is exiting: the hook runs
         }
         hook = null;
+    }
+
+    /**
+     * Ends a server process as Ctrl-C or a service manager does (SIGTERM, so that its own shutdown
+     * runs), and forcibly if it has not ended after 30 s.
+     */
+    public static void terminate(Process process) {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
