@@ -290,7 +290,7 @@ class QuarantineReportTest {
             entry(null, 10L), entry("fabrikam.onmicrosoft.com", 1L), entry("evil.onmicrosoft.com", 1L));
         assertThat(report.get("conditions").toString()).isEqualTo("{\"org-absent\":1,\"org-not-allowed\":8,\"org-mixed-instances\":1,"
             + "\"org-allowed\":0,\"xoorg-absent\":0,\"xoorg-not-allowed\":2,\"xoorg-allowed\":0,"
-            + "\"tenant-mismatch\":0,\"tenant-unidentified\":0,\"tenant-allowed\":0,\"secret-missing\":0,"
+            + "\"tenant-mismatch\":0,\"tenant-conflict\":0,\"domain-unowned\":0,\"tenant-unidentified\":0,\"tenant-allowed\":0,\"secret-missing\":0,"
             + "\"headers-unreadable\":0,\"unknown-rule\":0}");
         assertThat(report.at("/allowedOrgs/values").toString()).isEqualTo("[\"contoso.onmicrosoft.com\",\"contoso.com\"]");
     }

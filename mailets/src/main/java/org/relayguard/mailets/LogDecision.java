@@ -8,6 +8,8 @@ import java.util.Set;
 import javax.inject.Inject;
 import javax.mail.MessagingException;
 
+import org.apache.james.core.Domain;
+import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.metrics.api.Metric;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.mailet.AttributeName;
@@ -15,6 +17,7 @@ import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.relayguard.matchers.HeaderValues;
 import org.relayguard.matchers.DenyReason;
+import org.relayguard.matchers.DomainListLookup;
 import org.relayguard.matchers.Tenant;
 import org.relayguard.matchers.Tenants;
 import org.slf4j.Logger;
@@ -94,6 +97,7 @@ public class LogDecision extends GenericMailet {
         DENY, RELEASE
     }
 
+    private final DomainListLookup domainList;
     private final Metric denied;
     private final Metric discarded;
     private final Metric released;
@@ -104,7 +108,8 @@ public class LogDecision extends GenericMailet {
     private Tenants tenants = Tenants.none();
 
     @Inject
-    public LogDecision(MetricFactory metricFactory) {
+    public LogDecision(MetricFactory metricFactory, DomainList domainList) {
+        this.domainList = new DomainListLookup(domainList, NAME);
         this.denied = metricFactory.generate(DENIED_METRIC);
         this.discarded = metricFactory.generate(DISCARDED_METRIC);
         this.released = metricFactory.generate(RELEASED_METRIC);
@@ -222,7 +227,7 @@ public class LogDecision extends GenericMailet {
     }
 
     private String line(Mail mail) {
-        DenyReason reason = DenyReason.of(mail, allowedOrgs, tenants);
+        DenyReason reason = DenyReason.of(mail, allowedOrgs, tenants, this::inDomainList);
         Optional<List<String>> messageSource = headerInstances(mail, MESSAGE_SOURCE);
         return new DecisionLine()
             .add("decision", decision.name().toLowerCase(Locale.US))
@@ -243,6 +248,16 @@ public class LogDecision extends GenericMailet {
             .add("tenant", reason.tenant())
             .add("tls", tls(mail))
             .toString();
+    }
+
+    /** A DomainList that cannot be read only costs the line its {@code domain-unowned} (the rule itself failed closed). */
+    private boolean inDomainList(Domain domain) {
+        try {
+            return domainList.contains(domain);
+        } catch (MessagingException e) {
+            LOGGER.warn("{}: {}", NAME, e.getMessage(), e);
+            return false;
+        }
     }
 
     /** Absent when the listener does not record it; a value that is not a String is logged as such. */

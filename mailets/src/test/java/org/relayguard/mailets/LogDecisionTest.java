@@ -2,6 +2,7 @@ package org.relayguard.mailets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.Mockito.mock;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,11 @@ import javax.mail.MessagingException;
 import javax.mail.Session;
 import javax.mail.internet.MimeMessage;
 
+import org.apache.james.core.Domain;
 import org.apache.james.core.MailAddress;
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.domainlist.lib.DomainListConfiguration;
+import org.apache.james.domainlist.memory.MemoryDomainList;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
@@ -37,8 +42,18 @@ class LogDecisionTest {
     private static final String BODY = "Top secret body text";
 
     private final RecordingMetricFactory metrics = new RecordingMetricFactory();
+    private MemoryDomainList domainList;
     private final ListAppender<ILoggingEvent> decisions = new ListAppender<>();
     private final Logger decisionLogger = (Logger) LoggerFactory.getLogger(LogDecision.LOGGER_NAME);
+
+    @BeforeEach
+    void ourDomains() throws Exception {
+        domainList = new MemoryDomainList(mock(DNSService.class));
+        domainList.configure(DomainListConfiguration.builder().autoDetect(false).autoDetectIp(false).build());
+        for (String domain : List.of("contoso.com", "fabrikam.example", "partner.example")) {
+            domainList.addDomain(Domain.of(domain));
+        }
+    }
 
     @BeforeEach
     void captureDecisionLog() {
@@ -52,7 +67,7 @@ class LogDecisionTest {
     }
 
     private LogDecision mailet(FakeMailetConfig.Builder config) throws MessagingException {
-        LogDecision mailet = new LogDecision(metrics);
+        LogDecision mailet = new LogDecision(metrics, domainList);
         mailet.init(config.mailetName("LogDecision").build());
         return mailet;
     }
@@ -337,6 +352,30 @@ class LogDecisionTest {
             .contains(" route=m365_mail rule=tenant-binding condition=tenant-mismatch ")
             .contains(" sender=ceo@fabrikam.example ")
             .endsWith(" xoorg=- tenant=contoso tls=-");
+    }
+
+    @Test
+    void serviceShouldNameBothTenantsOfAConflict() throws Exception {
+        FakeMail mail = mail("ceo@fabrikam.example", "X-OriginatorOrg: fabrikam.example", "X-OriginatorOrg: contoso.com");
+        mail.setErrorMessage("relayguard rule=tenant-binding route=m365_mail");
+
+        withTenants("deny", BOTH_TENANTS_ORGS, TWO_TENANTS).service(mail);
+
+        assertThat(lines()).singleElement().asString()
+            .contains(" rule=tenant-binding condition=tenant-conflict ")
+            .endsWith(" xoorg=- tenant=contoso,fabrikam tls=-");
+    }
+
+    @Test
+    void serviceShouldNameADomainListDomainNoTenantOwns() throws Exception {
+        FakeMail mail = mail("a@partner.example", "X-OriginatorOrg: contoso.com");
+        mail.setErrorMessage("relayguard rule=tenant-binding route=m365_mail");
+
+        withTenants("deny", BOTH_TENANTS_ORGS, TWO_TENANTS).service(mail);
+
+        assertThat(lines()).singleElement().asString()
+            .contains(" condition=domain-unowned ")
+            .endsWith(" tenant=contoso tls=-");
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import javax.mail.MessagingException;
@@ -13,7 +14,6 @@ import org.apache.james.core.Domain;
 import org.apache.mailet.Mail;
 
 import com.google.common.base.Splitter;
-import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
 
 /**
@@ -35,7 +35,9 @@ import com.google.common.collect.ImmutableSet;
  * same {@code tenantOrgs}), with the rule's own semantics: {@code x-originatororg} is
  * {@link OrgClause}, {@code xoorg} the session's tenant ({@link XoorgNotEquals}),
  * {@code tenant-binding} the tenant the mail comes from against the owner of its envelope sender's
- * domain ({@link SenderNotOwnedByTenant}), {@code from-binding} the same for the {@code From:}
+ * domain ({@link SenderNotOwnedByTenant}: {@code tenant-mismatch}, {@code tenant-conflict} when the
+ * {@code X-OriginatorOrg} instances name several of our tenants, {@code domain-unowned} for a
+ * DomainList domain no tenant owns), {@code from-binding} the same for the {@code From:}
  * domains ({@link FromNotOwnedByTenant}), {@code secret-header} a missing secret. A reason that no
  * longer holds ({@code org-allowed}, {@code xoorg-allowed}, {@code tenant-unidentified},
  * {@code tenant-allowed}) means the rule failed and its {@code onMatchException} quarantined the
@@ -43,7 +45,7 @@ import com.google.common.collect.ImmutableSet;
  * {@code x-originatororg} rule, the only one before rules named themselves.</p>
  *
  * <p>With the tenants description ({@link Tenants}), every reason also names the tenant the mail
- * comes from ({@link #tenant()}), whatever its rule.</p>
+ * comes from, or the tenants in conflict ({@link #tenant()}), whatever its rule.</p>
  */
 public final class DenyReason {
     public static final String NOTICE_PREFIX = "relayguard rule=";
@@ -59,6 +61,10 @@ public final class DenyReason {
     public static final String XOORG_ALLOWED = "xoorg-allowed";
     /** The identified tenant does not own the envelope sender's (from-binding: a From:) domain: another of our tenants does. */
     public static final String TENANT_MISMATCH = "tenant-mismatch";
+    /** The {@code X-OriginatorOrg} instances name two or more of our tenants, and the domain is one of theirs. */
+    public static final String TENANT_CONFLICT = "tenant-conflict";
+    /** The domain is in James's DomainList but no tenant owns it, so no tenant may send as it. */
+    public static final String DOMAIN_UNOWNED = "domain-unowned";
     /** No tenant identified: the binding does not hold (the rule failed, or the tenants changed). */
     public static final String TENANT_UNIDENTIFIED = "tenant-unidentified";
     /** The identified tenant may send as this sender: the binding does not hold. */
@@ -70,7 +76,8 @@ public final class DenyReason {
     /** Every condition, in the order the report lists them. */
     public static final List<String> CONDITIONS = List.of(
         OrgClause.ABSENT.token(), OrgClause.NOT_ALLOWED.token(), OrgClause.MIXED_INSTANCES.token(), OrgClause.ALLOWED.token(),
-        XOORG_ABSENT, XOORG_NOT_ALLOWED, XOORG_ALLOWED, TENANT_MISMATCH, TENANT_UNIDENTIFIED, TENANT_ALLOWED,
+        XOORG_ABSENT, XOORG_NOT_ALLOWED, XOORG_ALLOWED, TENANT_MISMATCH, TENANT_CONFLICT, DOMAIN_UNOWNED, TENANT_UNIDENTIFIED,
+        TENANT_ALLOWED,
         SECRET_MISSING, HEADERS_UNREADABLE, UNKNOWN_RULE);
 
     private static final Splitter LINES = Splitter.onPattern("\r?\n");
@@ -88,6 +95,16 @@ public final class DenyReason {
      * @param tenants the tenants description, its lone tenant's orgs given ({@link Tenants#withOrgsOfALoneTenant})
      */
     public static DenyReason of(Mail mail, Collection<String> allowedOrgs, Tenants tenants) {
+        return of(mail, allowedOrgs, tenants, domain -> false);
+    }
+
+    /**
+     * @param allowedOrgs the normalised allowed values ({@link HeaderValues#normaliseList} of {@code tenantOrgs})
+     * @param tenants the tenants description, its lone tenant's orgs given ({@link Tenants#withOrgsOfALoneTenant})
+     * @param inDomainList whether James's DomainList holds a domain: tells a binding denial of a
+     *                     domain no tenant owns ({@value #DOMAIN_UNOWNED}) from a rule failure
+     */
+    public static DenyReason of(Mail mail, Collection<String> allowedOrgs, Tenants tenants, Predicate<Domain> inDomainList) {
         Optional<String> notice = notice(mail.getErrorMessage());
         Optional<String> rule = notice.flatMap(line -> pair(line, "rule"));
         Optional<String> route = notice.flatMap(line -> pair(line, "route"));
@@ -101,35 +118,25 @@ public final class DenyReason {
         } catch (MessagingException | RuntimeException e) {
             orgs = Optional.empty();
         }
-        Optional<Optional<Tenant>> tenant;
+        Optional<TenantIdentity> identity;
         try {
-            tenant = Optional.of(tenants.identify(mail));
+            identity = Optional.of(tenants.identify(mail));
         } catch (MessagingException | RuntimeException e) {
-            tenant = Optional.empty();
+            identity = Optional.empty();
         }
-        return new DenyReason(rule, route, xoorg, orgs, tenant, claimedOwners(mail, rule, tenants), allowedOrgs);
+        return new DenyReason(rule, route, xoorg, orgs, identity, claimedDomains(mail, rule), tenants, inDomainList, allowedOrgs);
     }
 
-    /**
-     * The tenants that own the domains the binding rule bound (the envelope sender's, or the
-     * {@code From:} ones), as far as the description tells without James's DomainList: the tenant
-     * that lists a domain, otherwise the {@code @domainlist} tenant (the rule, which did read the
-     * DomainList, only denies a domain some tenant owns). Empty when the {@code From:} cannot be read.
-     */
-    private static Optional<List<Tenant>> claimedOwners(Mail mail, Optional<String> rule, Tenants tenants) {
-        List<Domain> domains;
+    /** The domains the binding rule bound: the envelope sender's, or the {@code From:} ones. Empty when the {@code From:} cannot be read. */
+    private static Optional<List<Domain>> claimedDomains(Mail mail, Optional<String> rule) {
         if (rule.filter(FROM_RULE::equals).isPresent()) {
             try {
-                domains = FromDomains.of(mail);
+                return Optional.of(FromDomains.of(mail));
             } catch (MessagingException | RuntimeException e) {
                 return Optional.empty();
             }
-        } else {
-            domains = mail.getMaybeSender().asOptional().map(sender -> List.of(sender.getDomain())).orElse(List.of());
         }
-        return Optional.of(domains.stream()
-            .flatMap(domain -> tenants.listedOwner(domain.asString()).or(tenants::domainListTenant).stream())
-            .collect(ImmutableList.toImmutableList()));
+        return Optional.of(mail.getMaybeSender().asOptional().map(sender -> List.of(sender.getDomain())).orElse(List.of()));
     }
 
     /** The mail's error message without Relay Guard's rule notices; empty when nothing else is left. */
@@ -170,24 +177,25 @@ public final class DenyReason {
     private final Optional<String> route;
     private final Optional<String> xoorg;
     private final Optional<List<String>> originatorOrgs;
-    // Empty when the headers cannot be read; holds an empty Optional when no tenant is identified.
-    private final Optional<Optional<Tenant>> tenant;
+    // Empty when the headers cannot be read.
+    private final Optional<TenantIdentity> identity;
     // Empty when the domains cannot be read.
-    private final Optional<List<Tenant>> claimedOwners;
+    private final Optional<List<Domain>> claimedDomains;
     private final String condition;
 
     private DenyReason(Optional<String> rule, Optional<String> route, Optional<String> xoorg, Optional<List<String>> originatorOrgs,
-                       Optional<Optional<Tenant>> tenant, Optional<List<Tenant>> claimedOwners, Collection<String> allowedOrgs) {
+                       Optional<TenantIdentity> identity, Optional<List<Domain>> claimedDomains, Tenants tenants,
+                       Predicate<Domain> inDomainList, Collection<String> allowedOrgs) {
         this.rule = rule;
         this.route = route;
         this.xoorg = xoorg;
         this.originatorOrgs = originatorOrgs;
-        this.tenant = tenant;
-        this.claimedOwners = claimedOwners;
-        this.condition = condition(allowedOrgs);
+        this.identity = identity;
+        this.claimedDomains = claimedDomains;
+        this.condition = condition(allowedOrgs, tenants, inDomainList);
     }
 
-    private String condition(Collection<String> allowedOrgs) {
+    private String condition(Collection<String> allowedOrgs, Tenants tenants, Predicate<Domain> inDomainList) {
         switch (rule.orElse(ORG_RULE)) {
             case ORG_RULE:
                 return originatorOrgs.map(orgs -> OrgClause.evaluate(orgs, allowedOrgs).token()).orElse(HEADERS_UNREADABLE);
@@ -198,7 +206,7 @@ public final class DenyReason {
                 return xoorgAllowed(allowedOrgs) ? XOORG_ALLOWED : XOORG_NOT_ALLOWED;
             case TENANT_RULE:
             case FROM_RULE:
-                return tenant.flatMap(identified -> claimedOwners.map(owners -> tenantCondition(identified, owners)))
+                return identity.flatMap(identified -> claimedDomains.map(domains -> tenantCondition(identified, domains, tenants, inDomainList)))
                     .orElse(HEADERS_UNREADABLE);
             case SECRET_RULE:
                 return SECRET_MISSING;
@@ -207,12 +215,24 @@ public final class DenyReason {
         }
     }
 
-    private static String tenantCondition(Optional<Tenant> identified, List<Tenant> owners) {
-        if (identified.isEmpty()) {
-            return TENANT_UNIDENTIFIED;
+    /**
+     * The binding's own judgement ({@link TenantBindingMatcher}), replayed: a domain is owned by the
+     * tenant that lists it, otherwise by the {@code @domainlist} tenant (the rule only denies a
+     * domain some tenant owns, or one the DomainList holds while no tenant owns it).
+     */
+    private static String tenantCondition(TenantIdentity identity, List<Domain> domains, Tenants tenants, Predicate<Domain> inDomainList) {
+        boolean denied = domains.stream()
+            .flatMap(domain -> tenants.listedOwner(domain.asString()).or(tenants::domainListTenant).stream())
+            .anyMatch(identity::deniesDomainOf);
+        if (denied) {
+            return identity.kind() == TenantIdentity.Kind.CONFLICT ? TENANT_CONFLICT : TENANT_MISMATCH;
         }
-        boolean ownedByAnother = owners.stream().anyMatch(owner -> !owner.name().equals(identified.get().name()));
-        return ownedByAnother ? TENANT_MISMATCH : TENANT_ALLOWED;
+        boolean unowned = tenants.domainListTenant().isEmpty() && domains.stream()
+            .anyMatch(domain -> tenants.listedOwner(domain.asString()).isEmpty() && inDomainList.test(domain));
+        if (unowned) {
+            return DOMAIN_UNOWNED;
+        }
+        return identity.tenant().isPresent() ? TENANT_ALLOWED : TENANT_UNIDENTIFIED;
     }
 
     private boolean xoorgAllowed(Collection<String> allowedOrgs) {
@@ -276,9 +296,12 @@ public final class DenyReason {
         return originatorOrgs;
     }
 
-    /** The name of the tenant the mail comes from ({@link Tenants#identify}); empty when none is identified. */
+    /**
+     * The name of the tenant the mail comes from ({@link Tenants#identify}), or the names of the
+     * tenants in conflict ({@code contoso,fabrikam}); empty when none is named.
+     */
     public Optional<String> tenant() {
-        return tenant.flatMap(identified -> identified).map(Tenant::name);
+        return identity.flatMap(TenantIdentity::names);
     }
 
     @Override

@@ -16,9 +16,11 @@ import org.slf4j.LoggerFactory;
 import com.google.common.collect.ImmutableList;
 
 /**
- * Shared logic of the tenant-binding matchers: a mail matches when the tenant it comes from
- * ({@link Tenants#identify}) is identified and some domain the mail claims to be from is owned by
- * another tenant. Unidentified mail, and domains no tenant owns, are left to the other rules.
+ * Shared logic of the tenant-binding matchers: a mail matches when some domain it claims to be from
+ * is ours and the evidence of who sent it ({@link Tenants#identify}) does not bind it to the tenant
+ * that owns that domain ({@link TenantIdentity#deniesDomainOf}), or when the domain is in James's
+ * DomainList while no tenant owns it. Domains that are not ours are left to the other rules. With
+ * fewer than two tenants it never matches: there is no other tenant to send as.
  */
 abstract class TenantBindingMatcher extends GenericMatcher {
     private static final Logger LOGGER = LoggerFactory.getLogger(TenantBindingMatcher.class);
@@ -48,6 +50,9 @@ abstract class TenantBindingMatcher extends GenericMatcher {
 
     @Override
     public Collection<MailAddress> match(Mail mail) throws MessagingException {
+        if (tenants.all().size() < 2) {
+            return ImmutableList.of();
+        }
         Collection<Domain> claimed;
         try {
             claimed = claimedDomains(mail);
@@ -55,29 +60,37 @@ abstract class TenantBindingMatcher extends GenericMatcher {
             LOGGER.warn("{}: cannot read the sending domains of mail {}, treating it as a match", name, mail.getName(), e);
             return mail.getRecipients();
         }
-        // Owners first: mail from domains no tenant owns (most of it) needs no header read.
-        Optional<Tenant> identified = null; // not read yet
+        // Owners first: mail from domains that are not ours (most of it) needs no header read.
+        TenantIdentity identity = null; // not read yet
         for (Domain domain : claimed) {
             Optional<Tenant> owner = tenants.owner(domain, domainListLookup);
             if (owner.isEmpty()) {
+                if (isOursWithoutOwner(domain)) {
+                    return mail.getRecipients();
+                }
                 continue;
             }
-            if (identified == null) {
+            if (identity == null) {
                 try {
-                    identified = tenants.identify(mail);
+                    identity = tenants.identify(mail);
                 } catch (MessagingException | RuntimeException e) {
                     LOGGER.warn("{}: cannot read the headers of mail {}, treating it as a match", name, mail.getName(), e);
                     return mail.getRecipients();
                 }
             }
-            if (identified.isEmpty()) {
-                return ImmutableList.of();
-            }
-            if (!owner.get().name().equals(identified.get().name())) {
+            if (identity.deniesDomainOf(owner.get())) {
                 return mail.getRecipients();
             }
         }
         return ImmutableList.of();
+    }
+
+    /**
+     * A domain of James's DomainList that no tenant owns (no tenant has {@code @domainlist}): the
+     * exemption for our own domains would let any tenant send as it, so nobody may.
+     */
+    private boolean isOursWithoutOwner(Domain domain) throws MessagingException {
+        return tenants.domainListTenant().isEmpty() && domainListLookup.contains(domain);
     }
 
     @Override

@@ -2,9 +2,11 @@ package org.relayguard.matchers;
 
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import javax.mail.MessagingException;
 
@@ -124,39 +126,57 @@ public final class Tenants {
     }
 
     /**
-     * The tenant a mail comes from: the one whose org the SMTP session named (XOORG, the mail
-     * attribute {@code org.relayguard.xoorg}) when the session named one; otherwise the one whose
-     * org every {@code X-OriginatorOrg} instance is. Empty (unidentified) when the XOORG is no
-     * tenant's, when there is no {@code X-OriginatorOrg}, when an instance is no tenant's or
-     * another tenant's than the first, and, without XOORG, for a mailbox-rules forward (every
-     * {@code X-MS-Exchange-Generated-Message-Source} is {@code Mailbox Rules Agent}): its
-     * {@code X-OriginatorOrg} is the original author's, not the forwarding tenant's, so it names
-     * the wrong tenant whenever one of our tenants forwards another's mail.
+     * Which of our tenants a mail comes from ({@link TenantIdentity}): the one whose org the SMTP
+     * session named (XOORG, the mail attribute {@code org.relayguard.xoorg}) when the session named
+     * one, whatever the headers say; otherwise, from the {@code X-OriginatorOrg} instances (each
+     * compared as {@link HeaderValues} normalises it, in any case, folding, encoded word or IDN
+     * form): one tenant when every instance is that tenant's org, a conflict when they name two or
+     * more of our tenants (whatever else they name), nothing when there is none or one is no
+     * tenant's. Without XOORG a mailbox-rules forward (every
+     * {@code X-MS-Exchange-Generated-Message-Source} is {@code Mailbox Rules Agent}) names no tenant:
+     * its {@code X-OriginatorOrg} is the original author's, not the forwarder's.
      *
      * @throws MessagingException when the headers cannot be read (callers fail closed)
      */
-    public Optional<Tenant> identify(Mail mail) throws MessagingException {
+    public TenantIdentity identify(Mail mail) throws MessagingException {
         Optional<Attribute> xoorg = mail.getAttribute(XoorgNotEquals.XOORG_ATTRIBUTE);
         if (xoorg.isPresent()) {
             Object value = xoorg.get().getValue().getValue();
-            return value instanceof String ? byOrg((String) value) : Optional.empty();
+            Optional<Tenant> tenant = value instanceof String ? byOrg((String) value) : Optional.empty();
+            return tenant.map(TenantIdentity::identified).orElse(TenantIdentity.sessionNotOurs());
         }
         if (isMailboxRulesForward(mail)) {
-            return Optional.empty();
+            return TenantIdentity.forward();
         }
         String[] instances = mail.getMessage().getHeader(DenyReason.ORIGINATOR_ORG);
         if (instances == null || instances.length == 0) {
-            return Optional.empty();
+            return TenantIdentity.noOrg();
         }
-        Tenant identified = null;
+        Tenant first = null;
+        Set<Tenant> others = null; // only a forgery names a second tenant: no set for the usual mail
+        boolean foreign = false;
         for (String instance : instances) {
             Optional<Tenant> tenant = byOrg(instance);
-            if (tenant.isEmpty() || identified != null && !identified.name().equals(tenant.get().name())) {
-                return Optional.empty();
+            if (tenant.isEmpty()) {
+                foreign = true;
+            } else if (first == null) {
+                first = tenant.get();
+            } else if (!first.name().equals(tenant.get().name())) {
+                others = others == null ? new HashSet<>() : others;
+                others.add(tenant.get());
             }
-            identified = tenant.get();
         }
-        return Optional.of(identified);
+        if (others != null) {
+            return TenantIdentity.conflict(inDescriptionOrder(first, others));
+        }
+        return foreign ? TenantIdentity.foreignOrg() : TenantIdentity.identified(first);
+    }
+
+    /** One order for the same tenants, however the instances are ordered: the report groups by it. */
+    private List<Tenant> inDescriptionOrder(Tenant first, Set<Tenant> others) {
+        return tenants.stream()
+            .filter(tenant -> tenant.equals(first) || others.contains(tenant))
+            .collect(ImmutableList.toImmutableList());
     }
 
     /** Every instance of the message-source header says Mailbox Rules Agent, as the seed's exemption reads it. */

@@ -163,8 +163,8 @@ class DenyReasonTest {
 
         assertThat(DenyReason.of(from("a@contoso.com", TENANT_NOTICE, "X-OriginatorOrg: contoso.com"), ALLOWED, tenants).condition())
             .isEqualTo("tenant-allowed");
-        assertThat(DenyReason.of(from("a@evil.example", TENANT_NOTICE, "X-OriginatorOrg: contoso.com"), ALLOWED, tenants).condition())
-            .isEqualTo("tenant-allowed");
+        assertThat(DenyReason.of(from("a@evil.example", TENANT_NOTICE, "X-OriginatorOrg: contoso.com"), ALLOWED, withDomainListTenant())
+            .condition()).as("evil.example can only be contoso's, by the DomainList").isEqualTo("tenant-allowed");
         assertThat(DenyReason.of(from("ceo@fabrikam.example", TENANT_NOTICE, "X-OriginatorOrg: evil.example"), ALLOWED, tenants).condition())
             .isEqualTo("tenant-unidentified");
         assertThat(DenyReason.of(from("ceo@fabrikam.example", TENANT_NOTICE, "X-OriginatorOrg: contoso.com"), ALLOWED).condition())
@@ -172,9 +172,45 @@ class DenyReasonTest {
     }
 
     @Test
-    void ofShouldTakeTheDomainListTenantAsTheOwnerOfADomainNoTenantLists() throws Exception {
-        Tenants tenants = TenantsTest.parse("contoso: orgs contoso.com; domains @domainlist; smarthost mx.contoso.com"
+    void ofShouldNameAConflictAndBothTenants() throws Exception {
+        DenyReason reason = DenyReason.of(from("ceo@fabrikam.example", TENANT_NOTICE, "X-OriginatorOrg: fabrikam.example",
+            "X-OriginatorOrg: contoso.com"), ALLOWED, twoTenants());
+
+        assertThat(reason.condition()).isEqualTo("tenant-conflict");
+        assertThat(reason.tenant()).contains("contoso,fabrikam");
+        assertThat(reason.deniedWith(ALLOWED)).as("no allowed-list change lifts it").isTrue();
+    }
+
+    @Test
+    void ofShouldNameADomainNoTenantOwns() throws Exception {
+        // Both tenants list their domains: the binding denied a domain no tenant lists only because
+        // James's DomainList held it.
+        FakeMail mail = from("a@partner.example", TENANT_NOTICE, "X-OriginatorOrg: contoso.com");
+        DenyReason reason = DenyReason.of(mail, ALLOWED, twoTenants(), domain -> domain.asString().equals("partner.example"));
+
+        assertThat(reason.condition()).isEqualTo("domain-unowned");
+        assertThat(reason.tenant()).contains("contoso");
+        assertThat(DenyReason.of(mail, ALLOWED, twoTenants(), domain -> false).condition())
+            .as("not in the DomainList: the binding cannot have denied it, it failed").isEqualTo("tenant-allowed");
+    }
+
+    @Test
+    void ofShouldNameAMismatchWhenTheSessionTenantIsNoneOfOurs() throws Exception {
+        DenyReason reason = DenyReason.of(withXoorg(from("ceo@fabrikam.example", TENANT_NOTICE, "X-OriginatorOrg: fabrikam.example"),
+            "evil.onmicrosoft.com"), ALLOWED, twoTenants());
+
+        assertThat(reason.condition()).isEqualTo("tenant-mismatch");
+        assertThat(reason.tenant()).isEmpty();
+    }
+
+    private static Tenants withDomainListTenant() throws Exception {
+        return TenantsTest.parse("contoso: orgs contoso.com; domains @domainlist; smarthost mx.contoso.com"
             + " | fabrikam: orgs fabrikam.example; domains fabrikam.example; smarthost mx.fabrikam.example");
+    }
+
+    @Test
+    void ofShouldTakeTheDomainListTenantAsTheOwnerOfADomainNoTenantLists() throws Exception {
+        Tenants tenants = withDomainListTenant();
 
         assertThat(DenyReason.of(from("a@contoso.eu", TENANT_NOTICE, "X-OriginatorOrg: fabrikam.example"), ALLOWED, tenants).condition())
             .isEqualTo("tenant-mismatch");
@@ -237,7 +273,8 @@ class DenyReasonTest {
     @Test
     void conditionsShouldListEveryToken() {
         assertThat(DenyReason.CONDITIONS).containsExactly("org-absent", "org-not-allowed", "org-mixed-instances", "org-allowed",
-            "xoorg-absent", "xoorg-not-allowed", "xoorg-allowed", "tenant-mismatch", "tenant-unidentified", "tenant-allowed",
+            "xoorg-absent", "xoorg-not-allowed", "xoorg-allowed", "tenant-mismatch", "tenant-conflict", "domain-unowned",
+            "tenant-unidentified", "tenant-allowed",
             "secret-missing", "headers-unreadable", "unknown-rule");
     }
 }

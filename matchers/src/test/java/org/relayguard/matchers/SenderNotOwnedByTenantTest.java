@@ -127,17 +127,47 @@ class SenderNotOwnedByTenantTest {
     }
 
     @Test
+    void matchShouldReturnAllRecipientsWhenInstancesNameTwoOfOurTenants() throws Exception {
+        // contoso adds fabrikam's org as a second instance: conflicting evidence, never an allow (SPEC).
+        SenderNotOwnedByTenant matcher = matcher(TWO_TENANTS);
+
+        assertThat(matcher.match(from("ceo@fabrikam.example", "X-OriginatorOrg: fabrikam.example", "X-OriginatorOrg: contoso.com")))
+            .containsExactly(new MailAddress(TestMails.RECIPIENT));
+        assertThat(matcher.match(from("ceo@fabrikam.example", "X-OriginatorOrg: contoso.com", "X-OriginatorOrg: fabrikam.example")))
+            .as("either order").hasSize(1);
+        assertThat(matcher.match(from("a@contoso.com", "X-OriginatorOrg: contoso.com", "X-OriginatorOrg: fabrikam.example")))
+            .as("whichever of the two owns the sender's domain").hasSize(1);
+    }
+
+    @Test
     void matchShouldReturnNoRecipientWhenNoTenantIsIdentified() throws Exception {
         SenderNotOwnedByTenant matcher = matcher(TWO_TENANTS);
 
         assertThat(matcher.match(from("ceo@fabrikam.example", "X-OriginatorOrg: evil.onmicrosoft.com"))).as("foreign org").isEmpty();
         assertThat(matcher.match(from("ceo@fabrikam.example"))).as("absent header").isEmpty();
-        assertThat(matcher.match(from("ceo@fabrikam.example", "X-OriginatorOrg: contoso.com", "X-OriginatorOrg: fabrikam.example")))
-            .as("instances of two tenants").isEmpty();
         assertThat(matcher.match(from("ceo@fabrikam.example", "X-OriginatorOrg: contoso.com", "X-OriginatorOrg: evil.example")))
-            .as("a foreign instance beside ours").isEmpty();
-        assertThat(matcher.match(withXoorg(from("ceo@fabrikam.example", "X-OriginatorOrg: contoso.com"), "evil.onmicrosoft.com")))
-            .as("a foreign XOORG, whatever the header").isEmpty();
+            .as("a foreign instance beside ours: the X-OriginatorOrg rule denies it").isEmpty();
+    }
+
+    @Test
+    void matchShouldReturnAllRecipientsWhenTheSessionTenantIsNoneOfOursAndTheDomainIs() throws Exception {
+        // Exchange Online names the sending tenant: one that is not ours never sends as our domains,
+        // whatever the header says (the XOORG rule before the binding denies it too).
+        assertThat(matcher(TWO_TENANTS).match(withXoorg(from("ceo@fabrikam.example", "X-OriginatorOrg: fabrikam.example"), "evil.onmicrosoft.com")))
+            .hasSize(1);
+        assertThat(matcher(TWO_TENANTS).match(withXoorg(from("a@evil.example"), "evil.onmicrosoft.com")))
+            .as("not our domain: the other rules decide").isEmpty();
+    }
+
+    @Test
+    void matchShouldReturnAllRecipientsForADomainListDomainNoTenantOwns() throws Exception {
+        // Both tenants list their domains; the DomainList also holds partner.example, which no
+        // tenant owns: the exemption for our domains would let either tenant send as it.
+        domainList.addDomain(Domain.of("partner.example"));
+
+        assertThat(matcher(TWO_TENANTS).match(from("a@partner.example", "X-OriginatorOrg: contoso.com"))).hasSize(1);
+        assertThat(matcher(WITH_DOMAIN_LIST).match(from("a@partner.example", "X-OriginatorOrg: contoso.com")))
+            .as("with a @domainlist tenant the domain is contoso's").isEmpty();
     }
 
     @Test

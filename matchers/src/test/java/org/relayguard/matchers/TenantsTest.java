@@ -40,6 +40,10 @@ class TenantsTest {
         return tenant.map(Tenant::name).orElse("-");
     }
 
+    private static String name(TenantIdentity identity) {
+        return name(identity.tenant());
+    }
+
     @Test
     void parseShouldReadEveryClauseOfEveryTenant() throws Exception {
         Tenants tenants = parse(TWO_TENANTS);
@@ -308,7 +312,7 @@ class TenantsTest {
     void identifyShouldNotFallBackToTheHeaderWhenTheSessionTenantIsNoneOfOurs() throws Exception {
         FakeMail mail = withXoorg(TestMails.withHeaders("X-OriginatorOrg: contoso.com"), "evil.onmicrosoft.com");
 
-        assertThat(parse(TWO_TENANTS).identify(mail)).isEmpty();
+        assertThat(parse(TWO_TENANTS).identify(mail).kind()).isEqualTo(TenantIdentity.Kind.SESSION_NOT_OURS);
     }
 
     @Test
@@ -316,7 +320,7 @@ class TenantsTest {
         FakeMail mail = TestMails.withHeaders("X-OriginatorOrg: contoso.com");
         mail.setAttribute(new Attribute(XoorgNotEquals.XOORG_ATTRIBUTE, AttributeValue.of(42)));
 
-        assertThat(parse(TWO_TENANTS).identify(mail)).isEmpty();
+        assertThat(parse(TWO_TENANTS).identify(mail).kind()).isEqualTo(TenantIdentity.Kind.SESSION_NOT_OURS);
     }
 
     @Test
@@ -333,10 +337,33 @@ class TenantsTest {
     void identifyShouldNotIdentifyMixedForeignOrAbsentInstances() throws Exception {
         Tenants tenants = parse(TWO_TENANTS);
 
-        assertThat(tenants.identify(TestMails.withHeaders("X-OriginatorOrg: contoso.com", "X-OriginatorOrg: fabrikam.example"))).isEmpty();
-        assertThat(tenants.identify(TestMails.withHeaders("X-OriginatorOrg: contoso.com", "X-OriginatorOrg: evil.example"))).isEmpty();
-        assertThat(tenants.identify(TestMails.withHeaders("X-OriginatorOrg: evil.onmicrosoft.com"))).isEmpty();
-        assertThat(tenants.identify(TestMails.withHeaders())).isEmpty();
+        assertThat(tenants.identify(TestMails.withHeaders("X-OriginatorOrg: contoso.com", "X-OriginatorOrg: evil.example")))
+            .isEqualTo(TenantIdentity.foreignOrg());
+        assertThat(tenants.identify(TestMails.withHeaders("X-OriginatorOrg: evil.onmicrosoft.com"))).isEqualTo(TenantIdentity.foreignOrg());
+        assertThat(tenants.identify(TestMails.withHeaders())).isEqualTo(TenantIdentity.noOrg());
+    }
+
+    @Test
+    void identifyShouldNameAConflictWhenTheInstancesNameTwoOfOurTenants() throws Exception {
+        Tenants tenants = parse(TWO_TENANTS);
+        TenantIdentity oneOrder = tenants.identify(TestMails.withHeaders("X-OriginatorOrg: contoso.com", "X-OriginatorOrg: fabrikam.example"));
+        TenantIdentity otherOrder = tenants.identify(TestMails.withHeaders("X-OriginatorOrg: fabrikam.example", "X-OriginatorOrg: contoso.com",
+            "X-OriginatorOrg: evil.example"));
+
+        assertThat(oneOrder.kind()).isEqualTo(TenantIdentity.Kind.CONFLICT);
+        assertThat(oneOrder.tenant()).as("no single tenant").isEmpty();
+        assertThat(oneOrder.names()).contains("contoso,fabrikam");
+        assertThat(otherOrder).as("the description's order, whatever the instances' order; a foreign one beside").isEqualTo(oneOrder);
+    }
+
+    @Test
+    void identifyShouldTakeAMailboxRulesForwardForNoTenantWithoutXoorg() throws Exception {
+        Tenants tenants = parse(TWO_TENANTS);
+        FakeMail forward = TestMails.withHeaders("X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent",
+            "X-OriginatorOrg: contoso.com", "X-OriginatorOrg: fabrikam.example");
+
+        assertThat(tenants.identify(forward)).isEqualTo(TenantIdentity.forward());
+        assertThat(name(tenants.identify(withXoorg(forward, "fabrikam.onmicrosoft.com")))).as("the session decides").isEqualTo("fabrikam");
     }
 
     @Test
@@ -348,7 +375,7 @@ class TenantsTest {
 
     @Test
     void noTenantsIdentifyNobodyAndOwnNothing() throws Exception {
-        assertThat(Tenants.none().identify(TestMails.withHeaders("X-OriginatorOrg: contoso.com"))).isEmpty();
+        assertThat(Tenants.none().identify(TestMails.withHeaders("X-OriginatorOrg: contoso.com"))).isEqualTo(TenantIdentity.foreignOrg());
         assertThat(Tenants.none().listedOwner("contoso.com")).isEmpty();
         assertThat(Tenants.none().isEmpty()).isTrue();
     }

@@ -95,7 +95,7 @@ final class QuarantineScan {
         firstSeen = firstSeen == null || seen.isBefore(firstSeen) ? seen : firstSeen;
         lastSeen = lastSeen == null || seen.isAfter(lastSeen) ? seen : lastSeen;
 
-        DenyReason reason = DenyReason.of(mail, allowed.values(), tenants.tenants());
+        DenyReason reason = DenyReason.of(mail, allowed.values(), tenants.tenants(), domain -> domains.contains(domain.asString()));
         conditions.merge(reason.condition(), 1L, Long::sum);
         Optional<String> senderDomain = mail.getMaybeSender().asOptional()
             .map(sender -> sender.getDomain().asString().toLowerCase(Locale.ROOT));

@@ -111,6 +111,8 @@ class QuarantineScanTest {
             entry("xoorg-not-allowed", 0L),
             entry("xoorg-allowed", 0L),
             entry("tenant-mismatch", 0L),
+            entry("tenant-conflict", 0L),
+            entry("domain-unowned", 0L),
             entry("tenant-unidentified", 0L),
             entry("tenant-allowed", 0L),
             entry("secret-missing", 0L),
