@@ -16,18 +16,21 @@ import com.google.common.collect.ImmutableList;
  * FROM) domain belongs to another of our tenants, so that no tenant relays as another with the
  * gateway's reputation.
  *
- * <p>Condition: the tenants description ({@link Tenants}, the {@code tenants} entity). The tenant a
- * mail comes from is the one the SMTP session named (XOORG) when it named one, otherwise the one
- * whose org every {@code X-OriginatorOrg} instance is ({@link Tenants#identify}). A domain is owned
- * by the tenant that lists it, otherwise by the {@code @domainlist} tenant when James's DomainList
- * holds it.</p>
+ * <p>Condition: the tenants description ({@link Tenants}, the {@code tenants} entity). A domain is
+ * owned by the tenant that lists it, otherwise by the {@code @domainlist} tenant when James's
+ * DomainList holds it. Who sent the mail is the tenant the SMTP session named (XOORG) when it named
+ * one, otherwise what the {@code X-OriginatorOrg} instances say ({@link Tenants#identify}).</p>
  *
- * <p>Matches (all recipients) when a tenant is identified and the sender's domain is owned by
- * another tenant. Does not match the null sender, a sender domain no tenant owns, nor mail from no
- * identified tenant: the other rules decide those (a mailbox-rules forward keeps working, since
- * Microsoft 365 rewrites its envelope sender into the forwarding tenant's domain). With one tenant
- * it never matches. Fail closed: headers that cannot be read match, and are logged; a DomainList
- * that cannot be read throws, and the mailet's {@code onMatchException} decides.</p>
+ * <p>Matches (all recipients) when the sender's domain is owned by one of our tenants and the
+ * evidence does not bind the mail to it ({@link TenantIdentity#deniesDomainOf}): another tenant
+ * identified, an XOORG of no tenant of ours, or instances that name two or more of our tenants (a
+ * conflict: one forged line must never turn a deny into an allow); and when the domain is in the
+ * DomainList while no tenant owns it. Does not match the null sender, a domain that is not ours,
+ * no or a foreign {@code X-OriginatorOrg} (the {@code X-OriginatorOrg} rule after it denies both),
+ * nor, without XOORG, a mailbox-rules forward (Microsoft 365 rewrites its envelope sender into the
+ * forwarding tenant's domain, and its {@code X-OriginatorOrg} is the author's). With fewer than two
+ * tenants it never matches. Fail closed: headers that cannot be read match, and are logged; a
+ * DomainList that cannot be read throws, and the mailet's {@code onMatchException} decides.</p>
  *
  * <pre>{@code
  * <mailet match="org.relayguard.matchers.SenderNotOwnedByTenant=contoso: orgs contoso.onmicrosoft.com, contoso.com;

@@ -55,6 +55,16 @@ class FromNotOwnedByTenantTest {
     }
 
     @Test
+    void matchShouldReturnAllRecipientsWhenInstancesNameTwoOfOurTenantsAndTheFromIsOneOfTheirs() throws Exception {
+        FromNotOwnedByTenant matcher = matcher(TWO_TENANTS);
+
+        assertThat(matcher.match(mail("From: ceo@fabrikam.example", "X-OriginatorOrg: fabrikam.example", "X-OriginatorOrg: contoso.com")))
+            .hasSize(1);
+        assertThat(matcher.match(mail("From: news@example.org", "X-OriginatorOrg: fabrikam.example", "X-OriginatorOrg: contoso.com")))
+            .as("a From: of no tenant: the envelope binding and the X-OriginatorOrg rule decide").isEmpty();
+    }
+
+    @Test
     void matchShouldReturnNoRecipientWhenNoTenantIsIdentified() throws Exception {
         assertThat(matcher(TWO_TENANTS).match(mail("From: ceo@fabrikam.example", "X-OriginatorOrg: evil.onmicrosoft.com"))).isEmpty();
     }

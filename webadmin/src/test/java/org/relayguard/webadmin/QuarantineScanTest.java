@@ -158,6 +158,21 @@ class QuarantineScanTest {
     }
 
     @Test
+    void aConflictShouldBeCountedUnderItsOwnConditionAndUnderBothTenants() throws Exception {
+        QuarantineReport report = report(twoTenants(Optional.of(List.of("evil.onmicrosoft.com"))),
+            binding("m1", 1, "ceo@fabrikam.example", "X-OriginatorOrg: fabrikam.example", "X-OriginatorOrg: contoso.com"),
+            binding("m2", 2, "ceo@fabrikam.example", "X-OriginatorOrg: contoso.com", "X-OriginatorOrg: Fabrikam.onmicrosoft.com"),
+            binding("m3", 3, "ceo@fabrikam.example", "X-OriginatorOrg: contoso.com"));
+
+        assertThat(report.getConditions()).containsEntry("tenant-conflict", 2L).containsEntry("tenant-mismatch", 1L);
+        assertThat(report.getGroups().get("tenant").getGroups())
+            .extracting(Group::getValue, Group::getCount)
+            .as("one group whatever the order of the instances")
+            .containsExactly(tuple("contoso,fabrikam", 2L), tuple("contoso", 1L));
+        assertThat(report.getWhatIf().orElseThrow().getStillDenied()).as("no allowed-list change lifts a conflict").isEqualTo(3);
+    }
+
+    @Test
     void theWhatIfShouldNeverLetATenantBindingDenialThroughNorSuggestItsOrg() throws Exception {
         QuarantineReport report = report(twoTenants(Optional.of(List.of("fabrikam.example", "contoso.com", "evil.onmicrosoft.com"))),
             binding("m1", 1, "ceo@fabrikam.example", "X-OriginatorOrg: contoso.com"),
