@@ -89,8 +89,9 @@ class TenantBindingTableTest {
     private static final List<Row> OTHER_PATHS = List.of(
         Row.deny("no-org-as-fabrikam", null, List.of(), "ceo@fabrikam.example", "x-originatororg", "org-absent", "-"),
         Row.deny("contoso-as-unowned", null, List.of("contoso.com"), "a@northwind.example", "tenant-binding", "domain-unowned", "contoso"),
+        // The domain is judged first: nobody may send as it, whoever the instances name.
         Row.deny("conflict-as-unowned", null, List.of("contoso.com", "fabrikam.onmicrosoft.com"), "a@northwind.example",
-            "tenant-binding", "tenant-conflict", "contoso,fabrikam"));
+            "tenant-binding", "domain-unowned", "contoso,fabrikam"));
     /** In the DomainList, owned by no tenant of the worked example. */
     private static final String UNOWNED = "northwind.example";
     private static final List<Row> ALL_ROWS = Stream.concat(ROWS.stream(), OTHER_PATHS.stream()).collect(Collectors.toList());
