@@ -250,7 +250,8 @@ class QuarantineReviewPageTest {
         assertThat(script("return window.localStorage.length")).isEqualTo(0L);
         assertThat(script("return document.cookie")).isEqualTo("");
 
-        browser.manage().window().setSize(new Dimension(1400, ((Long) script("return document.body.scrollHeight")).intValue() + 40));
+        // Tall enough for the whole page: Chromium's screenshot is the viewport's.
+        browser.manage().window().setSize(new Dimension(1400, ((Long) script("return document.documentElement.scrollHeight")).intValue() + 200));
         screenshot("review-page.png", Optional.empty());
         browser.manage().window().setSize(new Dimension(1400, 1000));
     }
