@@ -227,16 +227,29 @@ public class LogDecision extends GenericMailet {
     }
 
     private String line(Mail mail) {
-        DenyReason reason = DenyReason.of(mail, allowedOrgs, tenants, this::inDomainList);
+        return line(decision.name().toLowerCase(Locale.US), action(),
+            decision == Decision.RELEASE ? Optional.of(RELEASE_CONDITION) : Optional.empty(),
+            enforce, profile, mail, DenyReason.of(mail, allowedOrgs, tenants, this::inDomainList));
+    }
+
+    /**
+     * A line of the decision log, as this mailet writes it, for a decision taken elsewhere too:
+     * the review page's delete ({@code decision=delete}) writes its line with it, so that every
+     * line has the same keys and the same escaping.
+     *
+     * @param condition the condition to write in place of the reason's (a release's {@code operator-release})
+     */
+    public static String line(String decision, String action, Optional<String> condition, boolean enforce, String profile,
+                              Mail mail, DenyReason reason) {
         Optional<List<String>> messageSource = headerInstances(mail, MESSAGE_SOURCE);
         return new DecisionLine()
-            .add("decision", decision.name().toLowerCase(Locale.US))
-            .add("action", action())
+            .add("decision", decision)
+            .add("action", action)
             .add("mode", enforce ? "enforce" : "audit")
             .add("profile", profile)
             .add("route", reason.route())
             .add("rule", reason.rule())
-            .add("condition", decision == Decision.RELEASE ? RELEASE_CONDITION : reason.condition())
+            .add("condition", condition.orElse(reason.condition()))
             .add("mail", Optional.ofNullable(mail.getName()))
             .add("remoteHost", Optional.ofNullable(mail.getRemoteHost()))
             .add("remoteIp", Optional.ofNullable(mail.getRemoteAddr()))

@@ -1,6 +1,5 @@
 package org.relayguard.webadmin;
 
-import java.io.UnsupportedEncodingException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -17,13 +16,9 @@ import org.apache.james.mailrepository.api.MailRepository;
 import org.apache.james.mailrepository.api.MailRepositoryPath;
 import org.apache.james.mailrepository.api.MailRepositoryStore;
 import org.apache.james.webadmin.Routes;
-import org.apache.james.webadmin.utils.ErrorResponder;
-import org.apache.james.webadmin.utils.ErrorResponder.ErrorType;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.apache.mailet.Mail;
-import org.eclipse.jetty.http.HttpStatus;
 
-import spark.HaltException;
 import spark.Request;
 import spark.Response;
 import spark.Service;
@@ -44,8 +39,12 @@ import spark.Service;
  * }</pre>
  */
 public class QuarantineReportRoutes implements Routes {
-    public static final String BASE_PATH = "/relayguard";
-    public static final String REPORT_PATH = BASE_PATH + "/quarantine/:encodedPath/report";
+    /**
+     * Webadmin's authentication filter covers this path and everything under it, and nothing else:
+     * the review page ({@link ReviewPageRoutes}, {@code /relayguard/review/}) stays outside it.
+     */
+    public static final String BASE_PATH = "/relayguard/quarantine";
+    public static final String REPORT_PATH = BASE_PATH + "/:encodedPath/report";
 
     private final MailRepositoryStore mailRepositoryStore;
     private final DomainList domainList;
@@ -82,8 +81,8 @@ public class QuarantineReportRoutes implements Routes {
 
     private QuarantineReport report(Request request, Response response) {
         ReportParameters parameters = parameters(request);
-        MailRepositoryPath path = path(request.params("encodedPath"));
-        List<MailRepository> repositories = repositories(path);
+        MailRepositoryPath path = Quarantines.path(request.params("encodedPath"));
+        List<MailRepository> repositories = Quarantines.repositories(mailRepositoryStore, path);
         return scan(path, repositories, parameters);
     }
 
@@ -94,7 +93,7 @@ public class QuarantineReportRoutes implements Routes {
                 scanRepository(repository, scan);
             }
         } catch (MessagingException e) {
-            throw serverError(e, "Error while reading repository '%s'", path.asString());
+            throw Quarantines.serverError(e, "Error while reading repository '%s'", path.asString());
         }
         return scan.finish(path.asString());
     }
@@ -103,7 +102,7 @@ public class QuarantineReportRoutes implements Routes {
         try {
             return domainList.getDomains().stream().map(Domain::asString).collect(Collectors.toList());
         } catch (DomainListException e) {
-            throw serverError(e, "Error while reading James's DomainList");
+            throw Quarantines.serverError(e, "Error while reading James's DomainList");
         }
     }
 
@@ -128,50 +127,7 @@ public class QuarantineReportRoutes implements Routes {
         try {
             return ReportParameters.parse(request.raw().getParameterMap());
         } catch (IllegalArgumentException e) {
-            throw badRequest(e.getMessage());
+            throw Quarantines.badRequest(e.getMessage());
         }
-    }
-
-    /** Decoded as James's /mailRepositories routes decode it, so that the same path works for both. */
-    private static MailRepositoryPath path(String encodedPath) {
-        try {
-            return MailRepositoryPath.fromEncoded(encodedPath);
-        } catch (UnsupportedEncodingException | IllegalArgumentException e) {
-            throw badRequest("'" + encodedPath + "' is not a URL-encoded repository path");
-        }
-    }
-
-    private List<MailRepository> repositories(MailRepositoryPath path) {
-        List<MailRepository> repositories;
-        try {
-            repositories = mailRepositoryStore.getByPath(path).collect(Collectors.toList());
-        } catch (MailRepositoryStore.MailRepositoryStoreException e) {
-            throw serverError(e, "Error while opening repository '%s'", path.asString());
-        }
-        if (repositories.isEmpty()) {
-            throw ErrorResponder.builder()
-                .statusCode(HttpStatus.NOT_FOUND_404)
-                .type(ErrorType.NOT_FOUND)
-                .message("The repository '%s' does not exist", path.asString())
-                .haltError();
-        }
-        return repositories;
-    }
-
-    private static HaltException badRequest(String message) {
-        return ErrorResponder.builder()
-            .statusCode(HttpStatus.BAD_REQUEST_400)
-            .type(ErrorType.INVALID_ARGUMENT)
-            .message(message)
-            .haltError();
-    }
-
-    private static HaltException serverError(Exception cause, String message, Object... arguments) {
-        return ErrorResponder.builder()
-            .statusCode(HttpStatus.INTERNAL_SERVER_ERROR_500)
-            .type(ErrorType.SERVER_ERROR)
-            .cause(cause)
-            .message(message, arguments)
-            .haltError();
     }
 }

@@ -12,8 +12,8 @@ import com.google.inject.Singleton;
  * {@code extensions.properties} says
  * {@code guice.extension.module=org.relayguard.webadmin.RelayGuardWebAdminModule}.
  *
- * <p>It gives the report the allowed {@code X-OriginatorOrg} values and the tenants of the running
- * configuration, read once from {@code mailetcontainer.xml} (James reads it once too: a change needs
+ * <p>It gives the report and the review page the allowed {@code X-OriginatorOrg} values, the tenants,
+ * the mode and the profile of the running configuration, read once from {@code mailetcontainer.xml} (James reads it once too: a change needs
  * a restart).
  * Without this module James refuses to start with a Guice error naming {@link AllowedOrgs}.</p>
  */
@@ -28,5 +28,11 @@ public class RelayGuardWebAdminModule extends AbstractModule {
     @Singleton
     ConfiguredTenants tenants(ConfigurationProvider configurationProvider, AllowedOrgs allowedOrgs) throws ConfigurationException {
         return ConfiguredTenants.fromMailetContainer(configurationProvider.getConfiguration("mailetcontainer"), allowedOrgs);
+    }
+
+    @Provides
+    @Singleton
+    GatewayMode gatewayMode(ConfigurationProvider configurationProvider) throws ConfigurationException {
+        return GatewayMode.fromMailetContainer(configurationProvider.getConfiguration("mailetcontainer"));
     }
 }
