@@ -11,10 +11,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.Test;
-import org.relayguard.it.load.MailKind;
-import org.relayguard.it.load.PostfixRelay;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.SmtpClient;
+import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.load.MailKind;
+import org.relayguard.tools.load.PostfixRelay;
 
 /**
  * The Postfix that {@code ./perf.sh peer} measures the gateway against is the relay it claims to

@@ -11,8 +11,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.Test;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.TestPki;
 
 /**
  * Delivery over TLS, SPEC "Encrypted in transit", on a real James: the Microsoft 365 route reaches
