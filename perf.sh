@@ -9,7 +9,7 @@
 #                                         needs the postgresql and haproxy packages; --help)
 #   ./perf.sh peer [driver options]       the durable gateway side by side with a Postfix relay (not in
 #                                         "all"; as root: installs Debian's postfix and postfix-pcre when
-#                                         missing, runs its own Postfix under integration-tests/target/peer,
+#                                         missing, runs its own Postfix in a fresh directory under /tmp,
 #                                         not the system's; --help; docs/postfix-comparison.md)
 #
 # Neither is part of `mvn -B verify`. Needs JDK 17 and Maven; give the machine to it while it runs.

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import org.relayguard.tools.JamesServer;
 import org.relayguard.tools.NextHops;
@@ -32,7 +33,7 @@ import org.relayguard.tools.SmtpSink;
  * <pre>
  * java -cp … org.relayguard.tools.load.PeerComparison [--mails 10000] [--warmup 200] [--rounds 4]
  *      [--connections 8] [--mails-per-connection 100] [--mix …] [--seed 42] [--pause 5]
- *      [--dir integration-tests/target/peer]
+ *      [--dir DIRECTORY]
  * </pre>
  */
 public final class PeerComparison {
@@ -49,7 +50,7 @@ public final class PeerComparison {
         if (options.containsKey("help")) {
             System.out.println("options: --mails N per relay, all rounds (10000) --warmup W per relay (200) --rounds R (4) "
                 + "--connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT + " --seed S (42) --pause SECONDS (5) "
-                + "--dir DIRECTORY for Postfix's configuration, queue and log (integration-tests/target/peer)");
+                + "--dir DIRECTORY for Postfix's configuration, queue and log, kept after the run (default: a fresh one under /tmp, removed at the end)");
             return;
         }
         if (System.getProperty(JamesServer.SERVER_DIR_PROPERTY) == null) {
@@ -120,9 +121,13 @@ public final class PeerComparison {
         final LoadRun load;
         private boolean exact;
 
-        Postfix(Path directory, int connections, int perConnection) throws IOException {
+        Postfix(Optional<Path> directory, int connections, int perConnection) throws IOException {
             super("postfix", NextHops.start());
-            this.postfix = PostfixRelay.start(directory, JamesServer.freePort(), hops);
+            this.postfix = directory.isPresent()
+                ? PostfixRelay.start(directory.get(), JamesServer.freePort(), hops)
+                : PostfixRelay.start(JamesServer.freePort(), hops);
+            System.out.println("Postfix's configuration, queue and log: " + postfix.directory()
+                + (directory.isPresent() ? "" : " (removed at the end; --dir keeps them)"));
             this.load = new LoadRun(postfix::port, hops, connections, perConnection);
         }
 
@@ -236,7 +241,7 @@ public final class PeerComparison {
         long seed = option("seed", 42);
         long pauseMillis = option("pause", 5) * 1000L;
         Mix mix = Mix.parse(options.getOrDefault("mix", Mix.DEFAULT));
-        Path directory = Path.of(options.getOrDefault("dir", "integration-tests/target/peer"));
+        Optional<Path> directory = Optional.ofNullable(options.get("dir")).map(Path::of);
 
         System.out.printf(Locale.ROOT, "Peer comparison: %d mails per relay in %d rounds (after %d warm-up mails) over %d concurrent SMTP clients, "
                 + "%d mails per connection, mix %s; mails from Microsoft 365 with 41 headers%n",
@@ -244,7 +249,7 @@ public final class PeerComparison {
         System.out.println(LoadDriver.machine() + "; Postfix " + PostfixRelay.version() + "; load average " + loadAverage());
 
         List<Double> roundRatios = new ArrayList<>();
-        try (Postfix postfix = new Postfix(directory.resolve("postfix"), connections, perConnection);
+        try (Postfix postfix = new Postfix(directory, connections, perConnection);
              Gateway gateway = new Gateway(connections, perConnection)) {
             List<LoadRun.Mail> warmupMails = LoadRun.mails("peer-warmup", mix, warmup, seed, true);
             postfix.send(warmupMails, false);

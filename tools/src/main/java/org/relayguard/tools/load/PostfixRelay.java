@@ -1,5 +1,6 @@
 package org.relayguard.tools.load;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -7,6 +8,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,37 +30,79 @@ import org.relayguard.tools.StopOnExit;
  * Everything else is Postfix's default: each queue file is written and fsynced before the
  * {@code 250}. The system's own Postfix (if any) is neither needed nor touched. Needs root, as
  * {@code postfix start} does.
+ *
+ * <p>Postfix refuses a UNIX socket path over 108 bytes, and its sockets live in its queue: by default
+ * it gets a fresh directory of its own under /tmp, whatever the path of the checkout, removed on
+ * {@link #close()}.</p>
  */
 public final class PostfixRelay implements AutoCloseable {
     static final Path POSTFIX = Path.of("/usr/sbin/postfix");
     static final String INSTALL_HINT = "install it: DEBIAN_FRONTEND=noninteractive apt-get install -y postfix postfix-pcre "
         + "(debconf: No configuration); ./perf.sh peer does";
+    /** sun_path holds 108 bytes, the terminating NUL included. */
+    static final int MAX_SOCKET_PATH_BYTES = 107;
+    /** Postfix prints why it stops to a terminal only (otherwise to syslog): script(1) gives it one. */
+    static final Path SCRIPT = Path.of("/usr/bin/script");
     static final String HEADER_CHECK = "/^X-OriginatorOrg:(?!\\s*(contoso\\.com|contoso\\.onmicrosoft\\.com)\\s*$)/ WARN foreign tenant";
 
     private final Path directory;
     private final Path configDirectory;
     private final int port;
-    private final StopOnExit stopOnExit = new StopOnExit("stop-postfix", this::stop);
+    private final boolean removeOnClose;
+    private final StopOnExit stopOnExit = new StopOnExit("stop-postfix", this::stopAndRemove);
 
-    private PostfixRelay(Path directory, int port) {
+    private PostfixRelay(Path directory, int port, boolean removeOnClose) {
         this.directory = directory;
         this.configDirectory = directory.resolve("etc");
         this.port = port;
+        this.removeOnClose = removeOnClose;
     }
 
-    /** Writes the configuration into a fresh {@code directory} (what was there is deleted) and starts Postfix. */
-    public static PostfixRelay start(Path directory, int port, NextHops hops) throws IOException {
-        if (!Files.isExecutable(POSTFIX)) {
-            throw new IllegalStateException(POSTFIX + " not found: " + INSTALL_HINT);
+    /**
+     * Starts Postfix in a fresh directory of its own under /tmp (short enough for its sockets
+     * wherever the checkout is), which {@link #close()} removes with Postfix's queue and log.
+     */
+    public static PostfixRelay start(int port, NextHops hops) throws IOException {
+        checkInstalled();
+        Path root = Files.createTempDirectory(Path.of("/tmp"), "relayguard-postfix-");
+        try {
+            // Postfix's daemons run as the postfix user and must reach the queue below.
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+            PostfixRelay postfix = new PostfixRelay(root, port, true);
+            postfix.configure(hops);
+            postfix.launch();
+            return postfix;
+        } catch (IOException | RuntimeException e) {
+            stop(root);
+            delete(root);
+            throw e;
         }
+    }
+
+    /**
+     * Writes the configuration into {@code directory} (what was there is deleted) and starts
+     * Postfix; the directory is kept after {@link #close()}, so that its log can be read.
+     */
+    public static PostfixRelay start(Path directory, int port, NextHops hops) throws IOException {
+        checkInstalled();
         Path root = directory.toAbsolutePath().normalize();
         // A Postfix left running there by an interrupted run would keep the port and the queue.
-        new PostfixRelay(root, port).stop();
+        stop(root);
         delete(root);
-        PostfixRelay postfix = new PostfixRelay(root, port);
+        PostfixRelay postfix = new PostfixRelay(root, port, false);
         postfix.configure(hops);
         postfix.launch();
         return postfix;
+    }
+
+    private static void checkInstalled() {
+        if (!Files.isExecutable(POSTFIX)) {
+            throw new IllegalStateException(POSTFIX + " not found: " + INSTALL_HINT);
+        }
+    }
+
+    private static void stop(Path root) {
+        new PostfixRelay(root, 0, false).stop();
     }
 
     /** The Postfix version, as {@code postconf -d mail_version} gives it. */
@@ -177,14 +221,34 @@ public final class PostfixRelay implements AutoCloseable {
             "scache    unix  -       -       n       -       1       scache",
             "postlog   unix-dgram n  -       n       -       1       postlogd",
             ""));
+        checkSocketPaths(queue, master);
         Files.writeString(configDirectory.resolve("master.cf"), String.join("\n", master), StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Postfix's UNIX sockets are QUEUE/public/NAME and QUEUE/private/NAME, and a path over 108 bytes
+     * stops {@code postfix start} with a message that only reaches syslog: say so before.
+     */
+    private static void checkSocketPaths(Path queue, List<String> master) {
+        for (String service : master) {
+            String[] fields = service.split("\\s+");
+            if (fields.length > 1 && fields[1].startsWith("unix")) {
+                Path socket = queue.resolve("private").resolve(fields[0]);
+                int bytes = socket.toString().getBytes(StandardCharsets.UTF_8).length;
+                if (bytes > MAX_SOCKET_PATH_BYTES) {
+                    throw new IllegalStateException("Postfix's socket " + socket + " would be " + bytes + " bytes long, "
+                        + "over the " + (MAX_SOCKET_PATH_BYTES + 1) + " (with its NUL) a UNIX socket path may have: "
+                        + "give Postfix a shorter directory");
+                }
+            }
+        }
     }
 
     private void launch() throws IOException {
         try {
             run(List.of(POSTFIX.toString(), "-c", configDirectory.toString(), "start"), Duration.ofMinutes(1));
         } catch (IllegalStateException e) {
-            throw new IllegalStateException(e.getMessage() + "\n" + maillogTail(), e);
+            throw new IllegalStateException(e.getMessage() + "\n" + checkOutput() + "\n" + maillogTail(), e);
         }
         stopOnExit.arm();
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
@@ -197,6 +261,35 @@ public final class PostfixRelay implements AutoCloseable {
                 }
                 sleep(100);
             }
+        }
+    }
+
+    /**
+     * What {@code postfix check} says about the configuration: Postfix's own reason when
+     * {@code postfix start} fails. Postfix writes it to a terminal only (otherwise to syslog, which
+     * a test machine may not run), so the check runs in one that script(1) provides.
+     */
+    private String checkOutput() {
+        if (!Files.isExecutable(SCRIPT)) {
+            return "postfix check not run: " + SCRIPT + " (util-linux) is missing";
+        }
+        String check = POSTFIX + " -c '" + configDirectory.toString().replace("'", "'\\''") + "' check";
+        try {
+            Process process = new ProcessBuilder(SCRIPT.toString(), "-q", "-e", "-c", check, "/dev/null")
+                .redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return check + ": no answer within 60 s";
+            }
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).replace("\r", "").trim();
+            return check + (process.exitValue() == 0 ? " finds nothing wrong" : " says:\n  " + output.replace("\n", "\n  "));
+        } catch (IOException e) {
+            return check + ": " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return check + ": interrupted";
         }
     }
 
@@ -234,10 +327,22 @@ public final class PostfixRelay implements AutoCloseable {
         }
     }
 
+    /** Stops Postfix and, when its directory is its own under /tmp, removes it. */
     @Override
     public void close() {
-        stop();
+        stopAndRemove();
         stopOnExit.cancel();
+    }
+
+    private synchronized void stopAndRemove() {
+        stop();
+        if (removeOnClose) {
+            try {
+                delete(directory);
+            } catch (IOException | RuntimeException e) {
+                System.err.println("Could not remove Postfix's directory " + directory + ": " + e);
+            }
+        }
     }
 
     private static String run(List<String> command, Duration timeout) throws IOException {
