@@ -165,7 +165,7 @@ public final class JamesServer implements AutoCloseable {
 
         /** Lays out the server root without starting James, so that a caller can edit it first. */
         public JamesServer prepare() throws IOException {
-            Path actualRoot = root != null ? root : Files.createTempDirectory("relayguard-james-");
+            Path actualRoot = root != null ? root : ScratchDirectories.create("relayguard-james-");
             if (!Files.exists(actualRoot.resolve("conf"))) {
                 copyTree(serverDir.resolve("conf"), actualRoot.resolve("conf"));
                 copyTree(serverDir.resolve("extensions-jars"), actualRoot.resolve("extensions-jars"));

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.function.IntFunction;
 
 import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.ScratchDirectories;
 
 /**
  * Several Relay Guard gateways, one PostgreSQL, HAProxy in front: each node is a Relay Guard server
@@ -74,7 +75,7 @@ public final class Cluster implements AutoCloseable {
         }
 
         public Cluster start() throws IOException {
-            Path actualRoot = root != null ? root.toAbsolutePath() : Files.createTempDirectory("relayguard-cluster-");
+            Path actualRoot = root != null ? root.toAbsolutePath() : ScratchDirectories.create("relayguard-cluster-");
             Files.createDirectories(actualRoot);
             // As root, PostgreSQL runs as user postgres, which must be able to reach pg/.
             Files.setPosixFilePermissions(actualRoot, PosixFilePermissions.fromString("rwxr-xr-x"));
