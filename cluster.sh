@@ -17,7 +17,7 @@ for arg in "$@"; do
         --no-build) build=false ;;
         --offline) mvn_offline=-o ;;
         -h|--help)
-            sed -n '/^    static final String USAGE/,/);$/p' integration-tests/src/main/java/org/relayguard/it/cluster/ClusterMain.java |
+            sed -n '/^    static final String USAGE/,/);$/p' tools/src/main/java/org/relayguard/tools/cluster/ClusterMain.java |
                 sed -e '1d' -e 's/^ *"//' -e 's/",*$//' -e 's/");$//' -e 's/\\"/"/g'
             exit 0 ;;
         *) args+=("$arg") ;;
@@ -41,10 +41,10 @@ if $build; then
         die "the build failed; the whole output is in run-cluster/build.log"
     fi
 fi
-[ -f integration-tests/target/demo-classpath.txt ] || die "nothing built yet: run without --no-build"
+[ -f tools/target/classpath.txt ] || die "nothing built yet: run without --no-build"
 
 # exec: Ctrl-C reaches the JVM, whose shutdown hook stops HAProxy, the nodes, then PostgreSQL, and
 # waits for them; output to a closed pipe (./cluster.sh | tee, tee gone) does not stop it.
 exec java -Drelayguard.james.server.dir="$PWD/james-server/target/james-server" \
-    -cp "integration-tests/target/classes:$(cat integration-tests/target/demo-classpath.txt)" \
-    org.relayguard.it.cluster.ClusterMain "${args[@]+"${args[@]}"}"
+    -cp "tools/target/classes:$(cat tools/target/classpath.txt)" \
+    org.relayguard.tools.cluster.ClusterMain "${args[@]+"${args[@]}"}"

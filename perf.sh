@@ -9,7 +9,7 @@
 #                                         needs the postgresql and haproxy packages; --help)
 #   ./perf.sh peer [driver options]       the durable gateway side by side with a Postfix relay (not in
 #                                         "all"; as root: installs Debian's postfix and postfix-pcre when
-#                                         missing, runs its own Postfix under integration-tests/target/peer,
+#                                         missing, runs its own Postfix in a fresh directory under /tmp,
 #                                         not the system's; --help; docs/postfix-comparison.md)
 #
 # Neither is part of `mvn -B verify`. Needs JDK 17 and Maven; give the machine to it while it runs.
@@ -26,15 +26,15 @@ benchmarks() {
 }
 
 load() {
-    java -cp "integration-tests/target/classes:$(cat integration-tests/target/demo-classpath.txt)" \
+    java -cp "tools/target/classes:$(cat tools/target/classpath.txt)" \
         -Drelayguard.james.server.dir=james-server/target/james-server \
-        org.relayguard.it.load.LoadDriver "$@"
+        org.relayguard.tools.load.LoadDriver "$@"
 }
 
 cluster() {
-    java -cp "integration-tests/target/classes:$(cat integration-tests/target/demo-classpath.txt)" \
+    java -cp "tools/target/classes:$(cat tools/target/classpath.txt)" \
         -Drelayguard.james.server.dir=james-server/target/james-server \
-        org.relayguard.it.load.ClusterLoadDriver "$@"
+        org.relayguard.tools.load.ClusterLoadDriver "$@"
 }
 
 # Debian's Postfix, without configuring or needing the system's mail service: the comparison
@@ -52,9 +52,9 @@ install_postfix() {
 peer() {
     [[ $(id -u) -eq 0 ]] || { echo "perf.sh peer: run as root (postfix start needs it)" >&2; exit 2; }
     install_postfix
-    java -cp "integration-tests/target/classes:$(cat integration-tests/target/demo-classpath.txt)" \
+    java -cp "tools/target/classes:$(cat tools/target/classpath.txt)" \
         -Drelayguard.james.server.dir=james-server/target/james-server \
-        org.relayguard.it.load.PeerComparison "$@"
+        org.relayguard.tools.load.PeerComparison "$@"
 }
 
 case "$what" in

@@ -228,8 +228,8 @@ if $demo; then
     demo_args=(--root "$ROOT")
     [ "$profile" = hardened ] || demo_args+=(--proofpoint)
     exec java -Drelayguard.james.server.dir="$PWD/$SERVER" \
-        -cp "integration-tests/target/classes:$(cat integration-tests/target/demo-classpath.txt)" \
-        org.relayguard.it.Demo "${demo_args[@]}"
+        -cp "tools/target/classes:$(cat tools/target/classpath.txt)" \
+        org.relayguard.tools.Demo "${demo_args[@]}"
 fi
 
 # --- Run James from run/ in the background, so that this script can say when it is up and stop it on Ctrl-C. ---

@@ -2,18 +2,22 @@ package org.relayguard.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
-import org.relayguard.it.cluster.Cluster;
-
-import com.fasterxml.jackson.databind.JsonNode;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.Outcomes;
+import org.relayguard.tools.SmtpClient;
+import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.WebAdmin;
+import org.relayguard.tools.cluster.Cluster;
 
 /**
  * The shared database stopped while the cluster runs: a mail that cannot be quarantined (or routed:

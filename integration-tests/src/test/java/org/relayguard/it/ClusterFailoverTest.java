@@ -17,10 +17,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
-
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
-import org.relayguard.it.cluster.Cluster;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.SmtpClient;
+import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.cluster.Cluster;
 
 /**
  * {@code kill -9} of one node of two while clients send through HAProxy: new connections go to the

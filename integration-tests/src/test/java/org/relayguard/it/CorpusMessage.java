@@ -12,10 +12,10 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import javax.mail.MessagingException;
 import javax.mail.Session;
 import javax.mail.internet.MimeMessage;
+import org.relayguard.tools.SmtpClient;
 
 /**
  * One file of the sisimai corpus as the corpus test sends it, and what the test reads from it to

@@ -19,10 +19,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.relayguard.it.load.PlainPipeline;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.Outcomes;
+import org.relayguard.tools.Scenario;
+import org.relayguard.tools.SmtpClient;
+import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.WebAdmin;
+import org.relayguard.tools.load.PlainPipeline;
 
 /**
  * Real-world input: every message of the sisimai "set-of-emails" corpus (bounces, feedback reports

@@ -14,9 +14,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.Outcomes;
+import org.relayguard.tools.SmtpClient;
+import org.relayguard.tools.SmtpSink;
 
 /**
  * SPEC "nothing accepted is lost", the hard way: {@code kill -9} of the server run.sh starts while

@@ -6,13 +6,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.relayguard.it.load.Accounting;
-import org.relayguard.it.load.LoadRun;
-import org.relayguard.it.load.MailKind;
-import org.relayguard.it.load.Mix;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.Outcomes;
+import org.relayguard.tools.load.Accounting;
+import org.relayguard.tools.load.LoadRun;
+import org.relayguard.tools.load.MailKind;
+import org.relayguard.tools.load.Mix;
 
 /**
  * Exact accounting after a load run, sized for CI: 400 mails of the load driver's default mix over

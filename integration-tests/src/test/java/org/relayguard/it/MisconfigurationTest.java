@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
+import org.relayguard.tools.JamesServer;
 
 /** Bad configuration stops James at start-up with a message naming the component and the problem. */
 class MisconfigurationTest {

@@ -1,6 +1,7 @@
 package org.relayguard.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -11,29 +12,43 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
-
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.relayguard.it.load.MailKind;
-import org.relayguard.it.load.PostfixRelay;
+import org.junit.jupiter.api.io.TempDir;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.SmtpClient;
+import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.load.MailKind;
+import org.relayguard.tools.load.PostfixRelay;
 
 /**
  * The Postfix that {@code ./perf.sh peer} measures the gateway against is the relay it claims to
  * be: mail for our domains reaches the Microsoft 365 smart host, other mail the internet next hop,
  * and its one {@code header_checks} rule warns about another tenant's X-OriginatorOrg and about
- * nothing else. Needs Debian's postfix and postfix-pcre and root; skipped without them.
+ * nothing else. Postfix lives in a directory of its own under /tmp, whatever the checkout's path
+ * (its sockets' paths must stay under 108 bytes), and nothing of it is left behind. Needs
+ * Debian's postfix and postfix-pcre and root; skipped without them.
  */
 class PostfixRelayTest {
 
-    @Test
-    void postfixRelaysEachMailOnItsRouteAndWarnsAboutForeignTenantsOnly() throws Exception {
+    @BeforeEach
+    void postfixAndRoot() {
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/postfix")) && Files.exists(Path.of("/usr/lib/postfix/postfix-pcre.so")),
             "Postfix is not installed (apt-get install postfix postfix-pcre)");
         assumeTrue("root".equals(System.getProperty("user.name")), "postfix start needs root");
+    }
+
+    @Test
+    void postfixRelaysEachMailOnItsRouteAndWarnsAboutForeignTenantsOnly() throws Exception {
+        Path directory;
 
         try (NextHops hops = NextHops.start();
-             PostfixRelay postfix = PostfixRelay.start(Path.of("target/postfix-relay-test"), JamesServer.freePort(), hops);
+             PostfixRelay postfix = PostfixRelay.start(JamesServer.freePort(), hops);
              SmtpClient m365 = SmtpClient.connect(postfix.port(), Optional.of(JamesServer.M365_HOST_SOURCE), Optional.empty());
              SmtpClient internet = SmtpClient.connect(postfix.port(), Optional.of(JamesServer.INTERNET_HOST_SOURCE), Optional.empty())) {
+            directory = postfix.directory();
+            assertThat(directory).startsWith(Path.of("/tmp"));
             m365.ehlo();
             internet.ehlo();
             send(m365, MailKind.OUR_TENANT, "own-default", 0);
@@ -56,6 +71,18 @@ class PostfixRelayTest {
             assertThat(warnings).singleElement().asString()
                 .contains("X-OriginatorOrg: fabrikam.onmicrosoft.com")
                 .endsWith(": foreign tenant");
+        }
+        assertThat(directory).doesNotExist();
+    }
+
+    @Test
+    void startShouldSayWhyWhenPostfixsSocketsWouldBeTooLong(@TempDir Path temp) throws Exception {
+        Path tooLong = temp.resolve("x".repeat(120));
+        try (NextHops hops = NextHops.start()) {
+            assertThatThrownBy(() -> PostfixRelay.start(tooLong, JamesServer.freePort(), hops).close())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(tooLong.resolve("queue/private").toString())
+                .hasMessageContaining("108");
         }
     }
 

@@ -6,8 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.Outcomes;
+import org.relayguard.tools.Scenario;
+import org.relayguard.tools.WebAdmin;
 
 /**
  * What moving the quarantine to another kind of repository changes: only the repository URL's

@@ -2,16 +2,20 @@ package org.relayguard.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
+import org.relayguard.tools.DecisionLog;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.Outcomes;
+import org.relayguard.tools.SmtpClient;
+import org.relayguard.tools.WebAdmin;
 
 /**
  * SPEC "the gateway as a mail transport" across a graceful restart (Ctrl-C, a service manager, the

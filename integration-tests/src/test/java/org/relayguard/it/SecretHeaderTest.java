@@ -10,12 +10,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.Outcomes;
+import org.relayguard.tools.Scenario;
+import org.relayguard.tools.SmtpClient;
+import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.WebAdmin;
 
 /**
  * The secret-header recipe of the hardened profile on a real James 3.8.1, turned on as the README

@@ -3,8 +3,8 @@ package org.relayguard.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-
 import org.junit.jupiter.api.Test;
+import org.relayguard.tools.SmtpClient;
 
 class SmtpClientTest {
 

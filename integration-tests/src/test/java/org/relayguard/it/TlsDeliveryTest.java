@@ -11,8 +11,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.TestPki;
 
 /**
  * Delivery over TLS, SPEC "Encrypted in transit", on a real James: the Microsoft 365 route reaches
@@ -119,9 +123,9 @@ class TlsDeliveryTest {
      * to James's JVM as its trust store.
      */
     @Test
-    void theJdksCasStillVerifyWhenAPrivateCaIsConfigured() throws Exception {
+    void theJdksCasStillVerifyWhenAPrivateCaIsConfigured(@TempDir Path temp) throws Exception {
         TestPki.Authority publicCa = TestPki.newAuthority("Relay Guard Test Public CA");
-        Path jdkTrust = Files.createTempFile("relayguard-jdk-trust-", ".p12");
+        Path jdkTrust = temp.resolve("jdk-trust.p12");
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setCertificateEntry("public-ca", publicCa.certificate);

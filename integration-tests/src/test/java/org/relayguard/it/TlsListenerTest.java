@@ -14,13 +14,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-
 import javax.net.ssl.SSLContext;
-
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.relayguard.tools.DecisionLog;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.Outcomes;
+import org.relayguard.tools.Scenario;
+import org.relayguard.tools.SmtpClient;
+import org.relayguard.tools.TestPki;
+import org.relayguard.tools.WebAdmin;
 
 /**
  * STARTTLS on the gateway's listeners, on a real James with the shipped configuration: a client

@@ -1,0 +1,529 @@
+package org.relayguard.tools;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * A James 3.8.1 gateway started as its own process, from the server root that the
+ * {@code james-server} module lays out: James's jars from Maven Central and the Relay Guard server
+ * in {@code lib/}, and the Relay Guard install bundle ({@code conf/}, {@code extensions-jars/},
+ * {@code profiles/}) as shipped. By default the Relay Guard server that {@code run.sh} starts
+ * (durable queues and DomainList); James's stock memory server on request ({@link Kind}).
+ *
+ * <p>Each instance works in its own copy of the server root, so that tests and the demo change
+ * nothing that is shipped. The only changes applied are those an operator makes: the profile
+ * file, the documented environment variables, the listeners' certificate ({@link TestPki#gateway()}
+ * where smtpserver.xml reads it), and (demo and tests only) a hosts file that gives loopback
+ * source addresses Microsoft 365 host names.</p>
+ */
+public final class JamesServer implements AutoCloseable {
+    public static final String SERVER_DIR_PROPERTY = "relayguard.james.server.dir";
+    public static final String KIND_PROPERTY = "relayguard.james.kind";
+    public static final String JVM_ARGS_PROPERTY = "relayguard.james.jvm.args";
+    public static final String QUARANTINE = "var/mail/m365-relaydeny";
+    public static final String ERROR_REPOSITORY = "var/mail/error";
+    /** Where smtpserver.xml reads the listeners' key and certificate chain by default (PEM). */
+    public static final String TLS_KEY = "conf/tls/privkey.pem";
+    public static final String TLS_CERTIFICATES = "conf/tls/fullchain.pem";
+
+    /** Loopback sources whose reverse lookup the hosts file answers (demo and tests only). */
+    public static final String M365_HOST_SOURCE = "127.0.0.2";
+    public static final String M365_HOST_NAME = "mail-x.outbound.protection.outlook.com";
+    public static final String INTERNET_HOST_SOURCE = "127.0.0.3";
+    public static final String INTERNET_HOST_NAME = "mail.example.org";
+    /** An address in Microsoft's published Exchange Online ranges, with no PTR name. */
+    public static final String M365_IP_WITHOUT_PTR = "40.107.1.2";
+
+    public enum Profile {
+        HARDENED, PROOFPOINT
+    }
+
+    /** Which James server runs the configuration. */
+    public enum Kind {
+        /** The Relay Guard server ({@code run.sh}'s): James's memory server with durable queues and DomainList. */
+        RELAY_GUARD("org.relayguard.server.RelayGuardServerMain"),
+        /** James's stock memory server: the install bundle on a James it was not built with; keeps nothing queued. */
+        STOCK_MEMORY("org.apache.james.MemoryJamesServerMain");
+
+        public final String mainClass;
+
+        Kind(String mainClass) {
+            this.mainClass = mainClass;
+        }
+    }
+
+    public static final class Builder {
+        private final Path serverDir;
+        private Path root;
+        private Profile profile = Profile.HARDENED;
+        private Kind kind = defaultKind();
+        private final Map<String, String> environment = new HashMap<>();
+        private boolean hostsFile = true;
+        private boolean gatewayCertificate = true;
+        private final List<String> jvmArguments = new ArrayList<>();
+        private Path logFile;
+
+        private Builder(Path serverDir) {
+            this.serverDir = serverDir;
+        }
+
+        /** Where this instance's server root lives; reusing one keeps its quarantine (restart). */
+        public Builder root(Path root) {
+            this.root = root;
+            return this;
+        }
+
+        public Builder profile(Profile profile) {
+            this.profile = profile;
+            return this;
+        }
+
+        public Builder env(String name, String value) {
+            environment.put(name, value);
+            return this;
+        }
+
+        public Builder enforce(boolean enforce) {
+            return env("RELAYGUARD_ENFORCE", String.valueOf(enforce));
+        }
+
+        public Builder kind(Kind kind) {
+            this.kind = kind;
+            return this;
+        }
+
+        /**
+         * Each RemoteDelivery route to its own next hop: mail for our domains to the M365 smart host,
+         * everything else to the internet gateway. Two next hops, so that misrouting shows. Next
+         * hops per tenant set only the internet one: each tenant's smart host is in the tenants
+         * description, which the caller writes. The smart host is reached by name ({@value TestPki#M365_SMARTHOST_NAME}), as its certificate
+         * is checked against it, and James trusts the private CA that issued it
+         * ({@code RELAYGUARD_SMARTHOST_CA}).
+         */
+        public Builder nextHops(NextHops nextHops) {
+            env("RELAYGUARD_OUTBOUND_GATEWAY", "127.0.0.1:" + nextHops.internetPort());
+            env("RELAYGUARD_SMARTHOST_CA", TestPki.smartHostCa().pemFile().toString());
+            if (nextHops.perTenant()) {
+                return this;
+            }
+            return env("RELAYGUARD_M365_SMARTHOST", TestPki.M365_SMARTHOST_NAME + ":" + nextHops.m365Port());
+        }
+
+        /**
+         * Whether a new server root gets the tests' listener certificate ({@link TestPki#gateway()})
+         * where smtpserver.xml reads it by default; without it, James finds no key and refuses to start.
+         */
+        public Builder gatewayCertificate(boolean enabled) {
+            this.gatewayCertificate = enabled;
+            return this;
+        }
+
+        /** One more option for James's JVM. */
+        public Builder jvmArgument(String argument) {
+            jvmArguments.add(argument);
+            return this;
+        }
+
+        public Builder demoHostNames(boolean enabled) {
+            this.hostsFile = enabled;
+            return this;
+        }
+
+        /**
+         * Appends James's output to this one file, as an operator's server keeps one log, instead
+         * of a new {@code james-N.log} per start.
+         */
+        public Builder log(Path logFile) {
+            this.logFile = logFile;
+            return this;
+        }
+
+        /** Lays out the server root without starting James, so that a caller can edit it first. */
+        public JamesServer prepare() throws IOException {
+            Path actualRoot = root != null ? root : ScratchDirectories.create("relayguard-james-");
+            if (!Files.exists(actualRoot.resolve("conf"))) {
+                copyTree(serverDir.resolve("conf"), actualRoot.resolve("conf"));
+                copyTree(serverDir.resolve("extensions-jars"), actualRoot.resolve("extensions-jars"));
+                if (profile == Profile.PROOFPOINT) {
+                    Files.copy(serverDir.resolve("profiles/proofpoint/mailetcontainer.xml"),
+                        actualRoot.resolve("conf/mailetcontainer.xml"), StandardCopyOption.REPLACE_EXISTING);
+                }
+                if (gatewayCertificate) {
+                    TestPki.gateway().writePem(actualRoot.resolve(TLS_KEY), actualRoot.resolve(TLS_CERTIFICATES));
+                }
+            }
+            Map<String, String> env = new HashMap<>(environment);
+            env.putIfAbsent("RELAYGUARD_SMTP_BIND", "127.0.0.1:" + freePort());
+            env.putIfAbsent("RELAYGUARD_SMTP_PROXY_BIND", "127.0.0.1:" + freePort());
+            env.putIfAbsent("RELAYGUARD_WEBADMIN_PORT", String.valueOf(freePort()));
+            return new JamesServer(serverDir, kind, actualRoot, env, hostsFile, logFile, jvmArguments);
+        }
+
+        public JamesServer start() throws IOException {
+            JamesServer server = prepare();
+            server.start();
+            return server;
+        }
+    }
+
+    public static Builder builder() {
+        return builder(defaultServerDir());
+    }
+
+    /**
+     * The Relay Guard server, unless {@code -Drelayguard.james.kind=STOCK_MEMORY} runs the tests on
+     * James's stock memory server (where the durability tests fail, as they should).
+     */
+    public static Kind defaultKind() {
+        return Kind.valueOf(System.getProperty(KIND_PROPERTY, Kind.RELAY_GUARD.name()));
+    }
+
+    public static Builder builder(Path serverDir) {
+        return new Builder(serverDir);
+    }
+
+    public static Path defaultServerDir() {
+        String dir = System.getProperty(SERVER_DIR_PROPERTY);
+        if (dir == null) {
+            throw new IllegalStateException("System property " + SERVER_DIR_PROPERTY + " must point to james-server/target/james-server");
+        }
+        return Path.of(dir).toAbsolutePath().normalize();
+    }
+
+    private final Path serverDir;
+    private final Kind kind;
+    private final Path root;
+    private final Map<String, String> environment;
+    private final boolean hostsFile;
+    private final Path logFile;
+    private final List<String> jvmArguments;
+    private volatile Process process;
+    private Path log;
+    /** Where this start's output begins in {@link #log}: an appended log holds earlier starts too. */
+    private long logStart;
+    private int starts;
+    private final StopOnExit stopOnExit = new StopOnExit("stop-james", () -> {
+        this.jvmExiting = true;
+        stop();
+    });
+    private volatile boolean jvmExiting;
+    private Optional<String> webAdminToken = Optional.empty();
+
+    private JamesServer(Path serverDir, Kind kind, Path root, Map<String, String> environment, boolean hostsFile, Path logFile,
+                        List<String> jvmArguments) {
+        this.serverDir = serverDir;
+        this.kind = kind;
+        this.root = root;
+        this.environment = environment;
+        this.hostsFile = hostsFile;
+        this.logFile = logFile;
+        this.jvmArguments = List.copyOf(jvmArguments);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public Path conf(String file) {
+        return root.resolve("conf").resolve(file);
+    }
+
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    public void setEnv(String name, String value) {
+        environment.put(name, value);
+    }
+
+    public int smtpPort() {
+        return portOf(environment.get("RELAYGUARD_SMTP_BIND"));
+    }
+
+    public int proxySmtpPort() {
+        return portOf(environment.get("RELAYGUARD_SMTP_PROXY_BIND"));
+    }
+
+    public int webAdminPort() {
+        return Integer.parseInt(environment.get("RELAYGUARD_WEBADMIN_PORT"));
+    }
+
+    public WebAdmin webAdmin() {
+        return new WebAdmin("http://127.0.0.1:" + webAdminPort(), webAdminToken);
+    }
+
+    /** Authenticate webadmin calls with this JWT (see {@link WebAdminJwt}). */
+    public void useWebAdminToken(String token) {
+        this.webAdminToken = Optional.of(token);
+    }
+
+    /** The decision log James writes (conf/logback.xml: logs/relayguard-decisions.log under the server root). */
+    public Path decisionLog() {
+        return root.resolve("logs/relayguard-decisions.log");
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /** James's output since the last start. */
+    public String logText() {
+        try {
+            if (log == null || !Files.exists(log)) {
+                return "";
+            }
+            byte[] bytes = Files.readAllBytes(log);
+            int from = (int) Math.min(logStart, bytes.length);
+            return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts James and waits until it says it started; fails with James's own log otherwise. */
+    public void start() throws IOException {
+        StartResult result = launch(Duration.ofSeconds(120));
+        if (!result.started) {
+            throw new IllegalStateException("James did not start (" + result.reason + "). Log " + log + ":\n" + tail(logText(), 60));
+        }
+    }
+
+    /** Starts James expecting it to refuse to start; returns its log. */
+    public String startExpectingFailure() throws IOException {
+        StartResult result = launch(Duration.ofSeconds(120));
+        if (result.started) {
+            stop();
+            throw new IllegalStateException("James started although it was expected to refuse to");
+        }
+        return logText();
+    }
+
+    public void restart() throws IOException {
+        stop();
+        start();
+    }
+
+    private StartResult launch(Duration timeout) throws IOException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("already running");
+        }
+        starts++;
+        log = logFile != null ? logFile : root.resolve("james-" + starts + ".log");
+        logStart = logFile != null && Files.exists(log) ? Files.size(log) : 0;
+        stopOnExit();
+        List<String> command = new ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx768m",
+            "-Dworking.directory=" + root,
+            "-Dlogback.configurationFile=" + root.resolve("conf/logback.xml"),
+            "-Djames.exit.on.startup.error=true"));
+        if (hostsFile) {
+            command.add("-Djdk.net.hosts.file=" + writeHostsFile());
+        }
+        command.addAll(jvmArguments);
+        if (kind == Kind.STOCK_MEMORY && environment.containsKey("RELAYGUARD_SMARTHOST_CA")) {
+            command.addAll(stockTrustStore(Path.of(environment.get("RELAYGUARD_SMARTHOST_CA"))));
+        }
+        // Extra JVM options for measurements (a JFR recording, another heap): -Drelayguard.james.jvm.args="-XX:…"
+        String extra = System.getProperty(JVM_ARGS_PROPERTY, "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
+        command.add("-cp");
+        command.add(serverDir.resolve("lib") + "/*");
+        command.add(kind.mainClass);
+
+        ProcessBuilder builder = new ProcessBuilder(command)
+            .directory(root.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(logFile != null ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile()));
+        builder.environment().putAll(environment);
+        Process started = builder.start();
+        process = started;
+        if (jvmExiting) {
+            // Ctrl-C came while James was being launched: the shutdown hook has already run.
+            started.destroyForcibly();
+            return new StartResult(false, "interrupted by JVM shutdown");
+        }
+
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            String text = logText();
+            if (text.contains("JAMES server started")) {
+                return new StartResult(true, "started");
+            }
+            if (!started.isAlive()) {
+                return new StartResult(false, "exited with code " + started.exitValue());
+            }
+            sleep(200);
+        }
+        started.destroyForcibly();
+        return new StartResult(false, "no start within " + timeout);
+    }
+
+    /**
+     * James runs as a child process, which the JVM does not end with itself: stop it when this JVM
+     * ends (Ctrl-C on the demo, an interrupted test run), so that no James outlives its caller.
+     */
+    private void stopOnExit() {
+        stopOnExit.arm();
+    }
+
+    /**
+     * James's stock server does not read {@code RELAYGUARD_SMARTHOST_CA}: as docs/tls.md tells
+     * operators of other James servers, it gets a trust store holding the JDK's CAs and the private
+     * ones, as {@code javax.net.ssl.trustStore}.
+     */
+    private List<String> stockTrustStore(Path privateCas) throws IOException {
+        Path store = root.resolve("smarthost-truststore.p12");
+        String password = "relayguard";
+        try {
+            TrustManagerFactory jdk = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            jdk.init((KeyStore) null);
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            int index = 0;
+            for (X509Certificate ca : ((X509TrustManager) jdk.getTrustManagers()[0]).getAcceptedIssuers()) {
+                trust.setCertificateEntry("jdk-" + index++, ca);
+            }
+            try (InputStream in = Files.newInputStream(privateCas)) {
+                for (Certificate ca : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    trust.setCertificateEntry("smarthost-ca-" + index++, ca);
+                }
+            }
+            try (OutputStream out = Files.newOutputStream(store)) {
+                trust.store(out, password.toCharArray());
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IOException(e);
+        }
+        return List.of("-Djavax.net.ssl.trustStore=" + store, "-Djavax.net.ssl.trustStorePassword=" + password,
+            "-Djavax.net.ssl.trustStoreType=PKCS12");
+    }
+
+    /** The hosts file that replaces all JDK name look-ups of the James process: demo and tests only. */
+    private Path writeHostsFile() throws IOException {
+        String ownName = InetAddress.getLocalHost().getHostName();
+        Path hosts = root.resolve("hosts");
+        Files.writeString(hosts, String.join("\n",
+            "127.0.0.1 localhost " + ownName,
+            "::1 localhost",
+            M365_HOST_SOURCE + " " + M365_HOST_NAME,
+            INTERNET_HOST_SOURCE + " " + INTERNET_HOST_NAME,
+            ""), StandardCharsets.UTF_8);
+        return hosts;
+    }
+
+    /**
+     * Kills James as {@code kill -9} does (SIGKILL): no shutdown hook, no queue or repository closed
+     * properly. What James acknowledged must survive it.
+     */
+    public synchronized void kill() {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    /** Stops James as Ctrl-C or a service manager does (SIGTERM: James's shutdown hook runs). */
+    public synchronized void stop() {
+        if (process == null) {
+            return;
+        }
+        StopOnExit.terminate(process);
+        process = null;
+    }
+
+    @Override
+    public void close() {
+        stop();
+        stopOnExit.cancel();
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    private static final class StartResult {
+        final boolean started;
+        final String reason;
+
+        StartResult(boolean started, String reason) {
+            this.started = started;
+            this.reason = reason;
+        }
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static int portOf(String bind) {
+        return Integer.parseInt(bind.substring(bind.lastIndexOf(':') + 1));
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static String tail(String text, int lines) {
+        String[] all = text.split("\n");
+        int from = Math.max(0, all.length - lines);
+        return String.join("\n", java.util.Arrays.asList(all).subList(from, all.length));
+    }
+
+    public static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

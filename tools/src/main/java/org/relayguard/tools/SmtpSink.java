@@ -1,0 +1,357 @@
+package org.relayguard.tools;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * The next hop: an SMTP server on loopback that accepts every mail James relays to it and keeps
+ * the envelope and the message as received. With a certificate it offers STARTTLS, and each
+ * received mail says whether it came over TLS ({@link Received#tls}); every session is recorded
+ * ({@link #sessions()}), so that a test can tell what a client did before TLS, or without it.
+ *
+ * <p>Not GreenMail: GreenMail 1.6.15 and 2.1.2 answer {@code MAIL FROM:<>} with 250 but then refuse
+ * the RCPT ("503 MAIL must come before RCPT"), so they cannot receive null-sender mail, which
+ * SPEC's decision table relays in audit mode.</p>
+ */
+public final class SmtpSink implements AutoCloseable {
+
+    /** One mail as the sink received it. */
+    public static final class Received {
+        public final String mailFrom;
+        public final List<String> rcptTo;
+        public final String message;
+        /** The TLS protocol of the session the mail came in ({@code TLSv1.3}), {@value #CLEAR_TEXT} without TLS. */
+        public final String tls;
+
+        Received(String mailFrom, List<String> rcptTo, String message, String tls) {
+            this.mailFrom = mailFrom;
+            this.rcptTo = List.copyOf(rcptTo);
+            this.message = message;
+            this.tls = tls;
+        }
+
+        /** The first value of a header, or "(none)". */
+        public String header(String name) {
+            return Outcomes.headerOf(message, name);
+        }
+    }
+
+    public static final String CLEAR_TEXT = "none";
+
+    /** One SMTP connection as the sink saw it. */
+    public static final class Session {
+        private final List<String> commands = Collections.synchronizedList(new ArrayList<>());
+        private volatile String tls = CLEAR_TEXT;
+        private volatile String tlsFailure;
+        private volatile boolean ended;
+
+        /** The command verbs in the order received, each prefixed {@code tls:} once TLS was on: {@code [EHLO, STARTTLS, tls:EHLO, tls:MAIL...]}. */
+        public List<String> commands() {
+            synchronized (commands) {
+                return List.copyOf(commands);
+            }
+        }
+
+        /** The verbs received in clear text. */
+        public List<String> commandsInClear() {
+            return commands().stream().filter(command -> !command.startsWith("tls:")).collect(Collectors.toList());
+        }
+
+        public String tls() {
+            return tls;
+        }
+
+        /** Why the TLS handshake failed, if it did (the client refused the certificate, say). */
+        public Optional<String> tlsFailure() {
+            return Optional.ofNullable(tlsFailure);
+        }
+
+        public boolean ended() {
+            return ended;
+        }
+
+        @Override
+        public String toString() {
+            return "session " + commands() + " tls=" + tls + (tlsFailure == null ? "" : " failure=" + tlsFailure) + (ended ? " ended" : "");
+        }
+    }
+
+    private final ServerSocket server;
+    private final Optional<SSLContext> tls;
+    private final List<Session> sessions = Collections.synchronizedList(new ArrayList<>());
+    /** Open connections, closed with the sink: a connection left open would keep the port from the next sink. */
+    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private final ExecutorService executor = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "smtp-sink");
+        thread.setDaemon(true);
+        return thread;
+    });
+    // Not copy-on-write: a load run adds tens of thousands of mails, and each add would copy them all.
+    private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
+
+    /** A sink without STARTTLS on a free port. */
+    public static SmtpSink start() {
+        return start(0);
+    }
+
+    /** A sink without STARTTLS. */
+    public static SmtpSink start(int port) {
+        return start(port, Optional.empty());
+    }
+
+    /** A sink that offers STARTTLS with this certificate, if one is given. */
+    public static SmtpSink start(int port, Optional<TestPki.Identity> certificate) {
+        try {
+            return new SmtpSink(bind(port), certificate.map(TestPki.Identity::serverContext));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A sink that takes over the port of one just closed may find it still held for a moment: a
+     * connection thread was reading when the sink closed it, and the JDK closes a socket only
+     * once that read returns. Try again for a few seconds.
+     */
+    private static ServerSocket bind(int port) throws IOException {
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (true) {
+            ServerSocket server = new ServerSocket();
+            server.setReuseAddress(true);
+            try {
+                server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+                return server;
+            } catch (BindException e) {
+                server.close();
+                if (port == 0 || Instant.now().isAfter(deadline)) {
+                    throw e;
+                }
+                JamesServer.sleep(100);
+            }
+        }
+    }
+
+    private SmtpSink(ServerSocket server, Optional<SSLContext> tls) {
+        this.server = server;
+        this.tls = tls;
+        executor.submit(this::acceptLoop);
+    }
+
+    /** Whether this sink offers STARTTLS. */
+    public boolean offersStartTls() {
+        return tls.isPresent();
+    }
+
+    /** Every connection so far, in the order they came. */
+    public List<Session> sessions() {
+        synchronized (sessions) {
+            return List.copyOf(sessions);
+        }
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    public List<Received> received() {
+        synchronized (received) {
+            return List.copyOf(received);
+        }
+    }
+
+    /** How many mails the sink has received, without copying them. */
+    public int count() {
+        return received.size();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket socket = server.accept();
+                connections.add(socket);
+                executor.submit(() -> serve(socket));
+            } catch (IOException e) {
+                if (!server.isClosed()) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+    }
+
+    private void serve(Socket socket) {
+        Session session = new Session();
+        sessions.add(session);
+        Socket current = socket;
+        try {
+            BufferedReader in = reader(current);
+            OutputStream out = current.getOutputStream();
+            reply(out, "220 relayguard-sink ESMTP");
+            String mailFrom = null;
+            List<String> rcptTo = new ArrayList<>();
+            String line;
+            while ((line = in.readLine()) != null) {
+                String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line.toUpperCase();
+                boolean encrypted = !session.tls.equals(CLEAR_TEXT);
+                String command = line.toUpperCase().startsWith("STARTTLS") ? "STARTTLS" : verb.trim();
+                session.commands.add(encrypted ? "tls:" + command : command);
+                switch (verb) {
+                    case "EHLO":
+                        reply(out, "250-relayguard-sink\r\n250-8BITMIME\r\n" + (tls.isPresent() && !encrypted ? "250-STARTTLS\r\n" : "") + "250 PIPELINING");
+                        break;
+                    case "HELO":
+                        reply(out, "250 relayguard-sink");
+                        break;
+                    case "STAR":
+                        if (tls.isEmpty() || encrypted) {
+                            reply(out, "502 5.5.2 command not implemented");
+                            break;
+                        }
+                        reply(out, "220 2.0.0 Ready to start TLS");
+                        SSLSocket secure = (SSLSocket) tls.get().getSocketFactory().createSocket(current, null, current.getPort(), true);
+                        secure.setUseClientMode(false);
+                        current = secure;
+                        try {
+                            secure.startHandshake();
+                        } catch (IOException e) {
+                            session.tlsFailure = e.toString();
+                            return;
+                        }
+                        session.tls = secure.getSession().getProtocol();
+                        in = reader(secure);
+                        out = secure.getOutputStream();
+                        // RFC 3207: after the handshake, nothing said before counts.
+                        mailFrom = null;
+                        rcptTo.clear();
+                        break;
+                    case "MAIL":
+                        mailFrom = path(line);
+                        rcptTo.clear();
+                        reply(out, "250 2.1.0 OK");
+                        break;
+                    case "RCPT":
+                        if (mailFrom == null) {
+                            reply(out, "503 5.5.1 MAIL first");
+                        } else {
+                            rcptTo.add(path(line));
+                            reply(out, "250 2.1.5 OK");
+                        }
+                        break;
+                    case "DATA":
+                        if (rcptTo.isEmpty()) {
+                            reply(out, "503 5.5.1 RCPT first");
+                            break;
+                        }
+                        reply(out, "354 end with <CRLF>.<CRLF>");
+                        String message = readData(in);
+                        if (message == null) {
+                            // The client went away before the final dot: the mail was not handed over.
+                            return;
+                        }
+                        received.add(new Received(mailFrom, rcptTo, message, session.tls));
+                        mailFrom = null;
+                        rcptTo.clear();
+                        reply(out, "250 2.0.0 queued");
+                        break;
+                    case "RSET":
+                        mailFrom = null;
+                        rcptTo.clear();
+                        reply(out, "250 2.0.0 OK");
+                        break;
+                    case "NOOP":
+                        reply(out, "250 2.0.0 OK");
+                        break;
+                    case "QUIT":
+                        reply(out, "221 2.0.0 bye");
+                        return;
+                    default:
+                        reply(out, "502 5.5.2 command not implemented");
+                }
+            }
+        } catch (SocketException | SSLException e) {
+            // the client went away, or dropped the TLS session
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            try {
+                current.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            connections.remove(socket);
+            session.ended = true;
+        }
+    }
+
+    private static BufferedReader reader(Socket socket) throws IOException {
+        return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    /** The address between the angle brackets of MAIL FROM / RCPT TO; empty for the null sender. */
+    private static String path(String line) {
+        int open = line.indexOf('<');
+        int close = line.indexOf('>', open + 1);
+        if (open < 0 || close < 0) {
+            return line.substring(line.indexOf(':') + 1).trim();
+        }
+        return line.substring(open + 1, close);
+    }
+
+    /** The message up to the final dot; null when the connection ends first, as a real server discards it. */
+    private static String readData(BufferedReader in) throws IOException {
+        StringBuilder message = new StringBuilder();
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.equals(".")) {
+                return message.toString();
+            }
+            message.append(line.startsWith("..") ? line.substring(1) : line).append("\r\n");
+        }
+        return null;
+    }
+
+    private static void reply(OutputStream out, String text) throws IOException {
+        out.write((text + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        for (Socket connection : connections) {
+            try {
+                connection.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,300 @@
+package org.relayguard.tools.load;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.Outcomes;
+import org.relayguard.tools.SmtpSink;
+
+/**
+ * {@code ./perf.sh peer}: the durable gateway side by side with the relay an operator would pick
+ * instead, in one run: a {@link PostfixRelay} (Debian's Postfix, one PCRE {@code header_checks}
+ * rule) and the Relay Guard server in the hardened profile (audit mode, as {@link LoadDriver}'s
+ * {@code hardened}), each relaying to its own two next hops. Both get the same mails (those from
+ * Microsoft 365 with all the headers Exchange Online stamps, 41 in all) over the same number of
+ * connections, in rounds that alternate which goes first (the second of a pair tends to be slower
+ * on a shared machine), after a warm-up. Prints mails/s accepted (SMTP) and end to end (until the
+ * next hops hold every mail), SMTP latency, the CPU time the relay's own processes used per mail
+ * (steadier than mails/s on a machine shared with other work), the ratio gateway / Postfix per
+ * round and in all, the load average with every measurement, and the accounting of every mail on
+ * both sides. Exits 1 when an accounting is not exact. docs/postfix-comparison.md.
+ *
+ * <pre>
+ * java -cp … org.relayguard.tools.load.PeerComparison [--mails 10000] [--warmup 200] [--rounds 4]
+ *      [--connections 8] [--mails-per-connection 100] [--mix …] [--seed 42] [--pause 5]
+ *      [--dir DIRECTORY]
+ * </pre>
+ */
+public final class PeerComparison {
+    private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(30);
+
+    private final Map<String, String> options;
+
+    private PeerComparison(Map<String, String> options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = DriverArguments.parse(args);
+        if (options.containsKey("help")) {
+            System.out.println("options: --mails N per relay, all rounds (10000) --warmup W per relay (200) --rounds R (4) "
+                + "--connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT + " --seed S (42) --pause SECONDS (5) "
+                + "--dir DIRECTORY for Postfix's configuration, queue and log, kept after the run (default: a fresh one under /tmp, removed at the end)");
+            return;
+        }
+        if (System.getProperty(JamesServer.SERVER_DIR_PROPERTY) == null) {
+            System.setProperty(JamesServer.SERVER_DIR_PROPERTY, "james-server/target/james-server");
+        }
+        System.exit(new PeerComparison(options).run() ? 0 : 1);
+    }
+
+    private int option(String name, int defaultValue) {
+        return Integer.parseInt(options.getOrDefault(name, String.valueOf(defaultValue)));
+    }
+
+    /** One relay under load: how mail gets in, where it is counted, what its measured runs add up to. */
+    private abstract static class Relay extends Measured implements AutoCloseable {
+        final String name;
+        final NextHops hops;
+        final List<LoadRun.Mail> sent = new ArrayList<>();
+        long cpuNanos;
+        double lastRate;
+
+        Relay(String name, NextHops hops) {
+            this.name = name;
+            this.hops = hops;
+        }
+
+        abstract LoadRun load();
+
+        /** The CPU time the relay's processes have used so far (not the next hops', not this driver's). */
+        abstract Duration cpuTime();
+
+        /** Where every mail sent is, against where it should be. */
+        abstract String account();
+
+        abstract boolean exact();
+
+        void send(List<LoadRun.Mail> batch, boolean measured) throws InterruptedException {
+            sent.addAll(batch);
+            String before = loadAverage();
+            Duration cpuBefore = cpuTime();
+            // Both relay every mail: Postfix warns about a foreign tenant, the gateway in audit mode
+            // relays it and quarantines a copy.
+            LoadRun.Result result = load().send(batch, sent.size(), ROUND_TIMEOUT);
+            long cpu = cpuTime().minus(cpuBefore).toNanos();
+            lastRate = LoadDriver.rate(result.mails, result.endToEndNanos);
+            System.out.printf(Locale.ROOT, "%-8s %-8s %6d mails: %7.1f mails/s end to end, %7.1f accepted/s, p50 %.1f ms, p99 %.1f ms, "
+                    + "CPU %.2f ms/mail; load average %s -> %s%n",
+                measured ? "measured" : "warm-up", name, result.mails, lastRate, LoadDriver.rate(result.mails, result.smtpNanos),
+                LoadDriver.percentile(List.of(result.latencies), 0.50), LoadDriver.percentile(List.of(result.latencies), 0.99),
+                cpu / 1e6 / result.mails, before, loadAverage());
+            if (measured) {
+                cpuNanos += cpu;
+                add(result);
+            }
+        }
+
+        double cpuPerMail() {
+            return cpuNanos / 1e6 / mails;
+        }
+
+        String row(String description) {
+            return String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f |", name, description, mails,
+                endToEndRate(), smtpRate(), percentile(0.50), percentile(0.99), cpuPerMail());
+        }
+    }
+
+    private static final class Postfix extends Relay {
+        final PostfixRelay postfix;
+        final LoadRun load;
+        private boolean exact;
+
+        Postfix(Optional<Path> directory, int connections, int perConnection) throws IOException {
+            super("postfix", NextHops.start());
+            this.postfix = directory.isPresent()
+                ? PostfixRelay.start(directory.get(), JamesServer.freePort(), hops)
+                : PostfixRelay.start(JamesServer.freePort(), hops);
+            System.out.println("Postfix's configuration, queue and log: " + postfix.directory()
+                + (directory.isPresent() ? "" : " (removed at the end; --dir keeps them)"));
+            this.load = new LoadRun(postfix::port, hops, connections, perConnection);
+        }
+
+        @Override
+        LoadRun load() {
+            return load;
+        }
+
+        @Override
+        Duration cpuTime() {
+            return postfix.cpuTime();
+        }
+
+        @Override
+        String account() {
+            List<String> problems = new ArrayList<>();
+            Map<String, Integer> m365 = copies(hops.m365());
+            Map<String, Integer> internet = copies(hops.internet());
+            for (LoadRun.Mail mail : sent) {
+                boolean toM365 = mail.kind.toOurDomains();
+                int onRoute = (toM365 ? m365 : internet).getOrDefault(mail.id, 0);
+                int offRoute = (toM365 ? internet : m365).getOrDefault(mail.id, 0);
+                if (onRoute != 1 || offRoute != 0) {
+                    problems.add(String.format("%s (%s): relayed %d to the %s next hop and %d to the other; expected 1 and 0",
+                        mail.id, mail.kind, onRoute, toM365 ? "M365" : "internet", offRoute));
+                }
+            }
+            int relayed = hops.m365().count() + hops.internet().count();
+            if (relayed != sent.size()) {
+                problems.add("the next hops received " + relayed + " mails for " + sent.size() + " sent");
+            }
+            exact = problems.isEmpty();
+            String summary = String.format("relayed %d (sent %d): %s", relayed, sent.size(), exact ? "exact" : "NOT EXACT");
+            return exact ? summary : summary + "\n  " + String.join("\n  ", problems.subList(0, Math.min(20, problems.size())));
+        }
+
+        @Override
+        boolean exact() {
+            return exact;
+        }
+
+        private static Map<String, Integer> copies(SmtpSink sink) {
+            Map<String, Integer> copies = new HashMap<>();
+            for (SmtpSink.Received received : sink.received()) {
+                copies.merge(String.valueOf(received.header(MailKind.ID_HEADER)), 1, Integer::sum);
+            }
+            return copies;
+        }
+
+        @Override
+        public void close() {
+            postfix.close();
+            hops.close();
+        }
+    }
+
+    private static final class Gateway extends Relay {
+        final JamesServer james;
+        final LoadRun load;
+        private final ProcessHandle process;
+        private Accounting accounting;
+
+        Gateway(int connections, int perConnection) throws IOException {
+            super("gateway", NextHops.start());
+            this.james = JamesServer.builder().kind(JamesServer.Kind.RELAY_GUARD).nextHops(hops).enforce(false).prepare();
+            james.start();
+            this.load = new LoadRun(james, hops, connections, perConnection);
+            // James runs in a child process of this JVM: the only one running the server's main class.
+            this.process = ProcessHandle.current().children()
+                .filter(child -> child.info().commandLine().orElse("").contains(JamesServer.Kind.RELAY_GUARD.mainClass))
+                .findFirst().orElse(null);
+        }
+
+        @Override
+        Duration cpuTime() {
+            return process == null ? Duration.ZERO : process.info().totalCpuDuration().orElse(Duration.ZERO);
+        }
+
+        @Override
+        LoadRun load() {
+            return load;
+        }
+
+        @Override
+        String account() {
+            // Everything was relayed already; wait for the queues to be empty before reading.
+            Outcomes outcomes = Outcomes.await(james, hops, Accounting.expectedRelayed(sent, Accounting.Pipeline.HARDENED, false),
+                MailKind.ID_HEADER, Duration.ofMinutes(5));
+            accounting = Accounting.of(outcomes, sent, Accounting.Pipeline.HARDENED, false);
+            return accounting.toString();
+        }
+
+        @Override
+        boolean exact() {
+            return accounting != null && accounting.isExact();
+        }
+
+        @Override
+        public void close() {
+            james.close();
+            hops.close();
+        }
+    }
+
+    private boolean run() throws Exception {
+        int mails = option("mails", 10_000);
+        int warmup = option("warmup", 200);
+        int rounds = option("rounds", 4);
+        int connections = option("connections", 8);
+        int perConnection = option("mails-per-connection", 100);
+        long seed = option("seed", 42);
+        long pauseMillis = option("pause", 5) * 1000L;
+        Mix mix = Mix.parse(options.getOrDefault("mix", Mix.DEFAULT));
+        Optional<Path> directory = Optional.ofNullable(options.get("dir")).map(Path::of);
+
+        System.out.printf(Locale.ROOT, "Peer comparison: %d mails per relay in %d rounds (after %d warm-up mails) over %d concurrent SMTP clients, "
+                + "%d mails per connection, mix %s; mails from Microsoft 365 with 41 headers%n",
+            mails, rounds, warmup, connections, perConnection, mix);
+        System.out.println(LoadDriver.machine() + "; Postfix " + PostfixRelay.version() + "; load average " + loadAverage());
+
+        List<Double> roundRatios = new ArrayList<>();
+        try (Postfix postfix = new Postfix(directory, connections, perConnection);
+             Gateway gateway = new Gateway(connections, perConnection)) {
+            List<LoadRun.Mail> warmupMails = LoadRun.mails("peer-warmup", mix, warmup, seed, true);
+            postfix.send(warmupMails, false);
+            gateway.send(warmupMails, false);
+            for (int round = 0; round < rounds; round++) {
+                List<LoadRun.Mail> roundMails = LoadRun.mails("peer-round" + round, mix,
+                    mails / rounds + (round < mails % rounds ? 1 : 0), seed + 1 + round, true);
+                List<Relay> order = round % 2 == 0 ? List.of(postfix, gateway) : List.of(gateway, postfix);
+                for (Relay relay : order) {
+                    // Let the previous relay finish what follows delivery (queue clean-up, journal
+                    // checkpoints, garbage collection) before the next one runs on the same cores.
+                    Thread.sleep(pauseMillis);
+                    relay.send(roundMails, true);
+                }
+                roundRatios.add(gateway.lastRate / postfix.lastRate);
+            }
+
+            System.out.println();
+            System.out.println("| Relay | Server | Mails | Mails/s end to end | Mails/s accepted (SMTP) | SMTP p50 ms | SMTP p99 ms | CPU ms per mail |");
+            System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+            System.out.println(postfix.row("Postfix " + PostfixRelay.version() + ", one PCRE header_checks rule"));
+            System.out.println(gateway.row("Relay Guard server (durable queues), hardened profile, audit mode"));
+            System.out.printf(Locale.ROOT, "%nRatio gateway / Postfix: %.3f end to end, %.3f accepted over SMTP; p50 latency %.2f×, p99 latency %.2f×%n",
+                gateway.endToEndRate() / postfix.endToEndRate(), gateway.smtpRate() / postfix.smtpRate(),
+                gateway.percentile(0.50) / postfix.percentile(0.50), gateway.percentile(0.99) / postfix.percentile(0.99));
+            System.out.printf(Locale.ROOT, "  CPU per mail (the relay's processes, not the next hops nor this driver): %.2f×; "
+                    + "on a shared machine, the steadier figure%n", gateway.cpuPerMail() / postfix.cpuPerMail());
+            System.out.printf(Locale.ROOT, "  each round, end to end (postfix first in rounds 1, 3, …): %s, median %.3f%n",
+                String.join(", ", roundRatios.stream().map(r -> String.format(Locale.ROOT, "%.3f", r)).toArray(String[]::new)),
+                LoadDriver.median(roundRatios));
+            System.out.println("Load average at the end: " + loadAverage() + " (2 cores; the relay under load and this driver use them)");
+            System.out.println();
+            System.out.println("Accounting postfix: " + postfix.account());
+            System.out.println("Accounting gateway: " + gateway.account());
+            return postfix.exact() && gateway.exact();
+        }
+    }
+
+    /** The 1, 5 and 15 minute load averages, as uptime shows them. */
+    static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).trim().split("\\s+");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+}
