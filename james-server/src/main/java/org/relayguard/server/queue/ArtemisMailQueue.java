@@ -337,24 +337,34 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         return sizeOrZero();
     }
 
-    /** Makes every waiting mail due now: each is queued again without delay, then its waiting entry removed. */
+    /**
+     * Makes every waiting mail due now: each is queued again without delay, then its waiting entry
+     * removed (through the queue's own delete, which keeps its counts right for scheduled entries).
+     */
     @Override
     public long flush() throws MailQueueException {
         Queue queue = queue();
-        long count = 0;
+        java.util.Set<Long> flushed = new java.util.HashSet<>();
         for (MessageReference reference : queue.getScheduledMessages()) {
             Message message = reference.getMessage();
             try {
                 send(message.getStringProperty(ENVELOPE), message.getStringProperty(BODY),
                     message.getLongProperty(SEQUENCE), System.currentTimeMillis(), false);
-                queue.deleteReference(message.getMessageID());
-                count++;
+                flushed.add(message.getMessageID());
+            } catch (Exception e) {
+                throw new MailQueueException("Mail queue " + name.asString() + ": flush failed", e);
+            }
+        }
+        if (!flushed.isEmpty()) {
+            try {
+                queue.deleteMatchingReferences(QueueImpl.DEFAULT_FLUSH_LIMIT,
+                    new EnvelopeFilter(message -> flushed.contains(message.getMessageID())), AckReason.KILLED);
             } catch (Exception e) {
                 throw new MailQueueException("Mail queue " + name.asString() + ": flush failed", e);
             }
         }
         awaitJournal();
-        return count;
+        return flushed.size();
     }
 
     @Override

@@ -1,6 +1,10 @@
 package org.relayguard.server.queue;
 
+import static org.apache.james.queue.api.Mails.defaultMail;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.apache.james.queue.api.DelayedManageableMailQueueContract;
 import org.apache.james.queue.api.MailQueue;
@@ -9,8 +13,10 @@ import org.apache.james.queue.api.MailQueueMetricExtension;
 import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
+import reactor.core.publisher.Flux;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,5 +54,15 @@ class ArtemisMailQueueTest implements DelayedManageableMailQueueContract, MailQu
     @Override
     public ManageableMailQueue getManageableMailQueue() {
         return queue;
+    }
+
+    @Test
+    void sizeShouldBeZeroWhenAFlushedMailIsDelivered() throws Exception {
+        queue.enQueue(defaultMail().name("waiting").build(), Duration.ofHours(1));
+
+        assertThat(queue.flush()).isEqualTo(1);
+        Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10)).done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+
+        assertThat(queue.getSize()).isZero();
     }
 }
