@@ -286,7 +286,7 @@ m365_relays_to() {
 cat <<EOF
 
 Relay Guard is running on Apache James 3.8.1: $profile profile, $mode mode.
-  Server root  $ROOT (state: var/, queues var/store/activemq, domains var/store/derby)
+  Server root  $ROOT (state: var/, queues var/store/artemis, domains var/store/derby)
   Settings     $ROOT/conf/mailetcontainer.xml (RELAY GUARD SETTINGS block; restart to apply)
   Extension    $ROOT/extensions-jars/ ($(cd "$ROOT/extensions-jars" && echo *))
   SMTP         ${RELAYGUARD_SMTP_BIND:-see conf/smtpserver.xml} (PROXY protocol: ${RELAYGUARD_SMTP_PROXY_BIND:-see conf}), STARTTLS

@@ -24,7 +24,7 @@ import com.google.inject.util.Modules;
 /**
  * The Relay Guard gateway server: James 3.8.1's memory server, module for module, with the two
  * parts that would lose state replaced by James's durable ones: every mail queue
- * ({@link DurableMailQueueModule}) and the DomainList ({@link DurableDomainListModule}). The
+ * ({@link ArtemisMailQueueModule}, on embedded Apache ActiveMQ Artemis) and the DomainList ({@link DurableDomainListModule}). The
  * quarantine is a {@code file://} repository by default, or a {@code jpa://} one in the database
  * that several gateways share ({@link JpaMailRepositoryModule}).
  *
@@ -38,7 +38,7 @@ public final class RelayGuardServerMain implements JamesServerMain {
 
     /** What makes the memory server a mail relay that loses nothing. */
     public static final Module DURABLE_TRANSPORT = Modules.combine(
-        new DurableMailQueueModule(),
+        new ArtemisMailQueueModule(),
         new DurableDomainListModule(),
         new JpaMailRepositoryModule());
 

@@ -62,6 +62,8 @@ public final class SmtpSink implements AutoCloseable {
 
     public static final String CLEAR_TEXT = "none";
 
+    private volatile java.util.function.Predicate<String> deferred = recipient -> false;
+
     /** One SMTP connection as the sink saw it. */
     public static final class Session {
         private final List<String> commands = Collections.synchronizedList(new ArrayList<>());
@@ -162,6 +164,11 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     /** Whether this sink offers STARTTLS. */
+    /** From now on, answers {@code 451} to RCPT TO for the matching recipients (a destination that defers), until told otherwise. */
+    public void deferRecipients(java.util.function.Predicate<String> recipients) {
+        this.deferred = recipients;
+    }
+
     public boolean offersStartTls() {
         return tls.isPresent();
     }
@@ -255,6 +262,8 @@ public final class SmtpSink implements AutoCloseable {
                     case "RCPT":
                         if (mailFrom == null) {
                             reply(out, "503 5.5.1 MAIL first");
+                        } else if (deferred.test(path(line))) {
+                            reply(out, "451 4.3.0 try again later");
                         } else {
                             rcptTo.add(path(line));
                             reply(out, "250 2.1.5 OK");

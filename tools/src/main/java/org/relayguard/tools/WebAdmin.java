@@ -110,6 +110,12 @@ public final class WebAdmin {
         return mails;
     }
 
+    /** Makes every mail waiting for a retry in a queue due now, as James's webadmin does it ({@code PATCH …/mails?delayed=true}). */
+    public void flushQueue(String queue) {
+        send(builder(uri("/mailQueues/" + encode(queue) + "/mails?delayed=true")).header("Content-Type", "application/json")
+            .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"delayed\": false}")).build()).expect(204);
+    }
+
     /** The names of James's mail queues. */
     public List<String> queues() {
         List<String> names = new ArrayList<>();

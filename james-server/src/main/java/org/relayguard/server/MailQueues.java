@@ -1,0 +1,43 @@
+package org.relayguard.server;
+
+import java.nio.file.Path;
+
+import javax.annotation.PreDestroy;
+import javax.inject.Inject;
+
+import org.apache.james.filesystem.api.FileSystem;
+import org.apache.james.metrics.api.GaugeRegistry;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
+import org.relayguard.server.queue.ArtemisBroker;
+import org.relayguard.server.queue.ArtemisMailQueueFactory;
+
+/** The broker and its queues, started with the server and stopped after the spooler and the deliveries. */
+public final class MailQueues {
+    /** Under the server root: the broker's journal, bindings, paging, and the message bodies ({@code mails/}). */
+    static final String STORE = "file://var/store/artemis";
+
+    private final ArtemisBroker broker;
+    private final ArtemisMailQueueFactory factory;
+
+    @Inject
+    MailQueues(FileSystem fileSystem, MailQueueItemDecoratorFactory decorators, MetricFactory metrics, GaugeRegistry gauges) throws Exception {
+        Path store = fileSystem.getFile(STORE).toPath();
+        broker = new ArtemisBroker(store);
+        factory = new ArtemisMailQueueFactory(broker, decorators, metrics, gauges);
+    }
+
+    ArtemisMailQueueFactory factory() {
+        return factory;
+    }
+
+    boolean isRunning() {
+        return broker.isActive();
+    }
+
+    @PreDestroy
+    public void stop() throws Exception {
+        factory.close();
+        broker.close();
+    }
+}

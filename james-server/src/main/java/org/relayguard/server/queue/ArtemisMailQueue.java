@@ -1,0 +1,519 @@
+package org.relayguard.server.queue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+import javax.mail.MessagingException;
+
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.api.core.client.ClientConsumer;
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.core.filter.Filter;
+import org.apache.activemq.artemis.core.server.MessageReference;
+import org.apache.activemq.artemis.core.server.Queue;
+import org.apache.activemq.artemis.utils.collections.LinkedListIterator;
+import org.apache.activemq.artemis.core.server.impl.AckReason;
+import org.apache.activemq.artemis.core.server.impl.QueueImpl;
+import org.apache.activemq.artemis.selector.filter.Filterable;
+import org.apache.james.core.MailAddress;
+import org.apache.james.metrics.api.GaugeRegistry;
+import org.apache.james.metrics.api.Metric;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
+import org.apache.james.queue.api.MailQueueName;
+import org.apache.james.queue.api.ManageableMailQueue;
+import org.apache.james.server.core.MailImpl;
+import org.apache.james.server.core.MimeMessageWrapper;
+import org.apache.mailet.Mail;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A James mail queue on an Artemis queue. A queue entry is a small durable message holding the
+ * mail's envelope ({@link MailEnvelope}) and the id of its body ({@link MailBodies}). A delayed
+ * mail (a retry) is an Artemis <em>scheduled message</em>: the broker keeps it aside until it is
+ * due, so a consumer never looks at it, and mail that is due is never held behind mail waiting
+ * for a later retry (there is no selector). A mail leaves the queue when delivered
+ * ({@code SUCCESS}) or removed by an operator; otherwise it is queued again.
+ */
+final class ArtemisMailQueue implements ManageableMailQueue {
+    private static final Logger LOGGER = LoggerFactory.getLogger(ArtemisMailQueue.class);
+    static final String ADDRESS_PREFIX = "mailqueue.";
+    private static final String ENVELOPE = "envelope";
+    private static final String BODY = "body";
+    /** Enqueue order, kept by retries and flushes: browse lists in this order. */
+    private static final String SEQUENCE = "sequence";
+    /** When the mail is (or was) due: what webadmin shows as {@code nextDelivery}. */
+    private static final String DUE = "due";
+    private static final long JOURNAL_WAIT_MILLIS = 30_000;
+    private static final AtomicLong LAST_SEQUENCE = new AtomicLong();
+
+    private final MailQueueName name;
+    private final SimpleString address;
+    private final ArtemisBroker broker;
+    private final Producers producers;
+    private final MailBodies bodies;
+    private final MailQueueItemDecoratorFactory decorators;
+    private final MetricFactory metrics;
+    private final Metric enqueued;
+    private final Metric dequeued;
+
+    ArtemisMailQueue(MailQueueName name, ArtemisBroker broker, Producers producers, MailBodies bodies,
+                     MailQueueItemDecoratorFactory decorators, MetricFactory metrics, GaugeRegistry gauges) {
+        this.name = name;
+        this.address = SimpleString.toSimpleString(addressOf(name));
+        this.broker = broker;
+        this.producers = producers;
+        this.bodies = bodies;
+        this.decorators = decorators;
+        this.metrics = metrics;
+        this.enqueued = metrics.generate(ENQUEUED_METRIC_NAME_PREFIX + name.asString());
+        this.dequeued = metrics.generate(DEQUEUED_METRIC_NAME_PREFIX + name.asString());
+        gauges.register(QUEUE_SIZE_METRIC_NAME_PREFIX + name.asString(), this::sizeOrZero);
+    }
+
+    static String addressOf(MailQueueName name) {
+        return ADDRESS_PREFIX + name.asString();
+    }
+
+    @Override
+    public MailQueueName getName() {
+        return name;
+    }
+
+    @Override
+    public void enQueue(Mail mail) throws MailQueueException {
+        enQueue(mail, Duration.ZERO);
+    }
+
+    @Override
+    public void enQueue(Mail mail, Duration delay) throws MailQueueException {
+        metrics.runPublishingTimerMetric(ENQUEUED_TIMER_METRIC_NAME_PREFIX + name.asString(), () -> {
+            String body = UUID.randomUUID().toString();
+            try {
+                bodies.write(body, mail);
+                long now = System.currentTimeMillis();
+                long due = delay.isNegative() || delay.isZero() ? now : saturatedAdd(now, delay);
+                send(MailEnvelope.write(mail), body, nextSequence(), due, due > now);
+            } catch (Exception e) {
+                bodies.delete(body);
+                throw new RuntimeException(e);
+            }
+        });
+        enqueued.increment();
+    }
+
+    private static long saturatedAdd(long now, Duration delay) {
+        try {
+            return Math.addExact(now, delay.toMillis());
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static long nextSequence() {
+        long now = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
+        return LAST_SEQUENCE.updateAndGet(last -> Math.max(last + 1, now));
+    }
+
+    private void send(String envelope, String body, long sequence, long due, boolean scheduled) throws Exception {
+        producers.send(address, session -> {
+            ClientMessage message = session.createMessage(true);
+            message.putStringProperty(ENVELOPE, envelope);
+            message.putStringProperty(BODY, body);
+            message.putLongProperty(SEQUENCE, sequence);
+            message.putLongProperty(DUE, due);
+            if (scheduled) {
+                // Message.HDR_SCHEDULED_DELIVERY_TIME: the broker holds it until then, out of the consumers' way.
+                message.setScheduledDeliveryTime(due);
+            }
+            return message;
+        });
+    }
+
+    @Override
+    public Publisher<Void> enqueueReactive(Mail mail) {
+        return Mono.<Void>fromRunnable(() -> {
+            try {
+                enQueue(mail);
+            } catch (MailQueueException e) {
+                throw new RuntimeException(e);
+            }
+        }).subscribeOn(Schedulers.boundedElastic());
+    }
+
+    @Override
+    public Publisher<MailQueueItem> deQueue() {
+        return Flux.create(sink -> {
+            Receiver receiver;
+            try {
+                receiver = new Receiver(sink);
+            } catch (ActiveMQException e) {
+                sink.error(e);
+                return;
+            }
+            sink.onRequest(receiver::request);
+            sink.onDispose(receiver::stop);
+            Thread thread = new Thread(receiver::run, "mailqueue-" + name.asString());
+            thread.setDaemon(true);
+            thread.start();
+        });
+    }
+
+    /**
+     * One consumer, fed on its own thread as the subscriber asks. Its session stays open until
+     * the last mail it handed out is done, so that a mail is acknowledged on the session that
+     * received it even after the subscriber left.
+     */
+    private final class Receiver {
+        private final FluxSink<MailQueueItem> sink;
+        private final ClientSession session;
+        private final ClientConsumer consumer;
+        private final Semaphore demand = new Semaphore(0);
+        private final AtomicBoolean stopped = new AtomicBoolean();
+        private final AtomicInteger outstanding = new AtomicInteger();
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        Receiver(FluxSink<MailQueueItem> sink) throws ActiveMQException {
+            this.sink = sink;
+            this.session = broker.sessions().createSession(null, null, false, true, true, false, 0);
+            this.consumer = session.createConsumer(address);
+            session.start();
+        }
+
+        void request(long count) {
+            demand.release((int) Math.min(count, Integer.MAX_VALUE / 2));
+        }
+
+        void stop() {
+            stopped.set(true);
+            closeWhenIdle();
+        }
+
+        void run() {
+            try {
+                while (!stopped.get()) {
+                    if (!demand.tryAcquire(1, TimeUnit.SECONDS)) {
+                        continue;
+                    }
+                    ClientMessage message = null;
+                    while (message == null && !stopped.get()) {
+                        message = consumer.receive(1_000);
+                    }
+                    if (message != null) {
+                        emit(message);
+                    }
+                }
+            } catch (Exception e) {
+                if (!stopped.get()) {
+                    LOGGER.error("Mail queue {}: dequeue stopped", name.asString(), e);
+                    sink.error(e);
+                }
+            } finally {
+                closeWhenIdle();
+            }
+        }
+
+        private void emit(ClientMessage message) throws ActiveMQException {
+            String body = message.getStringProperty(BODY);
+            MailImpl mail;
+            try {
+                mail = MailEnvelope.read(message.getStringProperty(ENVELOPE));
+                if (!bodies.exists(body)) {
+                    // Only a copy left by a crash between a retry's resend and its acknowledgement: the mail went on.
+                    LOGGER.warn("Mail queue {}: entry for mail {} has no body any more, dropped as a duplicate", name.asString(), mail.getName());
+                    acknowledge(message);
+                    demand.release();
+                    return;
+                }
+                mail.setMessageContent(bodies.source(body));
+            } catch (MessagingException | RuntimeException e) {
+                LOGGER.error("Mail queue {}: unreadable entry, kept", name.asString(), e);
+                demand.release();
+                return;
+            }
+            outstanding.incrementAndGet();
+            dequeued.increment();
+            sink.next(decorators.decorate(new Item(this, message, mail), name));
+        }
+
+        void done(ClientMessage message, MailItemStatus status) throws MailQueueException {
+            try {
+                if (status == MailItemStatus.DONE) {
+                    acknowledge(message);
+                    bodies.delete(message.getStringProperty(BODY));
+                } else {
+                    // Queued again at the tail, then the delivery acknowledged: at least once, never lost.
+                    send(message.getStringProperty(ENVELOPE), message.getStringProperty(BODY),
+                        message.getLongProperty(SEQUENCE), System.currentTimeMillis(), false);
+                    acknowledge(message);
+                }
+            } catch (Exception e) {
+                throw new MailQueueException("Mail queue " + name.asString() + ": cannot complete a delivery", e);
+            } finally {
+                outstanding.decrementAndGet();
+                closeWhenIdle();
+            }
+        }
+
+        private void acknowledge(ClientMessage message) throws ActiveMQException {
+            synchronized (session) {
+                message.individualAcknowledge();
+            }
+        }
+
+        private void closeWhenIdle() {
+            if (stopped.get() && outstanding.get() == 0 && closed.compareAndSet(false, true)) {
+                try {
+                    synchronized (session) {
+                        session.close();
+                    }
+                } catch (ActiveMQException e) {
+                    LOGGER.debug("Mail queue {}: closing a consumer", name.asString(), e);
+                }
+            }
+        }
+    }
+
+    private enum MailItemStatus { DONE, AGAIN }
+
+    private static final class Item implements MailQueueItem {
+        private final Receiver receiver;
+        private final ClientMessage message;
+        private final Mail mail;
+        private final AtomicBoolean completed = new AtomicBoolean();
+
+        Item(Receiver receiver, ClientMessage message, Mail mail) {
+            this.receiver = receiver;
+            this.message = message;
+            this.mail = mail;
+        }
+
+        @Override
+        public Mail getMail() {
+            return mail;
+        }
+
+        @Override
+        public void done(CompletionStatus status) throws MailQueueException {
+            if (completed.compareAndSet(false, true)) {
+                receiver.done(message, status == CompletionStatus.SUCCESS ? MailItemStatus.DONE : MailItemStatus.AGAIN);
+            }
+        }
+    }
+
+    private long sizeOrZero() {
+        Queue queue = broker.queue(address.toString());
+        return queue == null ? 0 : queue.getMessageCount();
+    }
+
+    @Override
+    public long getSize() {
+        return sizeOrZero();
+    }
+
+    /**
+     * Makes every waiting mail due now: each is queued again without delay, then its waiting entry
+     * removed (through the queue's own delete, which keeps its counts right for scheduled entries).
+     */
+    @Override
+    public long flush() throws MailQueueException {
+        Queue queue = queue();
+        java.util.Set<Long> flushed = new java.util.HashSet<>();
+        for (MessageReference reference : queue.getScheduledMessages()) {
+            Message message = reference.getMessage();
+            try {
+                send(message.getStringProperty(ENVELOPE), message.getStringProperty(BODY),
+                    message.getLongProperty(SEQUENCE), System.currentTimeMillis(), false);
+                flushed.add(message.getMessageID());
+            } catch (Exception e) {
+                throw new MailQueueException("Mail queue " + name.asString() + ": flush failed", e);
+            }
+        }
+        if (!flushed.isEmpty()) {
+            try {
+                queue.deleteMatchingReferences(QueueImpl.DEFAULT_FLUSH_LIMIT,
+                    new EnvelopeFilter(message -> flushed.contains(message.getMessageID())), AckReason.KILLED);
+            } catch (Exception e) {
+                throw new MailQueueException("Mail queue " + name.asString() + ": flush failed", e);
+            }
+        }
+        awaitJournal();
+        return flushed.size();
+    }
+
+    @Override
+    public long clear() throws MailQueueException {
+        return delete(mail -> true);
+    }
+
+    @Override
+    public long remove(Type type, String value) throws MailQueueException {
+        switch (type) {
+            case Name:
+                return delete(envelope -> value.equals(envelope.path("name").asText(null)));
+            case Sender:
+                return delete(envelope -> value.equals(envelope.path("sender").asText(null)));
+            case Recipient:
+                return delete(envelope -> recipients(envelope).contains(value));
+            default:
+                throw new IllegalArgumentException("Unknown type " + type);
+        }
+    }
+
+    private static List<String> recipients(JsonNode envelope) {
+        List<String> recipients = new ArrayList<>();
+        envelope.path("recipients").forEach(recipient -> recipients.add(normalized(recipient.asText())));
+        return recipients;
+    }
+
+    private static String normalized(String address) {
+        try {
+            return new MailAddress(address).asString();
+        } catch (Exception e) {
+            return address;
+        }
+    }
+
+    /** Removes the matching waiting and due mails (not those being delivered now) and their bodies. */
+    private long delete(Predicate<JsonNode> matching) throws MailQueueException {
+        Queue queue = queue();
+        List<String> removedBodies = new ArrayList<>();
+        Filter filter = new EnvelopeFilter(message -> {
+            String envelope = message.getStringProperty(ENVELOPE);
+            if (envelope != null && matching.test(MailEnvelope.parse(envelope))) {
+                removedBodies.add(message.getStringProperty(BODY));
+                return true;
+            }
+            return false;
+        });
+        try {
+            int count = queue.deleteMatchingReferences(QueueImpl.DEFAULT_FLUSH_LIMIT, filter, AckReason.KILLED);
+            awaitJournal();
+            removedBodies.forEach(bodies::delete);
+            return count;
+        } catch (Exception e) {
+            throw new MailQueueException("Mail queue " + name.asString() + ": remove failed", e);
+        }
+    }
+
+    @Override
+    public MailQueueIterator browse() throws MailQueueException {
+        Queue queue = queue();
+        List<Message> messages = new ArrayList<>();
+        queue.getScheduledMessages().forEach(reference -> messages.add(reference.getMessage()));
+        try (LinkedListIterator<MessageReference> references = queue.browserIterator()) {
+            while (references.hasNext()) {
+                messages.add(references.next().getMessage());
+            }
+        }
+        messages.sort(Comparator.comparingLong(message -> message.getLongProperty(SEQUENCE)));
+        List<MailQueueItemView> views = new ArrayList<>();
+        for (Message message : messages) {
+            view(message).ifPresent(views::add);
+        }
+        var iterator = views.iterator();
+        return new MailQueueIterator() {
+            @Override
+            public boolean hasNext() {
+                return iterator.hasNext();
+            }
+
+            @Override
+            public MailQueueItemView next() {
+                return iterator.next();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private Optional<MailQueueItemView> view(Message message) {
+        try {
+            MailImpl mail = MailEnvelope.read(message.getStringProperty(ENVELOPE));
+            mail.setMessageNoCopy(new MimeMessageWrapper(bodies.source(message.getStringProperty(BODY))));
+            ZonedDateTime due = ZonedDateTime.ofInstant(Instant.ofEpochMilli(message.getLongProperty(DUE)), ZoneOffset.UTC);
+            return Optional.of(new DefaultMailQueueItemView(mail, due));
+        } catch (MessagingException | RuntimeException e) {
+            LOGGER.warn("Mail queue {}: unreadable entry skipped in a listing", name.asString(), e);
+            return Optional.empty();
+        }
+    }
+
+    /** The queue's counts change once the removals are in the journal: the operator sees the new size at once. */
+    private void awaitJournal() throws MailQueueException {
+        try {
+            broker.server().getStorageManager().waitOnOperations(JOURNAL_WAIT_MILLIS);
+        } catch (Exception e) {
+            throw new MailQueueException("Mail queue " + name.asString() + ": journal did not complete", e);
+        }
+    }
+
+    private Queue queue() throws MailQueueException {
+        Queue queue = broker.queue(address.toString());
+        if (queue == null) {
+            throw new MailQueueException("Mail queue " + name.asString() + " does not exist in the broker");
+        }
+        return queue;
+    }
+
+    @Override
+    public void close() {
+    }
+
+    /** Matches on the message itself; the queue's own bookkeeping never asks the other two. */
+    private static final class EnvelopeFilter implements Filter {
+        private final Predicate<Message> predicate;
+
+        EnvelopeFilter(Predicate<Message> predicate) {
+            this.predicate = predicate;
+        }
+
+        @Override
+        public boolean match(Message message) {
+            return predicate.test(message);
+        }
+
+        @Override
+        public boolean match(Map<String, String> map) {
+            return false;
+        }
+
+        @Override
+        public boolean match(Filterable filterable) {
+            return false;
+        }
+
+        @Override
+        public SimpleString getFilterString() {
+            return SimpleString.toSimpleString("relayguard-envelope-filter");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package org.relayguard.server.queue;
+
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import javax.mail.MessagingException;
+
+import org.apache.james.server.core.MimeMessageSource;
+import org.apache.mailet.Mail;
+
+/**
+ * The message bodies of queued mail: one file each, under the queue store's {@code mails/}
+ * directory. A body is written and forced to disk ({@code fsync}, file and directory) before the
+ * queue entry that names it is written, so a mail acknowledged with {@code 250} survives a power
+ * loss too. The queue entry (the journal) holds the envelope only.
+ */
+final class MailBodies {
+    private final Path directory;
+
+    MailBodies(Path directory) throws IOException {
+        this.directory = Files.createDirectories(directory);
+    }
+
+    void write(String id, Mail mail) throws IOException, MessagingException {
+        Path file = file(id);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             OutputStream out = Channels.newOutputStream(channel)) {
+            mail.getMessage().writeTo(out);
+            out.flush();
+            channel.force(true);
+        }
+        syncDirectory();
+    }
+
+    private void syncDirectory() throws IOException {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot sync a directory; the file itself is synced.
+        }
+    }
+
+    boolean exists(String id) {
+        return Files.isRegularFile(file(id));
+    }
+
+    void delete(String id) {
+        try {
+            Files.deleteIfExists(file(id));
+        } catch (IOException e) {
+            // Left behind: an unused body costs disk space only.
+        }
+    }
+
+    MimeMessageSource source(String id) {
+        return new BodySource(id, file(id).toFile());
+    }
+
+    private Path file(String id) {
+        if (!id.matches("[0-9a-f-]{36}")) {
+            throw new IllegalArgumentException("Not a body id");
+        }
+        return directory.resolve(id + ".eml");
+    }
+
+    /** The stored body, read when James first reads the message. */
+    private static final class BodySource implements MimeMessageSource {
+        private final String id;
+        private final File file;
+
+        BodySource(String id, File file) {
+            this.id = id;
+            this.file = file;
+        }
+
+        @Override
+        public String getSourceId() {
+            return id;
+        }
+
+        @Override
+        public InputStream getInputStream() throws IOException {
+            return new FileInputStream(file);
+        }
+
+        @Override
+        public long getMessageSize() {
+            return file.length();
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package org.relayguard.server.queue;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.api.core.client.ClientProducer;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.activemq.artemis.api.core.client.ClientSessionFactory;
+
+/**
+ * Sessions that send to the queues, one per concurrent sender at most (an Artemis session is
+ * used by one thread at a time). A durable send returns when the broker has synced its journal.
+ */
+final class Producers implements AutoCloseable {
+    /** Builds the message to send on the session that sends it. */
+    interface MessageBuilder {
+        ClientMessage build(ClientSession session) throws Exception;
+    }
+
+    private final ClientSessionFactory sessions;
+    private final BlockingQueue<Sender> idle = new LinkedBlockingQueue<>();
+
+    Producers(ClientSessionFactory sessions) {
+        this.sessions = sessions;
+    }
+
+    void send(SimpleString address, MessageBuilder builder) throws Exception {
+        Sender sender = idle.poll();
+        if (sender == null) {
+            sender = new Sender(sessions.createSession(null, null, false, true, true, false, 0));
+        }
+        try {
+            sender.producer.send(address, builder.build(sender.session));
+            idle.offer(sender);
+        } catch (Exception e) {
+            sender.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        Sender sender;
+        while ((sender = idle.poll()) != null) {
+            sender.close();
+        }
+    }
+
+    private static final class Sender {
+        private final ClientSession session;
+        private final ClientProducer producer;
+
+        Sender(ClientSession session) throws ActiveMQException {
+            this.session = session;
+            this.producer = session.createProducer();
+        }
+
+        void close() {
+            try {
+                session.close();
+            } catch (ActiveMQException e) {
+                // The broker is going away.
+            }
+        }
+    }
+}

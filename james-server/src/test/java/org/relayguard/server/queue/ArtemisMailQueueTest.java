@@ -1,0 +1,68 @@
+package org.relayguard.server.queue;
+
+import static org.apache.james.queue.api.Mails.defaultMail;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.apache.james.queue.api.DelayedManageableMailQueueContract;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueMetricContract;
+import org.apache.james.queue.api.MailQueueMetricExtension;
+import org.apache.james.queue.api.MailQueueName;
+import org.apache.james.queue.api.ManageableMailQueue;
+import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
+import reactor.core.publisher.Flux;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * James's own mail queue contracts (james-server-queue-api 3.8.1), as James's ActiveMQ queue
+ * runs them, against the Artemis queue; none is skipped. The priority contracts are not run: the
+ * server's queues deliver in order and James's mailets set no priority.
+ */
+class ArtemisMailQueueTest implements DelayedManageableMailQueueContract, MailQueueMetricContract {
+    @TempDir
+    Path store;
+
+    private ArtemisBroker broker;
+    private ArtemisMailQueueFactory factory;
+    private ManageableMailQueue queue;
+
+    @BeforeEach
+    void setUp(MailQueueMetricExtension.MailQueueMetricTestSystem metrics) throws Exception {
+        broker = new ArtemisBroker(store);
+        factory = new ArtemisMailQueueFactory(broker, new RawMailQueueItemDecoratorFactory(),
+            metrics.getMetricFactory(), metrics.getSpyGaugeRegistry());
+        queue = factory.createQueue(MailQueueName.of("spool"));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        factory.close();
+        broker.close();
+    }
+
+    @Override
+    public MailQueue getMailQueue() {
+        return queue;
+    }
+
+    @Override
+    public ManageableMailQueue getManageableMailQueue() {
+        return queue;
+    }
+
+    @Test
+    void sizeShouldBeZeroWhenAFlushedMailIsDelivered() throws Exception {
+        queue.enQueue(defaultMail().name("waiting").build(), Duration.ofHours(1));
+
+        assertThat(queue.flush()).isEqualTo(1);
+        Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10)).done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+
+        assertThat(queue.getSize()).isZero();
+    }
+}
