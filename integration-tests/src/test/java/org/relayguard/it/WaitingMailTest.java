@@ -20,6 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.SmtpClient;
+import org.relayguard.tools.WebAdmin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
