@@ -77,7 +77,7 @@ class OperatorGuideTest {
     }
 
     @AfterAll
-    void stopGateway() {
+    void stopGateway() throws Exception {
         if (james != null) {
             james.close();
         }
