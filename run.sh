@@ -166,6 +166,12 @@ for shipped in "$SERVER"/conf/*; do
     name=$(basename "$shipped")
     if [ "$name" = mailetcontainer.xml ]; then
         continue
+    elif [ -d "$shipped" ]; then
+        # conf/tls/: its README once; the certificate in it is the operator's (or the first start's).
+        mkdir -p "$ROOT/conf/$name"
+        for file in "$shipped"/*; do
+            [ -e "$ROOT/conf/$name/$(basename "$file")" ] || cp "$file" "$ROOT/conf/$name/"
+        done
     elif [ ! -e "$ROOT/conf/$name" ]; then
         cp "$shipped" "$ROOT/conf/$name"
     elif ! cmp -s "$shipped" "$ROOT/conf/$name"; then
