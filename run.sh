@@ -32,10 +32,12 @@ runs it on 127.0.0.1 until Ctrl-C.
 The server root is run/: conf/ is yours to edit (delete a file there to get the shipped one
 back), extensions-jars/ is refreshed from the build on every run, var/ keeps the quarantine,
 the mail queues and the domains added through webadmin across runs and crashes (rm -r run/var
-empties all three), james.log is James's log.
+empties all three), logs/james.log is James's log, rotated by size and age (conf/logback.xml).
+The server is the distribution's bin/relayguard (james-server/target/relayguard-server-*.tar.gz),
+run on run/ (RELAYGUARD_ROOT); it refuses root, which run.sh allows (RELAYGUARD_ALLOW_ROOT=true).
 RELAYGUARD_* variables already set in the environment are passed to James.
 STARTTLS: the listeners present run/conf/tls/fullchain.pem with the key run/conf/tls/privkey.pem
-(or RELAYGUARD_TLS_CERT, RELAYGUARD_TLS_KEY); when neither exists, run.sh makes a self-signed one
+(or RELAYGUARD_TLS_CERT, RELAYGUARD_TLS_KEY); when neither exists, bin/relayguard makes a self-signed one
 (docs/tls.md).
 List the quarantine: curl -s http://127.0.0.1:8000/mailRepositories/var%2Fmail%2Fm365-relaydeny/mails
 EOF
@@ -72,7 +74,6 @@ while [ $# -gt 0 ]; do
 done
 
 SERVER=james-server/target/james-server
-LIB=$PWD/$SERVER/lib
 ROOT=$PWD/run
 mkdir -p "$ROOT"
 
@@ -131,7 +132,7 @@ if $build; then
         die "the build failed; the whole output is in run/build.log"
     fi
 fi
-[ -d "$SERVER/lib" ] || die "$SERVER is missing: run without --no-build"
+[ -d "$SERVER/lib" ] && [ -x "$SERVER/bin/relayguard" ] || die "$SERVER is missing: run without --no-build"
 # The extension is installed the way an operator installs it; a copy on James's class path would hide
 # mistakes. lib/ holds the server's own jar (relayguard-james-server) and none of the extension's.
 for jar in matchers mailets smtp webadmin; do
@@ -165,6 +166,12 @@ for shipped in "$SERVER"/conf/*; do
     name=$(basename "$shipped")
     if [ "$name" = mailetcontainer.xml ]; then
         continue
+    elif [ -d "$shipped" ]; then
+        # conf/tls/: its README once; the certificate in it is the operator's (or the first start's).
+        mkdir -p "$ROOT/conf/$name"
+        for file in "$shipped"/*; do
+            [ -e "$ROOT/conf/$name/$(basename "$file")" ] || cp "$file" "$ROOT/conf/$name/"
+        done
     elif [ ! -e "$ROOT/conf/$name" ]; then
         cp "$shipped" "$ROOT/conf/$name"
     elif ! cmp -s "$shipped" "$ROOT/conf/$name"; then
@@ -175,7 +182,14 @@ done
 rm -rf "$ROOT/extensions-jars"
 cp -R "$SERVER/extensions-jars" "$ROOT/extensions-jars"
 
-# --- The listeners' certificate (STARTTLS): the operator's, else a self-signed one for the first start. ---
+# --- Root: bin/relayguard refuses it; a trial on a machine where one works as root is allowed. ---
+if [ "$(id -u)" -eq 0 ] && [ -z "${RELAYGUARD_ALLOW_ROOT:-}" ]; then
+    echo "run.sh runs as root: the trial gateway too (RELAYGUARD_ALLOW_ROOT=true). In service, a user of its own (docs/operator-guide.md)."
+    export RELAYGUARD_ALLOW_ROOT=true
+fi
+# The server root is run/; bin/relayguard of the distribution runs James there. It makes a self-signed
+# certificate on a first start when none is configured (docs/tls.md).
+export RELAYGUARD_ROOT=$ROOT
 # Where James reads a TLS file: the variable, else the default in smtpserver.xml; relative to run/.
 tls_file() {
     local value=${!1:-$(conf_default "$ROOT/conf/smtpserver.xml" "$1")}
@@ -185,16 +199,7 @@ tls_file() {
         *) echo "$ROOT/$value" ;;
     esac
 }
-tls_key=$(tls_file RELAYGUARD_TLS_KEY)
 tls_cert=$(tls_file RELAYGUARD_TLS_CERT)
-if [ -z "${RELAYGUARD_TLS_KEY:-}${RELAYGUARD_TLS_CERT:-}" ] && [ -n "$tls_key" ] && [ -n "$tls_cert" ] \
-    && [ ! -e "$tls_key" ] && [ ! -e "$tls_cert" ]; then
-    java -cp "$LIB/*" org.relayguard.server.SelfSignedCertificate "$tls_key" "$tls_cert" "$(hostname)" localhost 127.0.0.1 >/dev/null \
-        || die "could not make a self-signed certificate in ${tls_cert%/*}"
-    echo "No certificate configured for STARTTLS: made a self-signed one for this first start,"
-    echo "  ${tls_cert#"$PWD"/} (key ${tls_key#"$PWD"/}). Exchange Online with certificate validation refuses it:"
-    echo "  put your gateway's certificate there, or set RELAYGUARD_TLS_KEY and RELAYGUARD_TLS_CERT (docs/tls.md)."
-fi
 # Owner and issuer of the certificate James will present, for the summary below (keytool is in every JDK).
 certificate_summary() {
     local owner issuer
@@ -232,17 +237,19 @@ if $demo; then
         org.relayguard.tools.Demo "${demo_args[@]}"
 fi
 
-# --- Run James from run/ in the background, so that this script can say when it is up and stop it on Ctrl-C. ---
-cd "$ROOT"
-log=$ROOT/james.log
+# --- Run the distribution's bin/relayguard on run/ in the background, so that this script can say when
+# it is up and stop it on Ctrl-C. James's log is run/logs/james.log, rotated (conf/logback.xml);
+# run/console.log holds what came before logback, for this start only. ---
+log=$ROOT/logs/james.log
+console=$ROOT/console.log
+mkdir -p "$ROOT/logs"
 touch "$log"
 log_start=$(($(wc -c <"$log") + 1))
-echo "Starting the Relay Guard server (Apache James 3.8.1, $profile profile, $mode mode), log: run/james.log ..."
+echo "Starting the Relay Guard server (Apache James 3.8.1, $profile profile, $mode mode), log: run/logs/james.log ..."
 # A script's background job ignores SIGINT: Ctrl-C reaches this script only, which stops James with
 # SIGTERM (James's shutdown hook runs and closes the queues) and waits for it, so no java process
-# is left behind.
-java -Dworking.directory="$ROOT" -Dlogback.configurationFile="$ROOT/conf/logback.xml" \
-    -cp "$LIB/*" org.relayguard.server.RelayGuardServerMain >>"$log" 2>&1 &
+# is left behind. bin/relayguard execs the JVM: $james is James itself.
+RELAYGUARD_LOG_CONSOLE=OFF "$SERVER/bin/relayguard" >"$console" 2>&1 &
 james=$!
 # A message that cannot be written (the reader of ./run.sh | tee is gone) must not stop this script.
 say() {
@@ -262,14 +269,19 @@ stop_james() {
 }
 trap stop_james INT TERM HUP
 
-until tail -c "+$log_start" "$log" | grep -q "JAMES server started"; do
+# The log since this start; a log that rotated meanwhile is read whole.
+log_since_start() {
+    if [ "$(wc -c <"$log")" -ge "$log_start" ]; then tail -c "+$log_start" "$log"; else cat "$log"; fi
+}
+until log_since_start | grep -q "JAMES server started"; do
     if ! kill -0 "$james" 2>/dev/null; then
         # James's own reason, without the stack frames around it.
-        tail -c "+$log_start" "$log" | grep -v -E '^[[:space:]]+(at |\.\.\. [0-9]+ )' | tail -n 15 >&2
-        die "James did not start (above: the end of run/james.log, stack frames left out)"
+        { cat "$console"; log_since_start; } | grep -v -E '^[[:space:]]+(at |\.\.\. [0-9]+ )' | tail -n 15 >&2
+        die "James did not start (above: the end of run/console.log and run/logs/james.log, stack frames left out)"
     fi
     sleep 0.5
 done
+[ ! -s "$console" ] || cat "$console"
 
 relays_to() {
     local value=${!1:-$(conf_default "$ROOT/conf/mailetcontainer.xml" "$1")}
@@ -293,7 +305,7 @@ Relay Guard is running on Apache James 3.8.1: $profile profile, $mode mode.
   Certificate  $(certificate_summary)
   Webadmin     $webadmin
   Quarantine   ${RELAYGUARD_QUARANTINE:-$ROOT/var/mail/m365-relaydeny/}
-  Log          $ROOT/james.log (decisions: $ROOT/logs/relayguard-decisions.log)
+  Log          $ROOT/logs/james.log, rotated (decisions: $ROOT/logs/relayguard-decisions.log)
   Relays to    M365: $(m365_relays_to), internet: $(relays_to RELAYGUARD_OUTBOUND_GATEWAY)
 List the quarantine, or report on it (groups, suggestions; add ?whatIf=ORG to test a value):
   curl -s $quarantine_url
@@ -303,4 +315,4 @@ EOF
 status=0
 wait "$james" || status=$?
 trap - INT TERM HUP
-die "James exited by itself (status $status); see run/james.log"
+die "James exited by itself (status $status); see run/logs/james.log and run/console.log"

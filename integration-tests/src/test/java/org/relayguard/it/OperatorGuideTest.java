@@ -42,9 +42,13 @@ import org.relayguard.tools.Scenario;
 class OperatorGuideTest {
     static final Path GUIDE = DocLinksTest.REPOSITORY.resolve("docs/operator-guide.md");
     /** Blocks the guide marks as not run (building the project, starting the gateway); a new one must be counted here. */
-    static final int NOT_RUN_BLOCKS = 2;
+    static final int NOT_RUN_BLOCKS = 3;
     static final int DENIED_MAILS = 4;
     static final String DOCUMENTED_WEBADMIN = "http://127.0.0.1:8000";
+    /** Where the guide installs the server distribution; the test installs it in a new directory under /tmp. */
+    static final String DOCUMENTED_INSTALL = "/opt/relayguard";
+    /** The build tree's target directory of the distribution archive, as the guide names it. */
+    static final String DOCUMENTED_ARCHIVE_DIRECTORY = "james-server/target/";
 
     private static final Pattern FENCE_OPEN = Pattern.compile("^( *)```(\\S*)\\s*$");
     private static final Pattern NOT_RUN = Pattern.compile("^\\s*<!--\\s*not run:\\s*(.+?)\\s*-->\\s*$");
@@ -54,10 +58,13 @@ class OperatorGuideTest {
 
     private NextHops hops;
     private JamesServer james;
+    private Path install;
 
     @BeforeAll
     void startGatewayWithAQuarantine() throws Exception {
         hops = NextHops.start();
+        install = Files.createTempDirectory(Path.of("/tmp"), "relayguard-install-");
+        Files.delete(install);
         james = JamesServer.builder()
             .enforce(false)
             .nextHops(hops)
@@ -70,12 +77,15 @@ class OperatorGuideTest {
     }
 
     @AfterAll
-    void stopGateway() {
+    void stopGateway() throws Exception {
         if (james != null) {
             james.close();
         }
         if (hops != null) {
             hops.close();
+        }
+        if (install != null) {
+            new ProcessBuilder("rm", "-rf", install.toString()).inheritIO().start().waitFor();
         }
     }
 
@@ -92,7 +102,9 @@ class OperatorGuideTest {
         String previousOutput = "";
         List<String> ran = new ArrayList<>();
         for (Block block : runnable) {
-            String script = substitute(block, james.webAdminPort(), keys, previousOutput);
+            String script = substitute(block, james.webAdminPort(), keys, previousOutput)
+                .replace(DOCUMENTED_INSTALL, install.toString())
+                .replace(DOCUMENTED_ARCHIVE_DIRECTORY, JamesServer.defaultServerDir().getParent() + "/");
             Run run = bash(script, james.root());
             assertThat(run.exitCode)
                 .as("%s line %d:%n%s%n--- output ---%n%s", GUIDE.getFileName(), block.line, script, run.output)
@@ -112,6 +124,12 @@ class OperatorGuideTest {
         assertThat(afterRelease.errorRepositorySize()).as("mails in the error repository").isZero();
         assertThat(Files.readString(james.decisionLog(), StandardCharsets.UTF_8)).contains("decision=release");
         assertThat(james.webAdmin().domains()).contains("fabrikam.com");
+        // The install section: the distribution in place, the server's user owning what it writes, the settings appended.
+        assertThat(install.resolve("bin/relayguard")).isExecutable();
+        assertThat(Files.getOwner(install).getName()).isEqualTo("relayguard");
+        assertThat(Files.getOwner(install.resolve("conf/tls")).getName()).isEqualTo("relayguard");
+        assertThat(Files.getOwner(install.resolve("lib")).getName()).isEqualTo("root");
+        assertThat(Files.readString(install.resolve("conf/relayguard.env"))).contains("RELAYGUARD_SMTP_BIND=0.0.0.0:25");
     }
 
     /** The mechanism can fail: a renamed route and a misspelt query parameter fail their block. */

@@ -80,12 +80,14 @@ public final class Demo {
             .env("RELAYGUARD_SMTP_BIND", env("RELAYGUARD_SMTP_BIND", "127.0.0.1:2525"))
             .env("RELAYGUARD_SMTP_PROXY_BIND", env("RELAYGUARD_SMTP_PROXY_BIND", "127.0.0.1:2526"))
             .env("RELAYGUARD_WEBADMIN_PORT", env("RELAYGUARD_WEBADMIN_PORT", "8000"))
-            .log(root.resolve("james.log"))
+            // As an operator runs the distribution: bin/relayguard, James's log rotated in logs/.
+            .launcher(List.of())
+            .log(root.resolve("console.log"))
             .prepare();
 
         String mode = enforce ? "enforce" : "audit";
         System.out.printf("Relay Guard demo: %s profile, %s mode.%n", name(profile), mode);
-        System.out.printf("Starting James 3.8.1 in %s (log: %s) ...%n", root, root.resolve("james.log"));
+        System.out.printf("Starting James 3.8.1 in %s (log: %s) ...%n", root, james.rotatedLog());
         Instant startedAt = Instant.now();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             boolean running = james.isRunning();
@@ -153,7 +155,7 @@ public final class Demo {
         }
         printTls(sessions, gatewayTls, hops);
         if (outcomes.errorRepositorySize() > 0) {
-            System.out.printf("James's error repository holds %d mails: see %s.%n", outcomes.errorRepositorySize(), root.resolve("james.log"));
+            System.out.printf("James's error repository holds %d mails: see %s.%n", outcomes.errorRepositorySize(), james.rotatedLog());
         }
         printTryIt(james, root, earlierQuarantine, gatewayTls);
 
@@ -389,7 +391,7 @@ public final class Demo {
                 // James is stopping: webadmin no longer answers
             }
         }
-        System.out.println("James has stopped: see " + james.log() + ".");
+        System.out.println("James has stopped: see " + james.rotatedLog() + " and " + james.log() + ".");
     }
 
     private static int reportRelayed(SmtpSink hop, int alreadyReported, String name) {

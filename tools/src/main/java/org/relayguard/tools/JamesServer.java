@@ -87,6 +87,7 @@ public final class JamesServer implements AutoCloseable {
         private boolean gatewayCertificate = true;
         private final List<String> jvmArguments = new ArrayList<>();
         private Path logFile;
+        private List<String> launcher;
 
         private Builder(Path serverDir) {
             this.serverDir = serverDir;
@@ -163,6 +164,18 @@ public final class JamesServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Starts James through the distribution's {@code bin/relayguard}, as an operator or a service
+         * manager does, behind {@code commandPrefix} (empty, or e.g. {@code setpriv …} to run it as
+         * another user). The JVM options go through {@code JAVA_OPTS}, the server root through
+         * {@code RELAYGUARD_ROOT}; James's console is off ({@code RELAYGUARD_LOG_CONSOLE}, unless set)
+         * and its log is the rotated {@code logs/james.log} of the server root.
+         */
+        public Builder launcher(List<String> commandPrefix) {
+            this.launcher = List.copyOf(commandPrefix);
+            return this;
+        }
+
         /** Lays out the server root without starting James, so that a caller can edit it first. */
         public JamesServer prepare() throws IOException {
             Path actualRoot = root != null ? root : ScratchDirectories.create("relayguard-james-");
@@ -181,7 +194,10 @@ public final class JamesServer implements AutoCloseable {
             env.putIfAbsent("RELAYGUARD_SMTP_BIND", "127.0.0.1:" + freePort());
             env.putIfAbsent("RELAYGUARD_SMTP_PROXY_BIND", "127.0.0.1:" + freePort());
             env.putIfAbsent("RELAYGUARD_WEBADMIN_PORT", String.valueOf(freePort()));
-            return new JamesServer(serverDir, kind, actualRoot, env, hostsFile, logFile, jvmArguments);
+            if (launcher != null) {
+                env.putIfAbsent("RELAYGUARD_LOG_CONSOLE", "OFF");
+            }
+            return new JamesServer(serverDir, kind, actualRoot, env, hostsFile, logFile, jvmArguments, launcher);
         }
 
         public JamesServer start() throws IOException {
@@ -222,10 +238,14 @@ public final class JamesServer implements AutoCloseable {
     private final boolean hostsFile;
     private final Path logFile;
     private final List<String> jvmArguments;
+    /** The command before {@code bin/relayguard}, or null to start the JVM directly. */
+    private final List<String> launcher;
     private volatile Process process;
     private Path log;
     /** Where this start's output begins in {@link #log}: an appended log holds earlier starts too. */
     private long logStart;
+    /** Where this start's output begins in the rotated {@code logs/james.log} (launcher only). */
+    private long rotatedLogStart;
     private int starts;
     private final StopOnExit stopOnExit = new StopOnExit("stop-james", () -> {
         this.jvmExiting = true;
@@ -235,7 +255,7 @@ public final class JamesServer implements AutoCloseable {
     private Optional<String> webAdminToken = Optional.empty();
 
     private JamesServer(Path serverDir, Kind kind, Path root, Map<String, String> environment, boolean hostsFile, Path logFile,
-                        List<String> jvmArguments) {
+                        List<String> jvmArguments, List<String> launcher) {
         this.serverDir = serverDir;
         this.kind = kind;
         this.root = root;
@@ -243,6 +263,7 @@ public final class JamesServer implements AutoCloseable {
         this.hostsFile = hostsFile;
         this.logFile = logFile;
         this.jvmArguments = List.copyOf(jvmArguments);
+        this.launcher = launcher;
     }
 
     public Path root() {
@@ -295,14 +316,25 @@ public final class JamesServer implements AutoCloseable {
         return log;
     }
 
-    /** James's output since the last start. */
+    /** James's rotated log, {@code logs/james.log} under the server root (conf/logback.xml). */
+    public Path rotatedLog() {
+        return root.resolve("logs/james.log");
+    }
+
+    /** James's output since the last start: its console, and through a launcher its rotated log too. */
     public String logText() {
+        String console = textFrom(log, logStart);
+        return launcher == null ? console : console + textFrom(rotatedLog(), rotatedLogStart);
+    }
+
+    private static String textFrom(Path file, long start) {
         try {
-            if (log == null || !Files.exists(log)) {
+            if (file == null || !Files.exists(file)) {
                 return "";
             }
-            byte[] bytes = Files.readAllBytes(log);
-            int from = (int) Math.min(logStart, bytes.length);
+            byte[] bytes = Files.readAllBytes(file);
+            // A rotated log that started over is read from its beginning.
+            int from = start <= bytes.length ? (int) start : 0;
             return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -339,34 +371,48 @@ public final class JamesServer implements AutoCloseable {
         starts++;
         log = logFile != null ? logFile : root.resolve("james-" + starts + ".log");
         logStart = logFile != null && Files.exists(log) ? Files.size(log) : 0;
+        rotatedLogStart = Files.exists(rotatedLog()) ? Files.size(rotatedLog()) : 0;
         stopOnExit();
-        List<String> command = new ArrayList<>(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx768m",
-            "-Dworking.directory=" + root,
-            "-Dlogback.configurationFile=" + root.resolve("conf/logback.xml"),
-            "-Djames.exit.on.startup.error=true"));
+        List<String> jvmOptions = new ArrayList<>(List.of("-Xmx768m"));
         if (hostsFile) {
-            command.add("-Djdk.net.hosts.file=" + writeHostsFile());
+            jvmOptions.add("-Djdk.net.hosts.file=" + writeHostsFile());
         }
-        command.addAll(jvmArguments);
+        jvmOptions.addAll(jvmArguments);
         if (kind == Kind.STOCK_MEMORY && environment.containsKey("RELAYGUARD_SMARTHOST_CA")) {
-            command.addAll(stockTrustStore(Path.of(environment.get("RELAYGUARD_SMARTHOST_CA"))));
+            jvmOptions.addAll(stockTrustStore(Path.of(environment.get("RELAYGUARD_SMARTHOST_CA"))));
         }
         // Extra JVM options for measurements (a JFR recording, another heap): -Drelayguard.james.jvm.args="-XX:…"
         String extra = System.getProperty(JVM_ARGS_PROPERTY, "").trim();
         if (!extra.isEmpty()) {
-            command.addAll(List.of(extra.split("\\s+")));
+            jvmOptions.addAll(List.of(extra.split("\\s+")));
         }
-        command.add("-cp");
-        command.add(serverDir.resolve("lib") + "/*");
-        command.add(kind.mainClass);
+        List<String> command = new ArrayList<>();
+        Map<String, String> processEnvironment = new HashMap<>(environment);
+        if (launcher != null) {
+            if (kind != Kind.RELAY_GUARD) {
+                throw new IllegalStateException("bin/relayguard starts the Relay Guard server only");
+            }
+            command.addAll(launcher);
+            command.add(serverDir.resolve("bin/relayguard").toString());
+            processEnvironment.put("RELAYGUARD_ROOT", root.toString());
+            processEnvironment.put("JAVA_HOME", System.getProperty("java.home"));
+            processEnvironment.put("JAVA_OPTS", String.join(" ", jvmOptions));
+        } else {
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.add("-Dworking.directory=" + root);
+            command.add("-Dlogback.configurationFile=" + root.resolve("conf/logback.xml"));
+            command.add("-Djames.exit.on.startup.error=true");
+            command.addAll(jvmOptions);
+            command.add("-cp");
+            command.add(serverDir.resolve("lib") + "/*");
+            command.add(kind.mainClass);
+        }
 
         ProcessBuilder builder = new ProcessBuilder(command)
             .directory(root.toFile())
             .redirectErrorStream(true)
             .redirectOutput(logFile != null ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile()));
-        builder.environment().putAll(environment);
+        builder.environment().putAll(processEnvironment);
         Process started = builder.start();
         process = started;
         if (jvmExiting) {
