@@ -29,7 +29,7 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Hostile and heavy clients on a real Relay Guard server with the shipped limits
  * (smtpserver.xml, settings block), some lowered through their environment overrides so that the
- * test is short: command timeout 4 s, message size 1 MB, 100 recipients. Each case asserts what the
+ * test is short: command timeout 4 s, message size 1 MB, 100 recipients, 60 connections per listener. Each case asserts what the
  * hostile client gets (a clear answer or a closed connection, nothing half-accepted relayed) and
  * what the others see meanwhile: their mails accepted and delivered, and their latency.
  *
@@ -48,6 +48,7 @@ class HostileClientsTest {
     static final int TIMEOUT_SECONDS = 4;
     static final int MAX_RECIPIENTS = 100;
     static final int PER_ADDRESS = 20;
+    static final int PER_LISTENER = 60;
     static final String HOSTILE_SOURCE = "127.0.0.4";
     static final String OTHER_SOURCE = JamesServer.INTERNET_HOST_SOURCE;
 
@@ -63,6 +64,7 @@ class HostileClientsTest {
             .env("RELAYGUARD_SMTP_TIMEOUT", String.valueOf(TIMEOUT_SECONDS))
             .env("RELAYGUARD_SMTP_MAX_MESSAGE_SIZE", "1M")
             .env("RELAYGUARD_SMTP_MAX_RECIPIENTS", String.valueOf(MAX_RECIPIENTS))
+            .env("RELAYGUARD_SMTP_MAX_CONNECTIONS", String.valueOf(PER_LISTENER))
             .start();
         probe(); // warm-up: the first mail of a fresh JVM is slow
         idleMedianMillis = probe();
@@ -92,6 +94,35 @@ class HostileClientsTest {
             assertOthersKeepTheirPace();
         } finally {
             closeAll(idle);
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheListenersLimitGet421AndTheOtherListenerKeepsItsPace() throws Exception {
+        // The PROXY listener has no per-address limit (the proxy's address is all James sees), only the total.
+        List<Socket> held = new ArrayList<>();
+        try {
+            List<String> refusals = new ArrayList<>();
+            for (int i = 0; i < PER_LISTENER + 10; i++) {
+                Socket socket = new Socket();
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), james.proxySmtpPort()), 10_000);
+                socket.setSoTimeout(2_000);
+                held.add(socket);
+                if (i >= PER_LISTENER) {
+                    refusals.add(readLine(socket));
+                }
+            }
+
+            assertThat(refusals).hasSize(10).allMatch(line -> line.startsWith("421 4.7.0 Too many connections on this gateway"));
+            assertThat(james.logText()).contains("(maxConnections)");
+            assertOthersKeepTheirPace();
+        } finally {
+            closeAll(held);
+        }
+        // Once they are gone, the listener takes connections again.
+        JamesServer.sleep(1000);
+        try (SmtpClient client = SmtpClient.connect(james.proxySmtpPort(), Optional.empty(), Optional.of(JamesServer.M365_IP_WITHOUT_PTR))) {
+            client.ehlo();
         }
     }
 
