@@ -7,6 +7,8 @@
 #   ./perf.sh load [driver options]       only the load run (--help lists its options)
 #   ./perf.sh cluster [driver options]    one node vs two through HAProxy on PostgreSQL (not in "all";
 #                                         needs the postgresql and haproxy packages; --help)
+#   ./perf.sh idle [driver options]       the normal load with and without 1,000 idle connections, as a
+#                                         ratio (not in "all"; --help; docs/operator-guide.md "Limits")
 #   ./perf.sh peer [driver options]       the durable gateway side by side with a Postfix relay (not in
 #                                         "all"; as root: installs Debian's postfix and postfix-pcre when
 #                                         missing, runs its own Postfix in a fresh directory under /tmp,
@@ -37,6 +39,14 @@ cluster() {
         org.relayguard.tools.load.ClusterLoadDriver "$@"
 }
 
+idle() {
+    # Each gateway holds up to --idle connections: the process's file limit must allow them.
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    java -cp "tools/target/classes:$(cat tools/target/classpath.txt)" \
+        -Drelayguard.james.server.dir=james-server/target/james-server \
+        org.relayguard.tools.load.IdleConnectionsLoadDriver "$@"
+}
+
 # Debian's Postfix, without configuring or needing the system's mail service: the comparison
 # writes its own configuration and queue and starts and stops that Postfix itself.
 install_postfix() {
@@ -61,7 +71,8 @@ case "$what" in
     benchmarks) benchmarks "$@" ;;
     load) load "$@" ;;
     cluster) cluster "$@" ;;
+    idle) idle "$@" ;;
     peer) peer "$@" ;;
     all) benchmarks && load ;;
-    *) echo "usage: $0 [benchmarks [jmh options] | load [driver options] | cluster [driver options] | peer [driver options]]" >&2; exit 2 ;;
+    *) echo "usage: $0 [benchmarks [jmh options] | load [driver options] | cluster [driver options] | idle [driver options] | peer [driver options]]" >&2; exit 2 ;;
 esac

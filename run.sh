@@ -227,6 +227,11 @@ esac
 webadmin="http://127.0.0.1:${RELAYGUARD_WEBADMIN_PORT:-8000}"
 quarantine_url="$webadmin/mailRepositories/var%2Fmail%2Fm365-relaydeny/mails"
 
+# Every SMTP connection holds a file descriptor: James needs one per connection the listeners accept
+# (maxConnections in conf/smtpserver.xml) plus about 1024 of its own, and refuses to start otherwise
+# (FileDescriptorCheck). A shell's soft limit is often 1024: raise it to the hard limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
 if $demo; then
     # Demo.java starts James from run/ (adding the demo hosts file and a local next hop), sends the
     # decision table, prints where each mail went, and stops James on Ctrl-C.

@@ -42,9 +42,16 @@ public final class RelayGuardServerMain implements JamesServerMain {
         new DurableDomainListModule(),
         new JpaMailRepositoryModule());
 
-    /** Checks run before the listeners start: each one's TLS key material can be read ({@link ListenerTlsCheck}). */
-    public static final Module START_UP_CHECKS = binder -> Multibinder.newSetBinder(binder, StartUpCheck.class)
-        .addBinding().to(ListenerTlsCheck.class);
+    /**
+     * Checks run before the listeners start: each one's TLS key material can be read
+     * ({@link ListenerTlsCheck}); the process may open a file for every connection the listeners
+     * accept ({@link FileDescriptorCheck}).
+     */
+    public static final Module START_UP_CHECKS = binder -> {
+        Multibinder<StartUpCheck> checks = Multibinder.newSetBinder(binder, StartUpCheck.class);
+        checks.addBinding().to(ListenerTlsCheck.class);
+        checks.addBinding().to(FileDescriptorCheck.class);
+    };
 
     private RelayGuardServerMain() {
     }

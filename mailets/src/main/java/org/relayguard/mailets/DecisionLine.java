@@ -11,15 +11,18 @@ import com.google.common.base.CharMatcher;
  * control characters become {@code ?}, long values are cut, and a value with a space, a quote, a
  * backslash or an {@code =} is written in double quotes with {@code \} escapes, so that
  * {@code key=value} parsing can never be fooled. An absent value is written {@code -}.</p>
+ *
+ * <p>Public for the SMTP handler {@code org.relayguard.smtp.M365AllowRelay}, whose refusals at
+ * {@code RCPT} go to the same log in the same format.</p>
  */
-final class DecisionLine {
+public final class DecisionLine {
     static final String ABSENT = "-";
     static final int MAX_VALUE_LENGTH = 256;
     private static final CharMatcher NEEDS_QUOTES = CharMatcher.whitespace().or(CharMatcher.anyOf("\"\\="));
 
     private final StringBuilder line = new StringBuilder();
 
-    DecisionLine add(String key, Optional<String> value) {
+    public DecisionLine add(String key, Optional<String> value) {
         if (line.length() > 0) {
             line.append(' ');
         }
@@ -27,11 +30,11 @@ final class DecisionLine {
         return this;
     }
 
-    DecisionLine add(String key, String value) {
+    public DecisionLine add(String key, String value) {
         return add(key, Optional.of(value));
     }
 
-    DecisionLine add(String key, long value) {
+    public DecisionLine add(String key, long value) {
         return add(key, String.valueOf(value));
     }
 

@@ -1,0 +1,243 @@
+package org.relayguard.tools.load;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.NextHops;
+import org.relayguard.tools.Outcomes;
+
+/**
+ * The normal load with and without idle connections, in one run: two Relay Guard servers with the
+ * shipped hardened configuration, each with its own next hops, given the same mails; one of them
+ * ({@code idle}) also holds {@code --idle} connections (1000) that said nothing after the greeting,
+ * opened before the measured runs from {@code --idle-addresses} loopback addresses (127.0.1.1…,
+ * as many per address as the per-address limit lets through), kept open for the whole run (a
+ * closed one is opened again). The ratio idle / quiet of mails per second end to end is the
+ * result; goal ≥ {@value #GOAL}. As {@link LoadDriver}, each gateway is started afresh in every
+ * fork and the runs of a round rotate their order; the accounting of every mail must be exact.
+ *
+ * <p>Both gateways run with the same settings: the shipped ones, except {@code maxConnections}
+ * (per listener) raised to hold the idle connections and the load's
+ * ({@code RELAYGUARD_SMTP_MAX_CONNECTIONS}, idle + connections + 100) and the command timeout
+ * raised to an hour ({@code RELAYGUARD_SMTP_TIMEOUT}), so that the idle connections stay for the
+ * whole run. The process's file limit must allow it (the server checks at start-up).</p>
+ *
+ * <pre>
+ * java -cp … org.relayguard.tools.load.IdleConnectionsLoadDriver [--idle 1000] [--idle-addresses 50] [--mails 6000]
+ *      [--forks 2] [--rounds 2] [--warmup 2000] [--connections 8] [--mails-per-connection 100] [--mix …] [--seed 42] [--pause 5]
+ * </pre>
+ *
+ * Not measured in the session that wrote it (the machine was shared): run it on a quiet machine
+ * ({@code ./perf.sh idle}).
+ */
+public final class IdleConnectionsLoadDriver {
+    private static final double GOAL = 0.9;
+    private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(30);
+
+    private final Map<String, String> options;
+
+    private IdleConnectionsLoadDriver(Map<String, String> options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = DriverArguments.parse(args);
+        if (options.containsKey("help")) {
+            System.out.println("options: --idle N idle connections (1000) --idle-addresses A (50) --mails N per gateway, all forks (6000) "
+                + "--forks F (2) --rounds R per fork (2) --warmup W per fork (2000) --connections C (8) --mails-per-connection M (100) --mix "
+                + Mix.DEFAULT + " --seed S (42) --pause SECONDS (5)");
+            return;
+        }
+        if (System.getProperty(JamesServer.SERVER_DIR_PROPERTY) == null) {
+            System.setProperty(JamesServer.SERVER_DIR_PROPERTY, "james-server/target/james-server");
+        }
+        System.exit(new IdleConnectionsLoadDriver(options).run() ? 0 : 1);
+    }
+
+    private int option(String name, int defaultValue) {
+        return Integer.parseInt(options.getOrDefault(name, String.valueOf(defaultValue)));
+    }
+
+    private boolean run() throws Exception {
+        int idle = option("idle", 1000);
+        int idleAddresses = option("idle-addresses", 50);
+        int mails = option("mails", 6_000);
+        int forks = option("forks", 2);
+        int rounds = option("rounds", 2);
+        int warmup = option("warmup", 2_000);
+        int connections = option("connections", 8);
+        int perConnection = option("mails-per-connection", 100);
+        long seed = option("seed", 42);
+        long pauseMillis = option("pause", 5) * 1000L;
+        Mix mix = Mix.parse(options.getOrDefault("mix", Mix.DEFAULT));
+        int runs = forks * rounds;
+
+        System.out.printf(Locale.ROOT, "Relay Guard with and without %d idle connections (from %d addresses): %d mails per gateway in %d forks × %d rounds "
+                + "(each fork after %d warm-up mails) over %d concurrent SMTP clients, %d mails per connection, mix %s%n",
+            idle, idleAddresses, mails, forks, rounds, warmup, connections, perConnection, mix);
+        System.out.println(LoadDriver.machine());
+
+        Measured quiet = new Measured();
+        Measured loaded = new Measured();
+        List<Double> roundRatios = new ArrayList<>();
+        List<String> accountings = new ArrayList<>();
+        boolean exact = true;
+        for (int fork = 0; fork < forks; fork++) {
+            Map<String, Gateway> gateways = new LinkedHashMap<>();
+            try {
+                gateways.put("quiet", new Gateway("quiet", idle + connections + 100, connections, perConnection, quiet));
+                gateways.put("idle", new Gateway("idle", idle + connections + 100, connections, perConnection, loaded));
+                int held = gateways.get("idle").holdIdle(idle, idleAddresses);
+                System.out.printf(Locale.ROOT, "fork %d of %d: %d idle connections held on the idle gateway%n", fork + 1, forks, held);
+                List<LoadRun.Mail> warmupMails = LoadRun.mails("fork" + fork + "-warmup", mix, warmup, seed + 100L * fork);
+                for (Gateway gateway : gateways.values()) {
+                    gateway.send(warmupMails, false);
+                }
+                for (int round = 0; round < rounds; round++) {
+                    int run = fork * rounds + round;
+                    List<LoadRun.Mail> roundMails = LoadRun.mails("fork" + fork + "-round" + round, mix,
+                        mails / runs + (run < mails % runs ? 1 : 0), seed + 100L * fork + 1 + round);
+                    List<Gateway> order = new ArrayList<>(gateways.values());
+                    Collections.rotate(order, run);
+                    for (Gateway gateway : order) {
+                        Thread.sleep(pauseMillis);
+                        gateways.get("idle").keepIdle();
+                        gateway.send(roundMails, true);
+                    }
+                    roundRatios.add(gateways.get("idle").lastRate / gateways.get("quiet").lastRate);
+                }
+                for (Gateway gateway : gateways.values()) {
+                    Accounting accounting = gateway.account();
+                    accountings.add("Accounting " + gateway.name + ", fork " + (fork + 1) + ": " + accounting);
+                    exact &= accounting.isExact();
+                }
+            } finally {
+                for (Gateway gateway : gateways.values()) {
+                    gateway.close();
+                }
+            }
+        }
+
+        double ratio = loaded.endToEndRate() / quiet.endToEndRate();
+        System.out.println();
+        System.out.println("| Gateway | Mails | Mails/s end to end | Mails/s accepted (SMTP) | SMTP p50 ms | SMTP p99 ms |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println(row("quiet", quiet));
+        System.out.println(row("idle (" + idle + " idle connections)", loaded));
+        System.out.printf(Locale.ROOT, "%nRatio idle / quiet: %.3f end to end, %.3f accepted over SMTP; p50 latency %.2f×, p99 latency %.2f× (goal ≥ %.2f: %s)%n"
+                + "  each round: %s, median %.3f%n",
+            ratio, loaded.smtpRate() / quiet.smtpRate(), loaded.percentile(0.50) / quiet.percentile(0.50),
+            loaded.percentile(0.99) / quiet.percentile(0.99), GOAL, ratio >= GOAL ? "met" : "NOT met",
+            DriverArguments.ratios(roundRatios), LoadDriver.median(roundRatios));
+        System.out.printf(Locale.ROOT, "Load average at the end: %.2f%n", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.println();
+        accountings.forEach(System.out::println);
+        return exact;
+    }
+
+    private static String row(String name, Measured measured) {
+        return String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f |", name, measured.mails, measured.endToEndRate(),
+            measured.smtpRate(), measured.percentile(0.50), measured.percentile(0.99));
+    }
+
+    /** One gateway of one fork: its own James and next hops, what was sent to it, its idle connections. */
+    private static final class Gateway implements AutoCloseable {
+        final String name;
+        final JamesServer james;
+        final NextHops hops;
+        final LoadRun load;
+        final Measured measured;
+        final List<LoadRun.Mail> sent = new ArrayList<>();
+        final List<Socket> idle = new ArrayList<>();
+        final List<String> idleSources = new ArrayList<>();
+        double lastRate;
+
+        Gateway(String name, int maxConnections, int connections, int perConnection, Measured measured) throws IOException {
+            this.name = name;
+            this.measured = measured;
+            this.hops = NextHops.start();
+            this.james = JamesServer.builder().nextHops(hops)
+                .env("RELAYGUARD_SMTP_MAX_CONNECTIONS", String.valueOf(maxConnections))
+                .env("RELAYGUARD_SMTP_TIMEOUT", "3600")
+                .start();
+            this.load = new LoadRun(james, hops, connections, perConnection);
+        }
+
+        /** Opens idle connections spread over the addresses; returns how many the gateway kept open. */
+        int holdIdle(int count, int addresses) throws IOException {
+            for (int i = 0; i < count; i++) {
+                idleSources.add("127.0.1." + (1 + i % addresses));
+            }
+            keepIdle();
+            return idle.size();
+        }
+
+        /** Opens again the idle connections the gateway closed (refused with 421, or timed out). */
+        void keepIdle() throws IOException {
+            idle.removeIf(Socket::isClosed);
+            for (int i = idle.size(); i < idleSources.size(); i++) {
+                Socket socket = new Socket();
+                socket.bind(new InetSocketAddress(InetAddress.getByName(idleSources.get(i)), 0));
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), james.smtpPort()), 10_000);
+                socket.setSoTimeout(10_000);
+                if (greeting(socket.getInputStream()).startsWith("220")) {
+                    idle.add(socket);
+                } else {
+                    socket.close();
+                }
+            }
+        }
+
+        private static String greeting(InputStream in) throws IOException {
+            StringBuilder line = new StringBuilder();
+            int c;
+            while ((c = in.read()) != -1 && c != '\n') {
+                line.append((char) c);
+            }
+            return line.toString();
+        }
+
+        void send(List<LoadRun.Mail> mails, boolean counted) throws InterruptedException {
+            sent.addAll(mails);
+            LoadRun.Result result = load.send(mails, Accounting.expectedRelayed(sent, Accounting.Pipeline.HARDENED, false), ROUND_TIMEOUT);
+            lastRate = LoadDriver.rate(result.mails, result.endToEndNanos);
+            System.out.printf(Locale.ROOT, "%-8s %-6s %6d mails: %7.1f mails/s end to end, %7.1f accepted/s, p50 %.1f ms, p99 %.1f ms%n",
+                counted ? "measured" : "warm-up", name, result.mails, lastRate, LoadDriver.rate(result.mails, result.smtpNanos),
+                LoadDriver.percentile(List.of(result.latencies), 0.50), LoadDriver.percentile(List.of(result.latencies), 0.99));
+            if (counted) {
+                measured.add(result);
+            }
+        }
+
+        Accounting account() {
+            Outcomes outcomes = Outcomes.await(james, hops, Accounting.expectedRelayed(sent, Accounting.Pipeline.HARDENED, false),
+                MailKind.ID_HEADER, Duration.ofMinutes(5));
+            return Accounting.of(outcomes, sent, Accounting.Pipeline.HARDENED, false);
+        }
+
+        @Override
+        public void close() {
+            for (Socket socket : idle) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+            james.close();
+            hops.close();
+        }
+    }
+}
