@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import org.apache.commons.configuration2.XMLConfiguration;
 import org.apache.james.server.core.configuration.FileConfigurationProvider;
@@ -15,7 +13,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 class AllowedOrgsTest {
-    private static final Path SHIPPED = Path.of("../james-conf/src/main/james");
 
     /** Parsed as James parses it: entities expanded, no list splitting. */
     private static XMLConfiguration parse(InputStream xml) throws Exception {
@@ -29,7 +26,7 @@ class AllowedOrgsTest {
     @ParameterizedTest
     @ValueSource(strings = {"conf/mailetcontainer.xml", "profiles/proofpoint/mailetcontainer.xml"})
     void fromMailetContainerShouldReadTheTenantOrgsOfTheShippedProfiles(String file) throws Exception {
-        AllowedOrgs allowed = AllowedOrgs.fromMailetContainer(parse(Files.newInputStream(SHIPPED.resolve(file))));
+        AllowedOrgs allowed = AllowedOrgs.fromMailetContainer(parse(ShippedConf.open(file)));
 
         assertThat(allowed.asList()).containsExactly("contoso.onmicrosoft.com", "contoso.com");
         assertThat(allowed.source()).contains("mailetcontainer.xml");

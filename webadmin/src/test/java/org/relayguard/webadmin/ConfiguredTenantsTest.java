@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 import org.apache.commons.configuration2.XMLConfiguration;
@@ -17,7 +15,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfiguredTenantsTest {
-    private static final Path SHIPPED = Path.of("../james-conf/src/main/james");
     private static final AllowedOrgs ALLOWED = AllowedOrgs.of(List.of("contoso.onmicrosoft.com", "contoso.com"), "test");
     private static final String TWO_TENANTS = "contoso: orgs contoso.onmicrosoft.com, contoso.com; domains contoso.com; smarthost mx.contoso.com"
         + " | fabrikam: orgs fabrikam.example; domains fabrikam.example; smarthost mx.fabrikam.example";
@@ -30,7 +27,7 @@ class ConfiguredTenantsTest {
     @ValueSource(strings = {"conf/mailetcontainer.xml", "profiles/proofpoint/mailetcontainer.xml"})
     void fromMailetContainerShouldReadTheShippedLoneTenantWithTheAllowedOrgs(String file) throws Exception {
         ConfiguredTenants tenants = ConfiguredTenants.fromMailetContainer(
-            FileConfigurationProvider.getConfig(Files.newInputStream(SHIPPED.resolve(file))), ALLOWED);
+            FileConfigurationProvider.getConfig(ShippedConf.open(file)), ALLOWED);
 
         assertThat(tenants.names()).containsExactly("contoso");
         assertThat(tenants.tenants().all().get(0).orgs()).containsExactly("contoso.onmicrosoft.com", "contoso.com");
