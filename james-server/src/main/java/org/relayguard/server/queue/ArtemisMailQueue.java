@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 
 import javax.mail.MessagingException;
@@ -82,6 +83,9 @@ final class ArtemisMailQueue implements ManageableMailQueue {
     private final MetricFactory metrics;
     private final Metric enqueued;
     private final Metric dequeued;
+    /** The queue's count of mails it has filed when this object was made, and how many we have sent it since. */
+    private final long filedBefore;
+    private final AtomicLong sent = new AtomicLong();
 
     ArtemisMailQueue(MailQueueName name, ArtemisBroker broker, Producers producers, MailBodies bodies,
                      MailQueueItemDecoratorFactory decorators, MetricFactory metrics, GaugeRegistry gauges) {
@@ -95,6 +99,8 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         this.enqueued = metrics.generate(ENQUEUED_METRIC_NAME_PREFIX + name.asString());
         this.dequeued = metrics.generate(DEQUEUED_METRIC_NAME_PREFIX + name.asString());
         gauges.register(QUEUE_SIZE_METRIC_NAME_PREFIX + name.asString(), this::sizeOrZero);
+        Queue queue = broker.queue(address.toString());
+        this.filedBefore = queue == null ? 0 : queue.getMessagesAdded();
     }
 
     static String addressOf(MailQueueName name) {
@@ -154,6 +160,27 @@ final class ArtemisMailQueue implements ManageableMailQueue {
             }
             return message;
         });
+        awaitFiled(sent.incrementAndGet());
+    }
+
+    /**
+     * Waits until the queue has filed as many mails as were sent to it. The broker answers a send
+     * once the journal holds the message (so it is safe) but files it in the queue a moment later,
+     * on another thread: without this wait a listing, a count or a removal right after the
+     * enqueue (webadmin's, or James's contract tests') would not see it. With several senders at
+     * once a sender may be let go by another's mail: then only the listing lags, never the mail.
+     */
+    private void awaitFiled(long sentCount) throws MailQueueException {
+        Queue queue = queue();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (queue.getMessagesAdded() - filedBefore < sentCount) {
+            if (System.nanoTime() > deadline) {
+                LOGGER.warn("Mail queue {}: the broker has not filed a stored mail after 10 s; it is safe, listings may lag", name.asString());
+                return;
+            }
+            // Usually a few microseconds: park briefly rather than sleep a whole millisecond.
+            LockSupport.parkNanos(20_000);
+        }
     }
 
     @Override
