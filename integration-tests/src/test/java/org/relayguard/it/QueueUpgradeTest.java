@@ -32,7 +32,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * both routes waits for a one-hour retry, more mail waits for the shipped 5-second one. On the
  * new server, with the next hops back, the due mail is delivered, the waiting mail is listed by
  * webadmin with its next delivery still an hour away and is delivered after a flush; every mail
- * exactly once on its own route; the old store renamed and not read again.
+ * exactly once on its own route; the old store renamed and not read again. An old store that
+ * cannot be moved (a queued mail's body file gone) stops James, naming the migration, and stays.
  */
 class QueueUpgradeTest {
     private static final int WAITING_PER_ROUTE = 5;
@@ -106,6 +107,44 @@ class QueueUpgradeTest {
                 james.restart();
                 assertThat(james.logText()).as("the second start moves nothing").doesNotContain("Mail queue migration");
             }
+        }
+    }
+
+    @Test
+    void anOldStoreThatCannotBeMovedStopsJamesAndStaysInPlace() throws Exception {
+        try (NextHops hops = NextHops.down()) {
+            Path root;
+            try (JamesServer previous = JamesServer.builder().nextHops(hops).jvmArgument("-Drelayguard.queue=activemq").start()) {
+                root = previous.root();
+                assertThat(TransportMail.OUTBOUND.send(previous, "bodiless").code).isEqualTo(250);
+                awaitQueuedOn(previous.webAdmin(), INTERNET_QUEUE, 1);
+            }
+            // The body of the queued mail lost (what a power cut did to the previous release's unsynced body files).
+            try (Stream<Path> files = Files.walk(root.resolve("var/store/activemq/blob-transfer"))) {
+                for (Path body : files.filter(Files::isRegularFile).collect(Collectors.toList())) {
+                    Files.delete(body);
+                }
+            }
+
+            try (JamesServer james = JamesServer.builder().root(root).nextHops(hops).prepare()) {
+                String log = james.startExpectingFailure();
+                assertThat(log)
+                    .contains("Mail queue migration from var/store/activemq (previous release) to the Artemis queues failed")
+                    .contains("Fatal error while starting James");
+                assertThat(james.isRunning()).isFalse();
+            }
+            assertThat(root.resolve("var/store/activemq")).as("left in place").isDirectory();
+            assertThat(storeDirectories(root)).noneMatch(name -> name.startsWith("activemq.migrated-"));
+        }
+    }
+
+    private static void awaitQueuedOn(WebAdmin webAdmin, String queue, int count) {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
+        while (webAdmin.queueSize("spool") != 0 || webAdmin.queueSize(queue) != count) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("not queued in " + queue);
+            }
+            JamesServer.sleep(200);
         }
     }
 
