@@ -5,6 +5,8 @@
 #   ./perf.sh                      both, with the defaults the numbers of docs/performance.md come from
 #   ./perf.sh benchmarks [jmh options]    only the benchmarks (e.g. -wi 1 -i 2 for a quick look)
 #   ./perf.sh load [driver options]       only the load run (--help lists its options)
+#   ./perf.sh queue [jmh options]         the mail queue alone: Artemis (this release) against ActiveMQ
+#                                         Classic (the previous ones), enqueue + dequeue + ack (not in "all")
 #   ./perf.sh cluster [driver options]    one node vs two through HAProxy on PostgreSQL (not in "all";
 #                                         needs the postgresql and haproxy packages; --help)
 #   ./perf.sh idle [driver options]       the normal load with and without 1,000 idle connections, as a
@@ -31,6 +33,11 @@ load() {
     java -cp "tools/target/classes:$(cat tools/target/classpath.txt)" \
         -Drelayguard.james.server.dir=james-server/target/james-server \
         org.relayguard.tools.load.LoadDriver "$@"
+}
+
+queue() {
+    java -cp "james-server/target/test-classes:james-server/target/classes:$(cat james-server/target/test-classpath.txt)" \
+        org.openjdk.jmh.Main MailQueueBenchmark "$@"
 }
 
 cluster() {
@@ -70,9 +77,10 @@ peer() {
 case "$what" in
     benchmarks) benchmarks "$@" ;;
     load) load "$@" ;;
+    queue) queue "$@" ;;
     cluster) cluster "$@" ;;
     idle) idle "$@" ;;
     peer) peer "$@" ;;
     all) benchmarks && load ;;
-    *) echo "usage: $0 [benchmarks [jmh options] | load [driver options] | cluster [driver options] | idle [driver options] | peer [driver options]]" >&2; exit 2 ;;
+    *) echo "usage: $0 [benchmarks [jmh options] | load [driver options] | queue [jmh options] | cluster [driver options] | idle [driver options] | peer [driver options]]" >&2; exit 2 ;;
 esac

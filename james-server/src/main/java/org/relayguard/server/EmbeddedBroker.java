@@ -1,5 +1,8 @@
 package org.relayguard.server;
 
+import java.io.IOException;
+import java.util.Set;
+
 import javax.annotation.PreDestroy;
 import javax.inject.Inject;
 import javax.jms.ConnectionFactory;
@@ -8,9 +11,14 @@ import org.apache.activemq.ActiveMQConnectionFactory;
 import org.apache.activemq.ActiveMQPrefetchPolicy;
 import org.apache.activemq.broker.BrokerPlugin;
 import org.apache.activemq.broker.BrokerService;
+import org.apache.activemq.broker.region.Destination;
+import org.apache.activemq.command.ActiveMQDestination;
+import org.apache.activemq.command.ActiveMQQueue;
 import org.apache.activemq.plugin.StatisticsBrokerPlugin;
 import org.apache.activemq.store.kahadb.KahaDBPersistenceAdapter;
 import org.apache.james.filesystem.api.FileSystem;
+
+import com.google.common.collect.ImmutableSortedSet;
 
 /**
  * The ActiveMQ broker that holds the server's mail queues, inside James's JVM, as James's own
@@ -62,6 +70,21 @@ public final class EmbeddedBroker {
 
     public ConnectionFactory connectionFactory() {
         return connections;
+    }
+
+    /** The queues the store holds (James's mail queues, and {@code ActiveMQ.DLQ} if a mail ever went there). */
+    Set<String> queueNames() throws IOException {
+        return broker.getPersistenceAdapter().getDestinations().stream()
+            .filter(ActiveMQDestination::isQueue)
+            .filter(destination -> !destination.isTemporary())
+            .map(ActiveMQDestination::getPhysicalName)
+            .collect(ImmutableSortedSet.toImmutableSortedSet(String::compareTo));
+    }
+
+    /** How many messages the store still holds in this queue. */
+    long queueSize(String queue) throws Exception {
+        Destination destination = broker.getDestination(new ActiveMQQueue(queue));
+        return destination == null ? 0 : destination.getMessageStore().getMessageCount();
     }
 
     @PreDestroy

@@ -1,6 +1,7 @@
 package org.relayguard.server;
 
 import java.nio.file.Path;
+import java.time.Clock;
 
 import javax.annotation.PreDestroy;
 import javax.inject.Inject;
@@ -12,7 +13,11 @@ import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
 import org.relayguard.server.queue.ArtemisBroker;
 import org.relayguard.server.queue.ArtemisMailQueueFactory;
 
-/** The broker and its queues, started with the server and stopped after the spooler and the deliveries. */
+/**
+ * The broker and its queues, started with the server and stopped after the spooler and the
+ * deliveries. At its start, mail left by a previous release in the old ActiveMQ store moves in
+ * ({@link OldQueueMigration}).
+ */
 public final class MailQueues {
     /** Under the server root: the broker's journal, bindings, paging, and the message bodies ({@code mails/}). */
     static final String STORE = "file://var/store/artemis";
@@ -25,6 +30,13 @@ public final class MailQueues {
         Path store = fileSystem.getFile(STORE).toPath();
         broker = new ArtemisBroker(store);
         factory = new ArtemisMailQueueFactory(broker, decorators, metrics, gauges);
+        try {
+            // Before the spooler and the deliveries can dequeue: they need this object first.
+            new OldQueueMigration(fileSystem, factory, metrics, Clock.systemUTC()).run();
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
     }
 
     ArtemisMailQueueFactory factory() {

@@ -36,11 +36,33 @@ import com.google.inject.util.Modules;
  */
 public final class RelayGuardServerMain implements JamesServerMain {
 
+    /**
+     * {@code -Drelayguard.queue=activemq} composes the previous releases' queue
+     * ({@link DurableMailQueueModule}, ActiveMQ Classic under {@code var/store/activemq}) instead of
+     * the Artemis one: only for the upgrade test, which needs a store that release wrote, and for a
+     * rollback to it. Not for service (its retries hold up due mail, issue 20).
+     */
+    public static final String QUEUE_PROPERTY = "relayguard.queue";
+
     /** What makes the memory server a mail relay that loses nothing. */
-    public static final Module DURABLE_TRANSPORT = Modules.combine(
-        new ArtemisMailQueueModule(),
-        new DurableDomainListModule(),
-        new JpaMailRepositoryModule());
+    public static Module durableTransport() {
+        return Modules.combine(
+            queueModule(System.getProperty(QUEUE_PROPERTY, "artemis")),
+            new DurableDomainListModule(),
+            new JpaMailRepositoryModule());
+    }
+
+    static Module queueModule(String queue) {
+        switch (queue) {
+            case "artemis":
+                return new ArtemisMailQueueModule();
+            case "activemq":
+                LOGGER.warn("{}=activemq: the mail queues are the previous release's ActiveMQ Classic store (var/store/activemq)", QUEUE_PROPERTY);
+                return new DurableMailQueueModule();
+            default:
+                throw new IllegalArgumentException("RelayGuardServerMain: " + QUEUE_PROPERTY + " must be artemis or activemq");
+        }
+    }
 
     /**
      * Checks run before the listeners start: each one's TLS key material can be read
@@ -65,9 +87,15 @@ public final class RelayGuardServerMain implements JamesServerMain {
         trustSmartHostCas(Path.of(configuration.directories().getRootDirectory()));
 
         LOGGER.info("Loading configuration {}", configuration);
-        JamesServerMain.main(createServer(configuration)
-            .combineWith(new FakeSearchMailboxModule(), new JMXServerModule(), START_UP_CHECKS)
-            .overrideWith(DURABLE_TRANSPORT, new RunArgumentsModule(args)));
+        try {
+            JamesServerMain.main(createServer(configuration)
+                .combineWith(new FakeSearchMailboxModule(), new JMXServerModule(), START_UP_CHECKS)
+                .overrideWith(durableTransport(), new RunArgumentsModule(args)));
+        } catch (Throwable e) {
+            // James logged why ("Fatal error while starting James"); threads it started (the queue
+            // broker's) must not keep a server alive that never listens.
+            System.exit(1);
+        }
     }
 
     /** {@link DeliveryTrust}, before anything opens a TLS connection; a file it cannot use stops the server. */
