@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
 
@@ -61,6 +62,23 @@ public final class MailListing {
         if (newest.size() > filter.limit()) {
             newest.poll();
         }
+    }
+
+    /**
+     * Replaces each listed row with the one {@code complete} gives for it (the mail read whole);
+     * a row it gives nothing for (the mail is gone) is left out.
+     */
+    <E extends Exception> void complete(RowCompletion<E> complete) throws E {
+        List<QuarantinedMail> rows = new ArrayList<>(newest);
+        newest.clear();
+        for (QuarantinedMail row : rows) {
+            complete.apply(row).ifPresent(newest::add);
+        }
+    }
+
+    @FunctionalInterface
+    interface RowCompletion<E extends Exception> {
+        Optional<QuarantinedMail> apply(QuarantinedMail row) throws E;
     }
 
     private static void count(TreeMap<Instant, Long> buckets, Instant start) {
