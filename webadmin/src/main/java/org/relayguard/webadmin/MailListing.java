@@ -58,9 +58,11 @@ public final class MailListing {
         matched++;
         count(hours, mail.time.truncatedTo(ChronoUnit.HOURS));
         count(days, mail.time.truncatedTo(ChronoUnit.DAYS));
-        newest.add(mail);
-        if (newest.size() > filter.limit()) {
+        if (newest.size() < filter.limit()) {
+            newest.add(mail);
+        } else if (OLDEST_FIRST.compare(mail, newest.peek()) > 0) {
             newest.poll();
+            newest.add(mail);
         }
     }
 

@@ -57,14 +57,30 @@ final class MailSummary {
     private final String remoteHost;
     private final List<String> messageSources;
     private final DenyEvidence evidence;
+    // Derived from the instances once rather than on every request: the report's group values and
+    // the listing's text (the same string, once interned, unless a value is longer than the cut).
+    private final String originatorOrgGroup;
+    private final String messageSourceGroup;
+    private final String originatorOrgText;
 
     private MailSummary(String key, long time, String senderDomain, String remoteHost, List<String> messageSources, DenyEvidence evidence) {
+        this(key, time, senderDomain, remoteHost, messageSources, evidence,
+            evidence.originatorOrgs().flatMap(QuarantineScan::joined).orElse(null),
+            Optional.ofNullable(messageSources).flatMap(QuarantineScan::joined).orElse(null),
+            evidence.originatorOrgs().filter(orgs -> !orgs.isEmpty()).map(orgs -> QuarantinedMail.cut(String.join(", ", orgs))).orElse(null));
+    }
+
+    private MailSummary(String key, long time, String senderDomain, String remoteHost, List<String> messageSources, DenyEvidence evidence,
+                        String originatorOrgGroup, String messageSourceGroup, String originatorOrgText) {
         this.key = key;
         this.time = time;
         this.senderDomain = senderDomain;
         this.remoteHost = remoteHost;
         this.messageSources = messageSources;
         this.evidence = evidence;
+        this.originatorOrgGroup = originatorOrgGroup;
+        this.messageSourceGroup = messageSourceGroup;
+        this.originatorOrgText = originatorOrgText;
     }
 
     /** The same summary, its values shared with other mails' equal ones: a quarantine repeats a few hundred orgs and hosts. */
@@ -73,7 +89,8 @@ final class MailSummary {
         return new MailSummary(key, time, intern(interner, senderDomain), intern(interner, remoteHost),
             messageSources == null ? null : (List<String>) interner.intern(messageSources.stream()
                 .map(source -> intern(interner, source)).collect(ImmutableList.toImmutableList())),
-            evidence.interned(interner));
+            evidence.interned(interner), intern(interner, originatorOrgGroup), intern(interner, messageSourceGroup),
+            intern(interner, originatorOrgText));
     }
 
     private static String intern(Interner<Object> interner, String value) {
@@ -115,6 +132,21 @@ final class MailSummary {
     /** The normalised {@code X-MS-Exchange-Generated-Message-Source} instances; empty when the headers cannot be read. */
     Optional<List<String>> messageSources() {
         return Optional.ofNullable(messageSources);
+    }
+
+    /** The {@code X-OriginatorOrg} instances as the report groups them ({@link QuarantineScan}); empty when none or unreadable. */
+    Optional<String> originatorOrgGroup() {
+        return Optional.ofNullable(originatorOrgGroup);
+    }
+
+    /** The message-source instances as the report groups them; empty when none or unreadable. */
+    Optional<String> messageSourceGroup() {
+        return Optional.ofNullable(messageSourceGroup);
+    }
+
+    /** The {@code X-OriginatorOrg} instances as the review page's table shows them; null when none or unreadable. */
+    String originatorOrgText() {
+        return originatorOrgText;
     }
 
     DenyEvidence evidence() {

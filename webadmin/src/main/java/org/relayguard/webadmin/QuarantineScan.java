@@ -110,9 +110,9 @@ final class QuarantineScan {
         Optional<List<String>> orgs = reason.originatorOrgs();
         Optional<List<String>> sources = summary.messageSources();
         if (orgs.isPresent() && sources.isPresent()) {
-            orgGroup = joined(orgs.get());
+            orgGroup = summary.originatorOrgGroup();
             originatorOrg.add(orgGroup, Optional.of(OrgClause.evaluate(orgs.get(), allowed.values()).token()), key, seen);
-            messageSource.add(joined(sources.get()), key, seen);
+            messageSource.add(summary.messageSourceGroup(), key, seen);
         } else {
             unreadableKeys.offer(key, seen);
         }
@@ -191,7 +191,7 @@ final class QuarantineScan {
         return value.length() > MAX_VALUE_LENGTH ? value.substring(0, MAX_VALUE_LENGTH) + "..." : value;
     }
 
-    private static Optional<String> joined(List<String> instances) {
+    static Optional<String> joined(List<String> instances) {
         if (instances.isEmpty()) {
             return Optional.empty();
         }

@@ -34,8 +34,7 @@ public final class QuarantinedMail {
 
     /** The row as the summary alone gives it: no sender, recipients nor subject, which no filter tests. */
     static QuarantinedMail of(MailSummary summary, DenyReason reason) {
-        return new QuarantinedMail(summary.key(), summary.time(),
-            reason.originatorOrgs().filter(orgs -> !orgs.isEmpty()).map(orgs -> cut(String.join(", ", orgs))).orElse(null),
+        return new QuarantinedMail(summary.key(), summary.time(), summary.originatorOrgText(),
             null, summary.senderDomain().orElse(null), 0,
             reason.rule().orElse(null), reason.condition(), reason.tenant().orElse(null), null);
     }
