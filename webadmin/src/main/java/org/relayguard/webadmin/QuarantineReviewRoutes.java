@@ -127,9 +127,11 @@ public class QuarantineReviewRoutes implements Routes {
     void complete(List<MailRepository> repositories, MailListing listing) throws MessagingException {
         listing.complete(row -> {
             for (MailRepository repository : repositories) {
-                Mail mail = repository.retrieve(new MailKey(row.key));
+                MailKey key = new MailKey(row.key);
+                Mail mail = repository.retrieve(key);
                 if (mail != null) {
                     try {
+                        summaries.verify(repository, key, mail);
                         return Optional.of(QuarantinedMail.of(row.key, mail, reason(mail)));
                     } finally {
                         LifecycleUtil.dispose(mail);
@@ -143,6 +145,7 @@ public class QuarantineReviewRoutes implements Routes {
     private MailDetails details(Request request, Response response) {
         Found found = find(request);
         try {
+            summaries.verify(found.repository, found.key, found.mail);
             return MailDetails.of(found.key.asString(), found.mail, reason(found.mail), gateway);
         } finally {
             LifecycleUtil.dispose(found.mail);

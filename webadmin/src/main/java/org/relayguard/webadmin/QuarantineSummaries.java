@@ -32,7 +32,8 @@ import com.google.common.collect.Interners;
  * a mail another gateway sharing the quarantine stored or removed (docs/cluster.md), or that James's
  * own webadmin released, is seen at the next request. A summary is only ever added for a listed key
  * and dropped when its key is no longer listed; it holds facts of the mail alone, so it is true
- * whatever node asks. What is judged from the facts (conditions, what-if, the DomainList's part) is
+ * whatever node asks. (A mail James reprocesses into the quarantine again keeps its key: its
+ * summary is renewed when it is read whole, see {@link #verify}.) What is judged from the facts (conditions, what-if, the DomainList's part) is
  * judged again on every request.</p>
  *
  * <p>Memory: one summary per quarantined mail, its values shared between mails
@@ -78,6 +79,19 @@ public final class QuarantineSummaries {
         RepositorySummaries summaries = repositories.getIfPresent(repository);
         if (summaries != null) {
             summaries.forget(key.asString());
+        }
+    }
+
+    /**
+     * Drops the summary of a mail read whole when it no longer matches it: a mail reprocessed
+     * through James's {@code PATCH /mailRepositories/…?action=reprocess} to a processor that
+     * quarantines it again comes back under the same key, newer, and a request between the two
+     * would not have seen its key missing.
+     */
+    void verify(MailRepository repository, MailKey key, Mail mail) {
+        RepositorySummaries summaries = repositories.getIfPresent(repository);
+        if (summaries != null) {
+            summaries.verify(key.asString(), QuarantinedMail.seen(mail).toEpochMilli());
         }
     }
 
@@ -152,6 +166,13 @@ public final class QuarantineSummaries {
                 return MailSummary.of(key.asString(), mail, tenants);
             } finally {
                 LifecycleUtil.dispose(mail);
+            }
+        }
+
+        synchronized void verify(String key, long time) {
+            MailSummary summary = byKey.get(key);
+            if (summary != null && summary.time().toEpochMilli() != time) {
+                byKey.remove(key);
             }
         }
 

@@ -168,6 +168,24 @@ class QuarantineSummariesTest {
     }
 
     @Test
+    void aMailQuarantinedAgainUnderItsKeyShouldBeReadAgainOnceItWasReadWhole() throws Exception {
+        repository.store(org("m1", 1, "evil.example"));
+        visit();
+        // Reprocessed by James to a processor that quarantined it again: same key, newer, no request between
+        repository.remove(new MailKey("m1"));
+        FakeMail again = org("m1", 5, "other.example");
+        repository.store(again);
+        assertThat(visit()).extracting(summary -> summary.evidence().originatorOrgs().orElseThrow())
+            .as("the key never left the listing: the first summary stands")
+            .containsExactly(List.of("evil.example"));
+
+        summaries.verify(repository, new MailKey("m1"), repository.retrieve(new MailKey("m1")));
+
+        assertThat(visit()).extracting(summary -> summary.evidence().originatorOrgs().orElseThrow())
+            .containsExactly(List.of("other.example"));
+    }
+
+    @Test
     void summariesShouldShareTheValuesOfDifferentMails() throws Exception {
         repository.store(org("m1", 1, "Evil.example"));
         repository.store(org("m2", 2, "evil.example"));
