@@ -65,9 +65,9 @@ public final class QuarantineSummaries {
     void forEach(MailRepository repository, Visitor visitor) throws MessagingException {
         RepositorySummaries summaries = of(repository);
         List<MailKey> readEachTime = new ArrayList<>();
-        summaries.list(readEachTime).forEach(visitor::visit);
+        summaries.list(repository, readEachTime).forEach(visitor::visit);
         for (MailKey key : readEachTime) {
-            MailSummary summary = summaries.read(key);
+            MailSummary summary = summaries.read(repository, key);
             if (summary != null) {
                 visitor.visit(summary);
             }
@@ -102,21 +102,17 @@ public final class QuarantineSummaries {
 
     private RepositorySummaries of(MailRepository repository) {
         try {
-            return repositories.get(repository, () -> new RepositorySummaries(repository));
+            return repositories.get(repository, RepositorySummaries::new);
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
     }
 
+    // Holds no reference to its repository, which would keep the weak key alive.
     private final class RepositorySummaries {
-        private final MailRepository repository;
         // Replaced whole on each listing (so that keys gone are dropped); read and written under the lock.
         private Map<String, MailSummary> byKey = new HashMap<>();
         private Set<String> tooBig = new HashSet<>();
-
-        RepositorySummaries(MailRepository repository) {
-            this.repository = repository;
-        }
 
         /**
          * The summaries of the mails listed now, reading the new ones; the keys of mails too big
@@ -124,7 +120,7 @@ public final class QuarantineSummaries {
          * calls arrive together on a cold cache, the second waits for the first to read the mails
          * instead of reading them all again.
          */
-        synchronized List<MailSummary> list(List<MailKey> readEachTime) throws MessagingException {
+        synchronized List<MailSummary> list(MailRepository repository, List<MailKey> readEachTime) throws MessagingException {
             Map<String, MailSummary> listed = new HashMap<>(Math.max(16, byKey.size() * 4 / 3 + 1));
             Set<String> listedTooBig = new HashSet<>();
             List<MailSummary> summaries = new ArrayList<>(byKey.size());
@@ -138,7 +134,7 @@ public final class QuarantineSummaries {
                 }
                 MailSummary summary = byKey.get(key.asString());
                 if (summary == null) {
-                    summary = read(key);
+                    summary = read(repository, key);
                     if (summary == null) {
                         continue; // removed since it was listed
                     }
@@ -157,7 +153,7 @@ public final class QuarantineSummaries {
             return summaries;
         }
 
-        private MailSummary read(MailKey key) throws MessagingException {
+        private MailSummary read(MailRepository repository, MailKey key) throws MessagingException {
             Mail mail = repository.retrieve(key);
             if (mail == null) {
                 return null;
