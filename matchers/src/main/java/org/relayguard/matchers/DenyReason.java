@@ -8,8 +8,6 @@ import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
-import javax.mail.MessagingException;
-
 import org.apache.james.core.Domain;
 import org.apache.mailet.Mail;
 
@@ -81,7 +79,6 @@ public final class DenyReason {
         SECRET_MISSING, HEADERS_UNREADABLE, UNKNOWN_RULE);
 
     private static final Splitter LINES = Splitter.onPattern("\r?\n");
-    private static final Splitter PAIRS = Splitter.on(' ').omitEmptyStrings();
 
     /**
      * @param allowedOrgs the normalised allowed values ({@link HeaderValues#normaliseList} of {@code tenantOrgs})
@@ -105,38 +102,20 @@ public final class DenyReason {
      *                     domain no tenant owns ({@value #DOMAIN_UNOWNED}) from a rule failure
      */
     public static DenyReason of(Mail mail, Collection<String> allowedOrgs, Tenants tenants, Predicate<Domain> inDomainList) {
-        Optional<String> notice = notice(mail.getErrorMessage());
-        Optional<String> rule = notice.flatMap(line -> pair(line, "rule"));
-        Optional<String> route = notice.flatMap(line -> pair(line, "route"));
-        Optional<String> xoorg = mail.getAttribute(XoorgNotEquals.XOORG_ATTRIBUTE)
-            .map(attribute -> attribute.getValue().getValue())
-            .filter(String.class::isInstance)
-            .map(value -> canonical((String) value));
-        Optional<List<String>> orgs;
-        try {
-            orgs = Optional.of(HeaderValues.instances(mail, ORIGINATOR_ORG));
-        } catch (MessagingException | RuntimeException e) {
-            orgs = Optional.empty();
-        }
-        Optional<TenantIdentity> identity;
-        try {
-            identity = Optional.of(tenants.identify(mail));
-        } catch (MessagingException | RuntimeException e) {
-            identity = Optional.empty();
-        }
-        return new DenyReason(rule, route, xoorg, orgs, identity, claimedDomains(mail, rule), tenants, inDomainList, allowedOrgs);
+        return of(DenyEvidence.of(mail, tenants), allowedOrgs, tenants, inDomainList);
     }
 
-    /** The domains the binding rule bound: the envelope sender's, or the {@code From:} ones. Empty when the {@code From:} cannot be read. */
-    private static Optional<List<Domain>> claimedDomains(Mail mail, Optional<String> rule) {
-        if (rule.filter(FROM_RULE::equals).isPresent()) {
-            try {
-                return Optional.of(FromDomains.of(mail));
-            } catch (MessagingException | RuntimeException e) {
-                return Optional.empty();
-            }
-        }
-        return Optional.of(mail.getMaybeSender().asOptional().map(sender -> List.of(sender.getDomain())).orElse(List.of()));
+    /**
+     * The reason judged from evidence read earlier ({@link DenyEvidence#of}, with the same tenants).
+     *
+     * @param allowedOrgs the normalised allowed values ({@link HeaderValues#normaliseList} of {@code tenantOrgs})
+     * @param tenants the tenants description the evidence was read with
+     * @param inDomainList whether James's DomainList holds a domain: tells a binding denial of a
+     *                     domain no tenant owns ({@value #DOMAIN_UNOWNED}) from a rule failure
+     */
+    public static DenyReason of(DenyEvidence evidence, Collection<String> allowedOrgs, Tenants tenants, Predicate<Domain> inDomainList) {
+        return new DenyReason(evidence.rule(), evidence.route(), evidence.xoorg(), evidence.originatorOrgs(), evidence.identity(),
+            evidence.claimedDomains(), tenants, inDomainList, allowedOrgs);
     }
 
     /** The mail's error message without Relay Guard's rule notices; empty when nothing else is left. */
@@ -150,25 +129,7 @@ public final class DenyReason {
         return rest.isEmpty() ? Optional.empty() : Optional.of(rest);
     }
 
-    /** The last notice: a mail routed twice (a release, then a new deny) carries the newest rule last. */
-    private static Optional<String> notice(String errorMessage) {
-        if (errorMessage == null) {
-            return Optional.empty();
-        }
-        return LINES.splitToStream(errorMessage)
-            .filter(line -> line.startsWith(NOTICE_PREFIX))
-            .reduce((first, second) -> second);
-    }
-
-    private static Optional<String> pair(String notice, String key) {
-        return PAIRS.splitToStream(notice.substring("relayguard ".length()))
-            .filter(pair -> pair.startsWith(key + "="))
-            .map(pair -> pair.substring(key.length() + 1))
-            .filter(value -> !value.isEmpty())
-            .findFirst();
-    }
-
-    private static String canonical(String value) {
+    static String canonical(String value) {
         String normalised = HeaderValues.normalise(value);
         return DnsNames.canonical(normalised).orElse(normalised);
     }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
 
@@ -57,10 +58,29 @@ public final class MailListing {
         matched++;
         count(hours, mail.time.truncatedTo(ChronoUnit.HOURS));
         count(days, mail.time.truncatedTo(ChronoUnit.DAYS));
-        newest.add(mail);
-        if (newest.size() > filter.limit()) {
+        if (newest.size() < filter.limit()) {
+            newest.add(mail);
+        } else if (OLDEST_FIRST.compare(mail, newest.peek()) > 0) {
             newest.poll();
+            newest.add(mail);
         }
+    }
+
+    /**
+     * Replaces each listed row with the one {@code complete} gives for it (the mail read whole);
+     * a row it gives nothing for (the mail is gone) is left out.
+     */
+    <E extends Exception> void complete(RowCompletion<E> complete) throws E {
+        List<QuarantinedMail> rows = new ArrayList<>(newest);
+        newest.clear();
+        for (QuarantinedMail row : rows) {
+            complete.apply(row).ifPresent(newest::add);
+        }
+    }
+
+    @FunctionalInterface
+    interface RowCompletion<E extends Exception> {
+        Optional<QuarantinedMail> apply(QuarantinedMail row) throws E;
     }
 
     private static void count(TreeMap<Instant, Long> buckets, Instant start) {

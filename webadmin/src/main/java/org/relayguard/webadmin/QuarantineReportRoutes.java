@@ -1,6 +1,5 @@
 package org.relayguard.webadmin;
 
-import java.util.Iterator;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -10,22 +9,20 @@ import javax.mail.MessagingException;
 import org.apache.james.core.Domain;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.domainlist.api.DomainListException;
-import org.apache.james.lifecycle.api.LifecycleUtil;
-import org.apache.james.mailrepository.api.MailKey;
 import org.apache.james.mailrepository.api.MailRepository;
 import org.apache.james.mailrepository.api.MailRepositoryPath;
 import org.apache.james.mailrepository.api.MailRepositoryStore;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.JsonTransformer;
-import org.apache.mailet.Mail;
 
 import spark.Request;
 import spark.Response;
 import spark.Service;
 
 /**
- * {@code GET /relayguard/quarantine/:encodedPath/report}: one pass over a quarantine repository
- * that groups its mail by {@code X-OriginatorOrg}, message source, envelope sender domain, remote
+ * {@code GET /relayguard/quarantine/:encodedPath/report}: one pass over the summaries of a
+ * quarantine repository's mails ({@link QuarantineSummaries}, each mail read once for the life of
+ * the process) that groups its mail by {@code X-OriginatorOrg}, message source, envelope sender domain, remote
  * host, rule, session tenant (XOORG) and tenant, suggests allowed-list values that look like ours, and answers a what-if for
  * candidate values. A {@link Routes} (not {@code PublicRoutes}): webadmin's authentication applies.
  *
@@ -51,17 +48,25 @@ public class QuarantineReportRoutes implements Routes {
     private final AllowedOrgs allowedOrgs;
     private final ConfiguredTenants tenants;
     private final JsonTransformer jsonTransformer;
+    private final QuarantineSummaries summaries;
     private final int maxGroups;
 
     @Inject
     public QuarantineReportRoutes(MailRepositoryStore mailRepositoryStore, DomainList domainList, AllowedOrgs allowedOrgs, ConfiguredTenants tenants,
+                                  QuarantineSummaries summaries, JsonTransformer jsonTransformer) {
+        this(mailRepositoryStore, domainList, allowedOrgs, tenants, summaries, jsonTransformer, QuarantineScan.DEFAULT_MAX_GROUPS);
+    }
+
+    /** With summaries of its own, which the review page's routes do not share. */
+    public QuarantineReportRoutes(MailRepositoryStore mailRepositoryStore, DomainList domainList, AllowedOrgs allowedOrgs, ConfiguredTenants tenants,
                                   JsonTransformer jsonTransformer) {
-        this(mailRepositoryStore, domainList, allowedOrgs, tenants, jsonTransformer, QuarantineScan.DEFAULT_MAX_GROUPS);
+        this(mailRepositoryStore, domainList, allowedOrgs, tenants, new QuarantineSummaries(tenants), jsonTransformer);
     }
 
     QuarantineReportRoutes(MailRepositoryStore mailRepositoryStore, DomainList domainList, AllowedOrgs allowedOrgs, ConfiguredTenants tenants,
-                           JsonTransformer jsonTransformer, int maxGroups) {
+                           QuarantineSummaries summaries, JsonTransformer jsonTransformer, int maxGroups) {
         this.mailRepositoryStore = mailRepositoryStore;
+        this.summaries = summaries;
         this.domainList = domainList;
         this.allowedOrgs = allowedOrgs;
         this.tenants = tenants;
@@ -90,7 +95,7 @@ public class QuarantineReportRoutes implements Routes {
         QuarantineScan scan = new QuarantineScan(allowedOrgs, tenants, parameters, maxGroups, domains());
         try {
             for (MailRepository repository : repositories) {
-                scanRepository(repository, scan);
+                summaries.forEach(repository, scan::add);
             }
         } catch (MessagingException e) {
             throw Quarantines.serverError(e, "Error while reading repository '%s'", path.asString());
@@ -103,23 +108,6 @@ public class QuarantineReportRoutes implements Routes {
             return domainList.getDomains().stream().map(Domain::asString).collect(Collectors.toList());
         } catch (DomainListException e) {
             throw Quarantines.serverError(e, "Error while reading James's DomainList");
-        }
-    }
-
-    /** One mail in memory at a time: retrieved, read, disposed. */
-    static void scanRepository(MailRepository repository, QuarantineScan scan) throws MessagingException {
-        Iterator<MailKey> keys = repository.list();
-        while (keys.hasNext()) {
-            MailKey key = keys.next();
-            Mail mail = repository.retrieve(key);
-            if (mail == null) {
-                continue; // removed since it was listed
-            }
-            try {
-                scan.add(key.asString(), mail);
-            } finally {
-                LifecycleUtil.dispose(mail);
-            }
         }
     }
 

@@ -1,6 +1,5 @@
 package org.relayguard.webadmin;
 
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 
@@ -61,16 +60,24 @@ public class QuarantineReviewRoutes implements Routes {
     private final GatewayMode gateway;
     private final JsonTransformer jsonTransformer;
     private final DomainListLookup domainList;
+    private final QuarantineSummaries summaries;
 
     @Inject
     public QuarantineReviewRoutes(MailRepositoryStore mailRepositoryStore, AllowedOrgs allowedOrgs, ConfiguredTenants tenants,
-                                  GatewayMode gateway, JsonTransformer jsonTransformer, DomainList domainList) {
+                                  GatewayMode gateway, JsonTransformer jsonTransformer, DomainList domainList, QuarantineSummaries summaries) {
         this.mailRepositoryStore = mailRepositoryStore;
+        this.summaries = summaries;
         this.domainList = new DomainListLookup(domainList, "Relay Guard quarantine review");
         this.allowedOrgs = allowedOrgs;
         this.tenants = tenants;
         this.gateway = gateway;
         this.jsonTransformer = jsonTransformer;
+    }
+
+    /** With summaries of its own, which the report's route does not share. */
+    public QuarantineReviewRoutes(MailRepositoryStore mailRepositoryStore, AllowedOrgs allowedOrgs, ConfiguredTenants tenants,
+                                  GatewayMode gateway, JsonTransformer jsonTransformer, DomainList domainList) {
+        this(mailRepositoryStore, allowedOrgs, tenants, gateway, jsonTransformer, domainList, new QuarantineSummaries(tenants));
     }
 
     @Override
@@ -94,36 +101,51 @@ public class QuarantineReviewRoutes implements Routes {
         }
         MailRepositoryPath path = Quarantines.path(request.params("encodedPath"));
         MailListing listing = new MailListing(path.asString(), gateway, filter);
+        List<MailRepository> repositories = Quarantines.repositories(mailRepositoryStore, path);
         try {
-            for (MailRepository repository : Quarantines.repositories(mailRepositoryStore, path)) {
+            for (MailRepository repository : repositories) {
                 list(repository, listing);
             }
+            complete(repositories, listing);
         } catch (MessagingException e) {
             throw Quarantines.serverError(e, "Error while reading repository '%s'", path.asString());
         }
         return listing;
     }
 
-    /** One mail in memory at a time, as the report reads the quarantine. */
+    /** Every mail's summary, none read again ({@link QuarantineSummaries}); the rows lack what only the mail has. */
     void list(MailRepository repository, MailListing listing) throws MessagingException {
-        Iterator<MailKey> keys = repository.list();
-        while (keys.hasNext()) {
-            MailKey key = keys.next();
-            Mail mail = repository.retrieve(key);
-            if (mail == null) {
-                continue;
+        summaries.forEach(repository, summary -> listing.add(QuarantinedMail.of(summary,
+            DenyReason.of(summary.evidence(), allowedOrgs.values(), tenants.tenants(), this::inDomainList))));
+    }
+
+    /**
+     * The listed rows (the filter's limit, 100 unless asked otherwise) read whole: sender, subject
+     * and recipients are not kept per mail, since no filter tests them. A mail removed meanwhile is
+     * left out.
+     */
+    void complete(List<MailRepository> repositories, MailListing listing) throws MessagingException {
+        listing.complete(row -> {
+            for (MailRepository repository : repositories) {
+                MailKey key = new MailKey(row.key);
+                Mail mail = repository.retrieve(key);
+                if (mail != null) {
+                    try {
+                        summaries.verify(repository, key, mail);
+                        return Optional.of(QuarantinedMail.of(row.key, mail, reason(mail)));
+                    } finally {
+                        LifecycleUtil.dispose(mail);
+                    }
+                }
             }
-            try {
-                listing.add(QuarantinedMail.of(key.asString(), mail, reason(mail)));
-            } finally {
-                LifecycleUtil.dispose(mail);
-            }
-        }
+            return Optional.empty();
+        });
     }
 
     private MailDetails details(Request request, Response response) {
         Found found = find(request);
         try {
+            summaries.verify(found.repository, found.key, found.mail);
             return MailDetails.of(found.key.asString(), found.mail, reason(found.mail), gateway);
         } finally {
             LifecycleUtil.dispose(found.mail);
@@ -136,6 +158,7 @@ public class QuarantineReviewRoutes implements Routes {
             String line = LogDecision.line("delete", "delete", Optional.of(DELETE_CONDITION), gateway.enforce(), gateway.getProfile(),
                 found.mail, reason(found.mail));
             found.repository.remove(found.key);
+            summaries.forget(found.repository, found.key);
             DECISIONS.info(line);
         } catch (MessagingException e) {
             throw Quarantines.serverError(e, "Error while deleting mail '%s'", found.key.asString());

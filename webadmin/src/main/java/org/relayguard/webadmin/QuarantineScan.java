@@ -12,11 +12,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import javax.mail.MessagingException;
-
 import org.apache.mailet.Mail;
 import org.relayguard.matchers.DenyReason;
-import org.relayguard.matchers.HeaderValues;
 import org.relayguard.matchers.OrgClause;
 
 import com.google.common.base.Joiner;
@@ -90,28 +87,32 @@ final class QuarantineScan {
     }
 
     void add(String key, Mail mail) {
-        Instant seen = Optional.ofNullable(mail.getLastUpdated()).map(date -> date.toInstant()).orElse(Instant.EPOCH);
+        add(MailSummary.of(key, mail, tenants.tenants()));
+    }
+
+    void add(MailSummary summary) {
+        String key = summary.key();
+        Instant seen = summary.time();
         mails++;
         firstSeen = firstSeen == null || seen.isBefore(firstSeen) ? seen : firstSeen;
         lastSeen = lastSeen == null || seen.isAfter(lastSeen) ? seen : lastSeen;
 
-        DenyReason reason = DenyReason.of(mail, allowed.values(), tenants.tenants(), domain -> domains.contains(domain.asString()));
+        DenyReason reason = DenyReason.of(summary.evidence(), allowed.values(), tenants.tenants(), domain -> domains.contains(domain.asString()));
         conditions.merge(reason.condition(), 1L, Long::sum);
-        Optional<String> senderDomain = mail.getMaybeSender().asOptional()
-            .map(sender -> sender.getDomain().asString().toLowerCase(Locale.ROOT));
+        Optional<String> senderDomain = summary.senderDomain();
         envelopeSenderDomain.add(senderDomain, key, seen);
-        remoteHost.add(Optional.ofNullable(mail.getRemoteHost()).map(host -> host.toLowerCase(Locale.ROOT)), key, seen);
+        remoteHost.add(summary.remoteHost(), key, seen);
         rule.add(reason.rule(), key, seen);
         xoorg.add(reason.xoorg().map(QuarantineScan::cut), key, seen);
         tenant.add(reason.tenant(), key, seen);
 
         Optional<String> orgGroup = Optional.empty();
         Optional<List<String>> orgs = reason.originatorOrgs();
-        Optional<List<String>> sources = messageSource(mail);
+        Optional<List<String>> sources = summary.messageSources();
         if (orgs.isPresent() && sources.isPresent()) {
-            orgGroup = joined(orgs.get());
+            orgGroup = summary.originatorOrgGroup();
             originatorOrg.add(orgGroup, Optional.of(OrgClause.evaluate(orgs.get(), allowed.values()).token()), key, seen);
-            messageSource.add(joined(sources.get()), key, seen);
+            messageSource.add(summary.messageSourceGroup(), key, seen);
         } else {
             unreadableKeys.offer(key, seen);
         }
@@ -124,14 +125,6 @@ final class QuarantineScan {
             } else {
                 whatIf.get().letThrough(reason, orgGroup, key, seen);
             }
-        }
-    }
-
-    private static Optional<List<String>> messageSource(Mail mail) {
-        try {
-            return Optional.of(HeaderValues.instances(mail, MESSAGE_SOURCE));
-        } catch (MessagingException | RuntimeException e) {
-            return Optional.empty();
         }
     }
 
@@ -198,7 +191,7 @@ final class QuarantineScan {
         return value.length() > MAX_VALUE_LENGTH ? value.substring(0, MAX_VALUE_LENGTH) + "..." : value;
     }
 
-    private static Optional<String> joined(List<String> instances) {
+    static Optional<String> joined(List<String> instances) {
         if (instances.isEmpty()) {
             return Optional.empty();
         }

@@ -32,6 +32,13 @@ public final class QuarantinedMail {
             reason.rule().orElse(null), reason.condition(), reason.tenant().orElse(null), subject(mail));
     }
 
+    /** The row as the summary alone gives it: no sender, recipients nor subject, which no filter tests. */
+    static QuarantinedMail of(MailSummary summary, DenyReason reason) {
+        return new QuarantinedMail(summary.key(), summary.time(), summary.originatorOrgText(),
+            null, summary.senderDomain().orElse(null), 0,
+            reason.rule().orElse(null), reason.condition(), reason.tenant().orElse(null), null);
+    }
+
     /** When James last updated the mail: when it was quarantined. */
     static Instant seen(Mail mail) {
         return Optional.ofNullable(mail.getLastUpdated()).map(date -> date.toInstant()).orElse(Instant.EPOCH);

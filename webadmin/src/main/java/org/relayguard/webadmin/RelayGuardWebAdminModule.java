@@ -30,6 +30,13 @@ public class RelayGuardWebAdminModule extends AbstractModule {
         return ConfiguredTenants.fromMailetContainer(configurationProvider.getConfiguration("mailetcontainer"), allowedOrgs);
     }
 
+    /** One for the report and the review page, so that each quarantined mail is read once for both. */
+    @Provides
+    @Singleton
+    QuarantineSummaries summaries(ConfiguredTenants tenants) {
+        return new QuarantineSummaries(tenants);
+    }
+
     @Provides
     @Singleton
     GatewayMode gatewayMode(ConfigurationProvider configurationProvider) throws ConfigurationException {

@@ -35,15 +35,16 @@ final class SampleKeys {
         if (capacity == 0) {
             return;
         }
-        Sample sample = new Sample(key, seen);
         if (samples.size() < capacity) {
-            samples.add(sample);
+            samples.add(new Sample(key, seen));
             samples.sort(NEWEST_FIRST);
             return;
         }
+        // Most offers are older than the samples kept: decided without a Sample of their own
         Sample oldest = samples.get(samples.size() - 1);
-        if (NEWEST_FIRST.compare(sample, oldest) < 0) {
-            samples.set(samples.size() - 1, sample);
+        int byTime = seen.compareTo(oldest.seen);
+        if (byTime > 0 || byTime == 0 && key.compareTo(oldest.key) < 0) {
+            samples.set(samples.size() - 1, new Sample(key, seen));
             samples.sort(NEWEST_FIRST);
         }
     }

@@ -196,12 +196,17 @@ class QuarantineReviewRoutesTest {
     void deleteShouldRemoveTheMailOnce() throws Exception {
         quarantine.store(org("m1", 1, "evil.onmicrosoft.com"));
         quarantine.store(org("m2", 2, "evil.onmicrosoft.com"));
+        assertThat(json(send("GET", "/relayguard/quarantine/" + ENCODED + "/mails", true)).get("listed").findValuesAsText("key"))
+            .containsExactly("m2", "m1");
 
         assertThat(send("DELETE", "/relayguard/quarantine/" + ENCODED + "/mails/m1", true).statusCode()).isEqualTo(204);
         assertThat(send("DELETE", "/relayguard/quarantine/" + ENCODED + "/mails/m1", true).statusCode()).isEqualTo(404);
 
         assertThat(quarantine.retrieve(new MailKey("m1"))).isNull();
         assertThat(quarantine.retrieve(new MailKey("m2"))).isNotNull();
+        JsonNode left = json(send("GET", "/relayguard/quarantine/" + ENCODED + "/mails", true));
+        assertThat(left.get("mails").asLong()).isEqualTo(1);
+        assertThat(left.get("listed").findValuesAsText("key")).containsExactly("m2");
     }
 
     private static final class WebAdminEncoded {

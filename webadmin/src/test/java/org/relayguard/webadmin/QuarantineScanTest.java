@@ -415,7 +415,7 @@ class QuarantineScanTest {
         repository.store(org("m3", 3));
         QuarantineScan scan = scan(Optional.empty());
 
-        QuarantineReportRoutes.scanRepository(repository, scan);
+        new QuarantineSummaries(ConfiguredTenants.none()).forEach(repository, scan::add);
 
         QuarantineReport report = scan.finish("memory");
         assertThat(report.getMails()).isEqualTo(3);
