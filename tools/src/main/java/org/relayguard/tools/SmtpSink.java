@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import javax.net.ssl.SSLContext;
@@ -112,6 +113,8 @@ public final class SmtpSink implements AutoCloseable {
     });
     // Not copy-on-write: a load run adds tens of thousands of mails, and each add would copy them all.
     private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger connectionCount = new AtomicInteger();
+    private final AtomicInteger tlsHandshakeCount = new AtomicInteger();
 
     /** A sink without STARTTLS on a free port. */
     public static SmtpSink start() {
@@ -183,6 +186,16 @@ public final class SmtpSink implements AutoCloseable {
         }
     }
 
+    /** How many SMTP connections the sink has accepted so far, without copying the sessions. */
+    public int connectionCount() {
+        return connectionCount.get();
+    }
+
+    /** How many TLS handshakes (STARTTLS) completed so far: one per encrypted connection. */
+    public int tlsHandshakeCount() {
+        return tlsHandshakeCount.get();
+    }
+
     /** How many mails the sink has received, without copying them. */
     public int count() {
         return received.size();
@@ -205,6 +218,7 @@ public final class SmtpSink implements AutoCloseable {
     private void serve(Socket socket) {
         Session session = new Session();
         sessions.add(session);
+        connectionCount.incrementAndGet();
         Socket current = socket;
         try {
             BufferedReader in = reader(current);
@@ -241,6 +255,7 @@ public final class SmtpSink implements AutoCloseable {
                             return;
                         }
                         session.tls = secure.getSession().getProtocol();
+                        tlsHandshakeCount.incrementAndGet();
                         in = reader(secure);
                         out = secure.getOutputStream();
                         // RFC 3207: after the handshake, nothing said before counts.
