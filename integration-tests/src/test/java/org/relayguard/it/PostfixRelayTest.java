@@ -19,6 +19,7 @@ import org.relayguard.tools.JamesServer;
 import org.relayguard.tools.NextHops;
 import org.relayguard.tools.SmtpClient;
 import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.TestPki;
 import org.relayguard.tools.load.MailKind;
 import org.relayguard.tools.load.PostfixRelay;
 
@@ -62,17 +63,53 @@ class PostfixRelayTest {
             }
             assertThat(ids(hops.internet())).containsExactlyInAnyOrder("own-default", "own-onmicrosoft", "foreign");
             assertThat(ids(hops.m365())).containsExactly("inbound");
+            // TLS where the gateway has it: every mail over STARTTLS to both next hops, the smart
+            // host's certificate verified (Postfix says "Verified"), the internet one's not checked.
+            assertThat(hops.m365().received()).allSatisfy(received -> assertThat(received.tls).startsWith("TLSv1."));
+            assertThat(hops.internet().received()).allSatisfy(received -> assertThat(received.tls).startsWith("TLSv1."));
+            assertThat(hops.m365().tlsHandshakeCount()).isPositive();
+            assertThat(hops.internet().tlsHandshakeCount()).isPositive();
 
             // Postfix logs through postlogd: cleanup's warning is written before the delivery that follows it.
             while (log(postfix, "status=sent").size() < 4 && Instant.now().isBefore(deadline)) {
                 Thread.sleep(50);
             }
+            assertThat(log(postfix, "Verified TLS connection established to 127.0.0.1[127.0.0.1]:" + hops.m365Port())).isNotEmpty();
+            assertThat(log(postfix, "TLS connection established to 127.0.0.1[127.0.0.1]:" + hops.internetPort())).isNotEmpty();
             List<String> warnings = log(postfix, "warning: header X-OriginatorOrg");
             assertThat(warnings).singleElement().asString()
                 .contains("X-OriginatorOrg: fabrikam.onmicrosoft.com")
                 .endsWith(": foreign tenant");
         }
         assertThat(directory).doesNotExist();
+    }
+
+    @Test
+    void postfixShouldNeverSendToTheSmartHostInClearTextNorToOneItCannotVerify() throws Exception {
+        try (NextHops hops = NextHops.start();
+             PostfixRelay postfix = PostfixRelay.start(JamesServer.freePort(), hops);
+             SmtpClient internet = SmtpClient.connect(postfix.port(), Optional.of(JamesServer.INTERNET_HOST_SOURCE), Optional.empty())) {
+            internet.ehlo();
+            // A smart host with a certificate from a CA Postfix is not told to trust, then one without STARTTLS.
+            SmtpSink untrusted = hops.replaceM365(Optional.of(TestPki.internetHop()));
+            send(internet, MailKind.INTERNET, "inbound-untrusted", 0);
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
+            while (untrusted.sessions().stream().noneMatch(session -> session.tlsFailure().isPresent() || session.ended())
+                && Instant.now().isBefore(deadline)) {
+                Thread.sleep(50);
+            }
+            assertThat(untrusted.sessions()).isNotEmpty();
+            assertThat(untrusted.received()).isEmpty();
+
+            SmtpSink clear = hops.replaceM365(Optional.empty());
+            send(internet, MailKind.INTERNET, "inbound-clear", 1);
+            deadline = Instant.now().plus(Duration.ofMinutes(1));
+            while (clear.sessions().stream().noneMatch(SmtpSink.Session::ended) && Instant.now().isBefore(deadline)) {
+                Thread.sleep(50);
+            }
+            assertThat(clear.sessions()).isNotEmpty().allSatisfy(session -> assertThat(session.commandsInClear()).doesNotContain("MAIL"));
+            assertThat(clear.received()).isEmpty();
+        }
     }
 
     @Test

@@ -45,7 +45,10 @@ import com.google.common.collect.Iterators;
  * <p>Parameters: {@code tenants}, the tenants description ({@link Tenants}), and any parameter of
  * James's {@code RemoteDelivery} ({@code delayTime}, {@code maxRetries}, {@code bounceProcessor},
  * {@code startTLS}, {@code mail.*}...), handed to each tenant's. Except {@code gateway} and
- * {@code outgoing}, which are set per tenant (its smart host, its queue) and refused here.</p>
+ * {@code outgoing}, which are set per tenant (its smart host, its queue) and refused here. With
+ * {@code <delivery>PooledDelivery</delivery>}, each tenant's queue is delivered by a
+ * {@link PooledDelivery} instead (the same parameters, plus {@code maxConnectionsPerHost} and
+ * {@code idleTimeout}): many mails per connection to the smart host.</p>
  *
  * <p>A recipient belongs to the tenant that lists its domain, otherwise to the {@code @domainlist}
  * tenant when James's DomainList holds it. A mail for one tenant goes on as it is; a mail for
@@ -67,6 +70,8 @@ public class TenantDelivery extends GenericMailet {
     static final String TENANTS = "tenants";
     static final String GATEWAY = "gateway";
     static final String OUTGOING = "outgoing";
+    /** Which mailet delivers each tenant's queue: {@code RemoteDelivery} (James's, the default) or {@code PooledDelivery}. */
+    static final String DELIVERY = "delivery";
     /** Each tenant's delivery queue is this prefix and the tenant's name. */
     public static final String QUEUE_PREFIX = "to-m365-";
 
@@ -79,7 +84,7 @@ public class TenantDelivery extends GenericMailet {
     private final RemoteDelivery.ThreadState threads;
     private Tenants tenants = Tenants.none();
     private DomainListLookup domainListLookup;
-    private Map<String, RemoteDelivery> deliveries = ImmutableMap.of();
+    private Map<String, GenericMailet> deliveries = ImmutableMap.of();
 
     @Inject
     public TenantDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory) {
@@ -110,10 +115,11 @@ public class TenantDelivery extends GenericMailet {
         }
         tenants = Tenants.parse(NAME, description);
         domainListLookup = new DomainListLookup(domainList, NAME);
-        Map<String, RemoteDelivery> started = new LinkedHashMap<>();
+        boolean pooled = pooled();
+        Map<String, GenericMailet> started = new LinkedHashMap<>();
         try {
             for (Tenant tenant : tenants.all()) {
-                started.put(tenant.name(), remoteDelivery(tenant));
+                started.put(tenant.name(), delivery(tenant, pooled));
                 warnAboutDomainsNotInTheDomainList(tenant);
             }
         } catch (MessagingException e) {
@@ -123,12 +129,27 @@ public class TenantDelivery extends GenericMailet {
         deliveries = ImmutableMap.copyOf(started);
     }
 
-    private RemoteDelivery remoteDelivery(Tenant tenant) throws MessagingException {
-        RemoteDelivery delivery = new RemoteDelivery(dnsService, domainList, queueFactory, metricFactory, threads);
+    private boolean pooled() throws MessagingException {
+        String delivery = getInitParameter(DELIVERY, "RemoteDelivery").trim();
+        switch (delivery) {
+            case "RemoteDelivery":
+                return false;
+            case "PooledDelivery":
+                return true;
+            default:
+                throw new MessagingException(NAME + ": parameter '" + DELIVERY + "' is RemoteDelivery or PooledDelivery, not '" + delivery + "'");
+        }
+    }
+
+    private GenericMailet delivery(Tenant tenant, boolean pooled) throws MessagingException {
+        GenericMailet delivery = pooled
+            ? new PooledDelivery(dnsService, domainList, queueFactory, metricFactory, threads)
+            : new RemoteDelivery(dnsService, domainList, queueFactory, metricFactory, threads);
         try {
             delivery.init(new TenantMailetConfig(getMailetConfig(), tenant));
         } catch (MessagingException | RuntimeException e) {
-            throw new MessagingException(NAME + ": tenant '" + tenant.name() + "': RemoteDelivery refused its configuration: " + e.getMessage(), e);
+            throw new MessagingException(NAME + ": tenant '" + tenant.name() + "': " + (pooled ? "PooledDelivery" : "RemoteDelivery")
+                + " refused its configuration: " + e.getMessage(), e);
         }
         return delivery;
     }
@@ -188,7 +209,7 @@ public class TenantDelivery extends GenericMailet {
         deliveries.values().forEach(TenantDelivery::destroyQuietly);
     }
 
-    private static void destroyQuietly(RemoteDelivery delivery) {
+    private static void destroyQuietly(GenericMailet delivery) {
         try {
             delivery.destroy();
         } catch (RuntimeException e) {
@@ -231,6 +252,7 @@ public class TenantDelivery extends GenericMailet {
                 case OUTGOING:
                     return QUEUE_PREFIX + tenant.name();
                 case TENANTS:
+                case DELIVERY:
                     return null;
                 default:
                     return config.getInitParameter(name);
@@ -242,6 +264,7 @@ public class TenantDelivery extends GenericMailet {
             List<String> names = new ArrayList<>();
             config.getInitParameterNames().forEachRemaining(names::add);
             names.remove(TENANTS);
+            names.remove(DELIVERY);
             names.add(GATEWAY);
             names.add(OUTGOING);
             return ImmutableList.copyOf(names).iterator();

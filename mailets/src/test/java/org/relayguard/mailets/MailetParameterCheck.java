@@ -398,6 +398,9 @@ final class MailetParameterCheck {
             if (mailetClass == RemoteDelivery.class) {
                 return new RemoteDelivery(dns, domainList, queues, metrics, RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
             }
+            if (mailetClass == PooledDelivery.class) {
+                return new PooledDelivery(dns, domainList, queues, metrics, RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+            }
             if (mailetClass == TenantDelivery.class) {
                 return new TenantDelivery(dns, domainList, queues, metrics, RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
             }

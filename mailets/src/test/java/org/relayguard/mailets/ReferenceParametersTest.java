@@ -33,8 +33,9 @@ import org.relayguard.mailets.MailetParameterCheck.ConfiguredMailet;
  * ({@link MailetParameterCheck}): the mailet is initialised with the section's own XML sample (its
  * entities, such as {@code &tenants;}, taken from the shipped hardened file) and every
  * {@code getInitParameter} name is noted, configured or not. {@code TenantDelivery} hands every
- * other parameter to James's {@code RemoteDelivery}: what RemoteDelivery reads is left out, and the
- * table says so in a row of its own. A table row counts when its first cell is one name in
+ * other parameter to James's {@code RemoteDelivery}, and {@code PooledDelivery} reads RemoteDelivery's
+ * with James's own configuration class: what RemoteDelivery reads is left out, and the table says so
+ * in a row of its own. A table row counts when its first cell is one name in
  * backquotes.</p>
  */
 class ReferenceParametersTest {
@@ -121,6 +122,10 @@ class ReferenceParametersTest {
             handedOn.remove(TenantDelivery.TENANTS);
             handedOn.put("gateway", "smarthost.example");
             read.removeAll(MailetParameterCheck.readParameters(new ConfiguredMailet("RemoteDelivery", "RemoteDelivery", handedOn)));
+        }
+        if (section.mailet.equals(PooledDelivery.NAME)) {
+            // PooledDelivery reads RemoteDelivery's parameters with James's own configuration class.
+            read.removeAll(MailetParameterCheck.readParameters(new ConfiguredMailet("RemoteDelivery", "RemoteDelivery", sample.parameters)));
         }
         return read;
     }

@@ -21,6 +21,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Queue;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import javax.net.ssl.SSLContext;
@@ -63,6 +67,14 @@ public final class SmtpSink implements AutoCloseable {
     public static final String CLEAR_TEXT = "none";
 
     private volatile java.util.function.Predicate<String> deferred = recipient -> false;
+
+    /** A failure the sink plays once, on the next mail transaction of any connection ({@link #failNext}). */
+    public enum Fault {
+        /** {@code 421} to MAIL FROM, then the connection is closed: the server is going away. */
+        SERVICE_NOT_AVAILABLE,
+        /** The connection is closed after the first line of the message, before the final dot: nothing is received. */
+        DROP_IN_DATA
+    }
 
     /** One SMTP connection as the sink saw it. */
     public static final class Session {
@@ -114,6 +126,10 @@ public final class SmtpSink implements AutoCloseable {
     });
     // Not copy-on-write: a load run adds tens of thousands of mails, and each add would copy them all.
     private final List<Received> received = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger connectionCount = new AtomicInteger();
+    private final Queue<Fault> faults = new ConcurrentLinkedQueue<>();
+    private final Set<String> rejectedRecipients = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger tlsHandshakeCount = new AtomicInteger();
 
     /** A sink without STARTTLS on a free port. */
     public static SmtpSink start() {
@@ -190,6 +206,26 @@ public final class SmtpSink implements AutoCloseable {
         }
     }
 
+    /** The next mail transaction (of whichever connection comes first) fails this way; several queue up. */
+    public void failNext(Fault fault) {
+        faults.add(fault);
+    }
+
+    /** RCPT TO this address gets a permanent {@code 550 5.1.1}: the mailbox does not exist. */
+    public void rejectRecipient(String address) {
+        rejectedRecipients.add(address.toLowerCase(Locale.ROOT));
+    }
+
+    /** How many SMTP connections the sink has accepted so far, without copying the sessions. */
+    public int connectionCount() {
+        return connectionCount.get();
+    }
+
+    /** How many TLS handshakes (STARTTLS) completed so far: one per encrypted connection. */
+    public int tlsHandshakeCount() {
+        return tlsHandshakeCount.get();
+    }
+
     /** How many mails the sink has received, without copying them. */
     public int count() {
         return received.size();
@@ -212,6 +248,7 @@ public final class SmtpSink implements AutoCloseable {
     private void serve(Socket socket) {
         Session session = new Session();
         sessions.add(session);
+        connectionCount.incrementAndGet();
         Socket current = socket;
         try {
             BufferedReader in = reader(current);
@@ -248,6 +285,7 @@ public final class SmtpSink implements AutoCloseable {
                             return;
                         }
                         session.tls = secure.getSession().getProtocol();
+                        tlsHandshakeCount.incrementAndGet();
                         in = reader(secure);
                         out = secure.getOutputStream();
                         // RFC 3207: after the handshake, nothing said before counts.
@@ -255,6 +293,10 @@ public final class SmtpSink implements AutoCloseable {
                         rcptTo.clear();
                         break;
                     case "MAIL":
+                        if (faults.remove(Fault.SERVICE_NOT_AVAILABLE)) {
+                            reply(out, "421 4.3.2 relayguard-sink closing the connection");
+                            return;
+                        }
                         mailFrom = path(line);
                         rcptTo.clear();
                         reply(out, "250 2.1.0 OK");
@@ -264,6 +306,8 @@ public final class SmtpSink implements AutoCloseable {
                             reply(out, "503 5.5.1 MAIL first");
                         } else if (deferred.test(path(line))) {
                             reply(out, "451 4.3.0 try again later");
+                        } else if (rejectedRecipients.contains(path(line).toLowerCase(Locale.ROOT))) {
+                            reply(out, "550 5.1.1 <" + path(line) + ">: no such mailbox");
                         } else {
                             rcptTo.add(path(line));
                             reply(out, "250 2.1.5 OK");
@@ -275,6 +319,10 @@ public final class SmtpSink implements AutoCloseable {
                             break;
                         }
                         reply(out, "354 end with <CRLF>.<CRLF>");
+                        if (faults.remove(Fault.DROP_IN_DATA)) {
+                            in.readLine();
+                            return;
+                        }
                         String message = readData(in);
                         if (message == null) {
                             // The client went away before the final dot: the mail was not handed over.

@@ -27,8 +27,9 @@ import org.relayguard.tools.SmtpSink;
  * on a shared machine), after a warm-up. Prints mails/s accepted (SMTP) and end to end (until the
  * next hops hold every mail), SMTP latency, the CPU time the relay's own processes used per mail
  * (steadier than mails/s on a machine shared with other work), the ratio gateway / Postfix per
- * round and in all, the load average with every measurement, and the accounting of every mail on
- * both sides. Exits 1 when an accounting is not exact. docs/postfix-comparison.md.
+ * round and in all, the TLS handshakes and connections per mail that each relay's next hops saw
+ * (both relays use TLS alike: verified to the smart host, opportunistic to the internet), the load
+ * average with every measurement, and the accounting of every mail on both sides. Exits 1 when an accounting is not exact. docs/postfix-comparison.md.
  *
  * <pre>
  * java -cp … org.relayguard.tools.load.PeerComparison [--mails 10000] [--warmup 200] [--rounds 4]
@@ -69,6 +70,8 @@ public final class PeerComparison {
         final NextHops hops;
         final List<LoadRun.Mail> sent = new ArrayList<>();
         long cpuNanos;
+        long handshakes;
+        long connections;
         double lastRate;
 
         Relay(String name, NextHops hops) {
@@ -90,20 +93,37 @@ public final class PeerComparison {
             sent.addAll(batch);
             String before = loadAverage();
             Duration cpuBefore = cpuTime();
+            int handshakesBefore = handshakes();
+            int connectionsBefore = connections();
             // Both relay every mail: Postfix warns about a foreign tenant, the gateway in audit mode
             // relays it and quarantines a copy.
             LoadRun.Result result = load().send(batch, sent.size(), ROUND_TIMEOUT);
             long cpu = cpuTime().minus(cpuBefore).toNanos();
+            int roundHandshakes = handshakes() - handshakesBefore;
+            int roundConnections = connections() - connectionsBefore;
             lastRate = LoadDriver.rate(result.mails, result.endToEndNanos);
             System.out.printf(Locale.ROOT, "%-8s %-8s %6d mails: %7.1f mails/s end to end, %7.1f accepted/s, p50 %.1f ms, p99 %.1f ms, "
-                    + "CPU %.2f ms/mail; load average %s -> %s%n",
+                    + "CPU %.2f ms/mail, TLS handshakes %.3f/mail over %.3f connections/mail to the next hops; load average %s -> %s%n",
                 measured ? "measured" : "warm-up", name, result.mails, lastRate, LoadDriver.rate(result.mails, result.smtpNanos),
                 LoadDriver.percentile(List.of(result.latencies), 0.50), LoadDriver.percentile(List.of(result.latencies), 0.99),
-                cpu / 1e6 / result.mails, before, loadAverage());
+                cpu / 1e6 / result.mails, (double) roundHandshakes / result.mails, (double) roundConnections / result.mails,
+                before, loadAverage());
             if (measured) {
                 cpuNanos += cpu;
+                handshakes += roundHandshakes;
+                connections += roundConnections;
                 add(result);
             }
+        }
+
+        /** TLS handshakes both next hops have completed so far: counted at the sinks, the same way for both relays. */
+        int handshakes() {
+            return hops.m365().tlsHandshakeCount() + hops.internet().tlsHandshakeCount();
+        }
+
+        /** SMTP connections both next hops have accepted so far. */
+        int connections() {
+            return hops.m365().connectionCount() + hops.internet().connectionCount();
         }
 
         double cpuPerMail() {
@@ -111,8 +131,9 @@ public final class PeerComparison {
         }
 
         String row(String description) {
-            return String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f |", name, description, mails,
-                endToEndRate(), smtpRate(), percentile(0.50), percentile(0.99), cpuPerMail());
+            return String.format(Locale.ROOT, "| %s | %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.3f | %.3f |", name, description, mails,
+                endToEndRate(), smtpRate(), percentile(0.50), percentile(0.99), cpuPerMail(),
+                (double) handshakes / mails, (double) connections / mails);
         }
     }
 
@@ -268,9 +289,10 @@ public final class PeerComparison {
             }
 
             System.out.println();
-            System.out.println("| Relay | Server | Mails | Mails/s end to end | Mails/s accepted (SMTP) | SMTP p50 ms | SMTP p99 ms | CPU ms per mail |");
-            System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-            System.out.println(postfix.row("Postfix " + PostfixRelay.version() + ", one PCRE header_checks rule"));
+            System.out.println("| Relay | Server | Mails | Mails/s end to end | Mails/s accepted (SMTP) | SMTP p50 ms | SMTP p99 ms | CPU ms per mail "
+                + "| TLS handshakes per mail | Next-hop connections per mail |");
+            System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            System.out.println(postfix.row("Postfix " + PostfixRelay.version() + ", one PCRE header_checks rule, TLS secure to the smart host, may to the internet"));
             System.out.println(gateway.row("Relay Guard server (durable queues), hardened profile, audit mode"));
             System.out.printf(Locale.ROOT, "%nRatio gateway / Postfix: %.3f end to end, %.3f accepted over SMTP; p50 latency %.2f×, p99 latency %.2f×%n",
                 gateway.endToEndRate() / postfix.endToEndRate(), gateway.smtpRate() / postfix.smtpRate(),

@@ -20,13 +20,16 @@ import java.util.stream.Stream;
 
 import org.relayguard.tools.NextHops;
 import org.relayguard.tools.StopOnExit;
+import org.relayguard.tools.TestPki;
 
 /**
  * The relay an operator would pick instead of the gateway: a Postfix (the Debian package's) with
  * its own configuration directory, queue and log under one directory, listening on loopback only,
  * with one PCRE {@code header_checks} rule on X-OriginatorOrg (Postfix cannot quarantine a copy,
  * so the rule logs a warning and the mail is relayed, as the gateway does in audit mode). Mail for
- * {@code contoso.com} goes to {@link NextHops#m365()}, everything else to {@link NextHops#internet()}.
+ * {@code contoso.com} goes to {@link NextHops#m365()}, everything else to {@link NextHops#internet()},
+ * with TLS where the gateway has it: verified ({@code secure}, the smart host CA, the certificate's
+ * name) to the smart host, opportunistic ({@code may}) to the internet next hop.
  * Everything else is Postfix's default: each queue file is written and fsynced before the
  * {@code 250}. The system's own Postfix (if any) is neither needed nor touched. Needs root, as
  * {@code postfix start} does.
@@ -165,6 +168,11 @@ public final class PostfixRelay implements AutoCloseable {
         return directory;
     }
 
+    /** The Microsoft 365 smart host as Postfix's transport and TLS policy tables name it. */
+    static String m365NextHop(NextHops hops) {
+        return "[127.0.0.1]:" + hops.m365Port();
+    }
+
     private void configure(NextHops hops) throws IOException {
         Path queue = directory.resolve("queue");
         Path data = directory.resolve("data");
@@ -174,7 +182,13 @@ public final class PostfixRelay implements AutoCloseable {
         UserPrincipal postfixUser = data.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postfix");
         Files.setOwner(data, postfixUser);
         Files.writeString(configDirectory.resolve("header_checks"), HEADER_CHECK + "\n", StandardCharsets.US_ASCII);
-        Files.writeString(configDirectory.resolve("transport"), "contoso.com smtp:[127.0.0.1]:" + hops.m365Port() + "\n", StandardCharsets.US_ASCII);
+        Files.writeString(configDirectory.resolve("transport"), "contoso.com smtp:" + m365NextHop(hops) + "\n", StandardCharsets.US_ASCII);
+        // TLS where the gateway has it: verified to the Microsoft 365 smart host (its certificate's
+        // name, by the smart host CA, as James's verifyServerIdentity and RELAYGUARD_SMARTHOST_CA),
+        // opportunistic to the internet (Postfix's "may", as James's startTLS with ssl.trust=*).
+        Files.writeString(configDirectory.resolve("smarthost-ca.pem"), TestPki.pem(List.of(TestPki.smartHostCa().certificate)), StandardCharsets.US_ASCII);
+        Files.writeString(configDirectory.resolve("tls_policy"), m365NextHop(hops) + " secure match=" + TestPki.M365_SMARTHOST_NAME + "\n",
+            StandardCharsets.US_ASCII);
         Files.writeString(configDirectory.resolve("main.cf"), String.join("\n",
             "# Written by Relay Guard's peer comparison (./perf.sh peer, docs/postfix-comparison.md).",
             "compatibility_level = 3.6",
@@ -194,6 +208,14 @@ public final class PostfixRelay implements AutoCloseable {
             "relayhost = [127.0.0.1]:" + hops.internetPort(),
             "transport_maps = texthash:" + configDirectory.resolve("transport"),
             "header_checks = pcre:" + configDirectory.resolve("header_checks"),
+            "smtp_tls_security_level = may",
+            "smtp_tls_policy_maps = texthash:" + configDirectory.resolve("tls_policy"),
+            "smtp_tls_CAfile = " + configDirectory.resolve("smarthost-ca.pem"),
+            // As Debian's main.cf ships it: TLS sessions are resumed across connections. The
+            // connection cache is Postfix's default (smtp_connection_cache_on_demand = yes,
+            // smtp_tls_connection_reuse = no: a TLS connection is not reused).
+            "smtp_tls_session_cache_database = btree:${data_directory}/smtp_scache",
+            "smtp_tls_loglevel = 1",
             // The next hops are loopback addresses: no DNS.
             "smtp_dns_support_level = disabled",
             "maillog_file = " + directory.resolve("maillog"),
@@ -219,6 +241,7 @@ public final class PostfixRelay implements AutoCloseable {
             "discard   unix  -       -       n       -       -       discard",
             "anvil     unix  -       -       n       -       1       anvil",
             "scache    unix  -       -       n       -       1       scache",
+            "tlsmgr    unix  -       -       n       1000?   1       tlsmgr",
             "postlog   unix-dgram n  -       n       -       1       postlogd",
             ""));
         checkSocketPaths(queue, master);

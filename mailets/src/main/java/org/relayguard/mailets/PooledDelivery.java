@@ -1,0 +1,323 @@
+package org.relayguard.mailets;
+
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import javax.inject.Inject;
+import javax.mail.MessagingException;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.lifecycle.api.LifecycleUtil;
+import org.apache.james.metrics.api.Metric;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailPrioritySupport;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.transport.mailets.RemoteDelivery;
+import org.apache.james.transport.mailets.remote.delivery.Bouncer;
+import org.apache.james.transport.mailets.remote.delivery.Delay;
+import org.apache.james.transport.mailets.remote.delivery.DeliveryRetriesHelper;
+import org.apache.james.transport.mailets.remote.delivery.ExecutionResult;
+import org.apache.james.transport.mailets.remote.delivery.MailDelivrer;
+import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfiguration;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.apache.mailet.ProcessingState;
+import org.apache.mailet.base.GenericMailet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.google.common.collect.ImmutableSet;
+
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Delivers to a next hop as a relay should: like James's {@link RemoteDelivery} (the same
+ * parameters, the same durable queue, retry schedule, partial delivery and bounces), but over a
+ * bounded pool of open SMTP connections per next hop, many mails per connection, with TLS
+ * sessions resumed across connections ({@link PooledDelivrerToHost}, {@link SmtpConnectionPool}).
+ *
+ * <p>For a next hop that takes much mail: a Microsoft 365 smart host, an outbound gateway. A
+ * {@code gateway} is required; delivery to the internet's MX hosts stays with RemoteDelivery.</p>
+ *
+ * <p>Parameters: those of RemoteDelivery ({@code outgoing}, {@code gateway}, {@code delayTime},
+ * {@code maxRetries}, {@code sendpartial}, {@code bounceProcessor}, {@code startTLS},
+ * {@code verifyServerIdentity}, {@code mail.*}, …), read by James's own RemoteDeliveryConfiguration,
+ * and:</p>
+ * <ul>
+ *   <li>{@code maxConnectionsPerHost}: connections open at once to each next hop (default 8); as
+ *       many mails are delivered at once.</li>
+ *   <li>{@code idleTimeout}: milliseconds a connection may stay idle before it is closed (default
+ *       30000; below the idle timeouts of common SMTP servers).</li>
+ * </ul>
+ *
+ * <p>TLS: with {@code mail.smtp.ssl.trust} {@code *} (opportunistic TLS, the internet route), the
+ * certificate is not checked; otherwise the JVM's default SSLContext checks it (the JDK's CAs plus
+ * the Relay Guard server's RELAYGUARD_SMARTHOST_CA), as for RemoteDelivery.</p>
+ *
+ * <pre>{@code
+ * <mailet match="All" class="org.relayguard.mailets.PooledDelivery">
+ *     <outgoing>to-gateway</outgoing>
+ *     <gateway>relay.example.com</gateway>
+ *     <delayTime>5000, 60000, 300000, 4*900000, 119*3600000</delayTime>
+ *     <maxRetries>126</maxRetries>
+ *     <sendpartial>true</sendpartial>
+ *     <bounceProcessor>bounces</bounceProcessor>
+ *     <startTLS>true</startTLS>
+ *     <maxConnectionsPerHost>8</maxConnectionsPerHost>
+ *     <idleTimeout>30000</idleTimeout>
+ * </mailet>
+ * }</pre>
+ */
+public class PooledDelivery extends GenericMailet {
+    static final String NAME = "PooledDelivery";
+    static final String MAX_CONNECTIONS_PER_HOST = "maxConnectionsPerHost";
+    static final String IDLE_TIMEOUT = "idleTimeout";
+    static final int DEFAULT_MAX_CONNECTIONS_PER_HOST = 8;
+    static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    private static final String OUTGOING_MAILS = "outgoingMails";
+
+    private static final Logger LOGGER = LoggerFactory.getLogger(PooledDelivery.class);
+
+    private final DNSService dnsService;
+    private final DomainList domainList;
+    private final MailQueueFactory<?> queueFactory;
+    private final MetricFactory metricFactory;
+    private final RemoteDelivery.ThreadState threads;
+    private RemoteDeliveryConfiguration configuration;
+    private MailQueue queue;
+    private PooledDelivrerToHost toHost;
+    private MailDelivrer delivrer;
+    private Bouncer bouncer;
+    private Metric outgoingMails;
+    private Disposable dequeuing;
+    private Scheduler workers;
+    private ScheduledExecutorService idleSweeper;
+
+    @Inject
+    public PooledDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory) {
+        this(dnsService, domainList, queueFactory, metricFactory, RemoteDelivery.ThreadState.START_THREADS);
+    }
+
+    /** {@code DO_NOT_START_THREADS}: mail is queued, never delivered (tests, the parameter check). */
+    public PooledDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory,
+                          RemoteDelivery.ThreadState threads) {
+        this.dnsService = dnsService;
+        this.domainList = domainList;
+        this.queueFactory = queueFactory;
+        this.metricFactory = metricFactory;
+        this.threads = threads;
+    }
+
+    @Override
+    public void init() throws MessagingException {
+        configuration = new RemoteDeliveryConfiguration(getMailetConfig(), domainList);
+        if (configuration.getGatewayServer().isEmpty()) {
+            throw new MessagingException(NAME + ": parameter 'gateway' is required (MX delivery stays with RemoteDelivery)");
+        }
+        int maxConnections = positive(MAX_CONNECTIONS_PER_HOST, DEFAULT_MAX_CONNECTIONS_PER_HOST);
+        Duration idleTimeout = Duration.ofMillis(positive(IDLE_TIMEOUT, (int) DEFAULT_IDLE_TIMEOUT.toMillis()));
+        String protocol = configuration.isSSLEnable() ? "smtps" : "smtp";
+        boolean trustAll = "*".equals(configuration.createFinalJavaxProperties().getProperty("mail." + protocol + ".ssl.trust"));
+        queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
+        toHost = new PooledDelivrerToHost(configuration, getMailetContext(), socketFactory(trustAll), maxConnections, idleTimeout, Clock.systemUTC());
+        bouncer = new Bouncer(configuration, getMailetContext());
+        delivrer = new MailDelivrer(configuration, toHost, dnsService, bouncer, getMailetContext());
+        outgoingMails = metricFactory.generate(OUTGOING_MAILS);
+        if (threads == RemoteDelivery.ThreadState.START_THREADS) {
+            start(maxConnections, idleTimeout);
+        }
+    }
+
+    private int positive(String name, int defaultValue) throws MessagingException {
+        String value = getInitParameter(name);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            int parsed = Integer.parseInt(value.trim());
+            if (parsed > 0) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new MessagingException(NAME + ": parameter '" + name + "' must be a positive whole number, not '" + value + "'");
+    }
+
+    /**
+     * One socket factory for the mailet's life, so that TLS sessions resume: the JVM's default
+     * SSLContext (verified), or one that accepts any certificate (opportunistic TLS, as
+     * {@code mail.smtp.ssl.trust=*} makes javax.mail do, but once rather than per connection).
+     */
+    private static SSLSocketFactory socketFactory(boolean trustAll) throws MessagingException {
+        try {
+            if (!trustAll) {
+                return SSLContext.getDefault().getSocketFactory();
+            }
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {new AnyCertificate()}, new SecureRandom());
+            return context.getSocketFactory();
+        } catch (GeneralSecurityException e) {
+            throw new MessagingException(NAME + ": cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** Opportunistic TLS: encrypts against a passive eavesdropper; whoever can fake a certificate can as well strip STARTTLS. */
+    private static final class AnyCertificate implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            // a client-side trust manager only
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            // any certificate: see the class comment
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+
+    private void start(int maxConnections, Duration idleTimeout) {
+        workers = Schedulers.newBoundedElastic(maxConnections, Integer.MAX_VALUE, NAME + "-" + getMailetName());
+        dequeuing = Flux.from(queue.deQueue())
+            .flatMap(item -> Mono.fromRunnable(() -> deliver(item)).subscribeOn(workers), maxConnections)
+            .onErrorContinue((error, item) -> LOGGER.error("{}: delivery loop", NAME, error))
+            .subscribeOn(Schedulers.newSingle(NAME + "-dequeue-" + getMailetName()))
+            .subscribe();
+        idleSweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, NAME + "-idle-" + getMailetName());
+            thread.setDaemon(true);
+            return thread;
+        });
+        long period = Math.max(1000, idleTimeout.toMillis() / 2);
+        idleSweeper.scheduleWithFixedDelay(toHost::closeIdle, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** Queues the mail for delivery, as RemoteDelivery does with a gateway; its processing ends here. */
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        if (configuration.isUsePriority()) {
+            mail.setAttribute(MailPrioritySupport.HIGH_PRIORITY_ATTRIBUTE);
+        }
+        if (!mail.getRecipients().isEmpty()) {
+            queue.enQueue(mail);
+        }
+        mail.setState(Mail.GHOST);
+    }
+
+    private void deliver(MailQueue.MailQueueItem item) {
+        Mail mail = item.getMail();
+        try {
+            settle(mail, delivrer.deliver(mail));
+            item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+        } catch (Exception e) {
+            LOGGER.error("{}: mail {}: left in the queue for another attempt", NAME, mail.getName(), e);
+            try {
+                item.done(MailQueue.MailQueueItem.CompletionStatus.RETRY);
+            } catch (Exception again) {
+                LOGGER.error("{}: mail {}: cannot give it back to the queue", NAME, mail.getName(), again);
+            }
+        } finally {
+            LifecycleUtil.dispose(mail);
+        }
+    }
+
+    /** What follows an attempt: RemoteDelivery's rules, on RemoteDelivery's attributes, so a queue holds the same mail either way. */
+    private void settle(Mail mail, ExecutionResult result) throws MessagingException {
+        switch (result.getExecutionState()) {
+            case SUCCESS:
+                outgoingMails.increment();
+                Optional<ProcessingState> onSuccess = configuration.getOnSuccess();
+                if (onSuccess.isPresent()) {
+                    getMailetContext().sendMail(mail, onSuccess.get().getValue());
+                }
+                return;
+            case PERMANENT_FAILURE:
+                mail.setAttribute(new Attribute(Bouncer.IS_DELIVERY_PERMANENT_ERROR, AttributeValue.of(true)));
+                bouncer.bounce(mail, result.getException().orElse(null));
+                return;
+            case TEMPORARY_FAILURE:
+            default:
+                retryLater(mail, result);
+        }
+    }
+
+    private void retryLater(Mail mail, ExecutionResult result) throws MessagingException {
+        if (!Mail.ERROR.equals(mail.getState())) {
+            mail.setState(Mail.ERROR);
+            DeliveryRetriesHelper.initRetries(mail);
+        }
+        mail.setAttribute(new Attribute(Bouncer.IS_DELIVERY_PERMANENT_ERROR, AttributeValue.of(false)));
+        int retries = DeliveryRetriesHelper.retrieveRetries(mail);
+        if (retries >= configuration.getMaxRetries()) {
+            bouncer.bounce(mail, new Exception("Too many retries failure. Bouncing after " + retries + " retries.",
+                result.getException().orElse(null)));
+            return;
+        }
+        DeliveryRetriesHelper.incrementRetries(mail);
+        mail.setLastUpdated(new java.util.Date());
+        if (configuration.isUsePriority()) {
+            mail.setAttribute(MailPrioritySupport.LOW_PRIORITY_ATTRIBUTE);
+        }
+        queue.enQueue(mail, delay(retries + 1));
+    }
+
+    /** The delay before attempt number {@code retry} + 1: delayTime's, then RemoteDelivery's default beyond its list. */
+    private Duration delay(int retry) {
+        List<Duration> delays = configuration.getDelayTimes();
+        return retry > delays.size() ? Delay.DEFAULT_DELAY_TIME : delays.get(retry - 1);
+    }
+
+    @Override
+    public void destroy() {
+        if (dequeuing != null) {
+            dequeuing.dispose();
+        }
+        if (workers != null) {
+            workers.dispose();
+        }
+        if (idleSweeper != null) {
+            idleSweeper.shutdownNow();
+        }
+        if (toHost != null) {
+            toHost.close();
+        }
+    }
+
+    /** The bounce and success processors: James checks at start-up that they exist. */
+    @Override
+    public Collection<ProcessingState> requiredProcessingState() {
+        ImmutableSet.Builder<ProcessingState> states = ImmutableSet.builder();
+        configuration.getBounceProcessor().ifPresent(states::add);
+        configuration.getOnSuccess().ifPresent(states::add);
+        return states.build();
+    }
+
+    @Override
+    public String getMailetInfo() {
+        return NAME;
+    }
+}

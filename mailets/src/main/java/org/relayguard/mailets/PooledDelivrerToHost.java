@@ -1,0 +1,166 @@
+package org.relayguard.mailets;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.mail.Address;
+import javax.mail.MessagingException;
+import javax.mail.SendFailedException;
+import javax.mail.internet.InternetAddress;
+import javax.mail.internet.MimeMessage;
+import javax.net.ssl.SSLSocketFactory;
+
+import org.apache.james.transport.mailets.remote.delivery.ExecutionResult;
+import org.apache.james.transport.mailets.remote.delivery.MailDelivrerToHost;
+import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfiguration;
+import org.apache.mailet.HostAddress;
+import org.apache.mailet.Mail;
+import org.apache.mailet.MailetContext;
+import org.apache.mailet.base.Converter7Bit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.sun.mail.smtp.SMTPSendFailedException;
+
+/**
+ * James's delivery of one mail to one host, over a pooled connection ({@link SmtpConnectionPool},
+ * one pool per host) instead of a new connection, STARTTLS and EHLO per mail. James's
+ * {@code MailDelivrer} still decides everything around it (which host, what a failure means,
+ * partial delivery), so the outcomes are RemoteDelivery's.
+ *
+ * <p>A connection that had sent mail before may have been closed by the server since (an idle
+ * timeout, a {@code 421}): when such a connection fails before any recipient got the mail, the
+ * mail is tried once more at once on a new connection. A failure there goes to James as it is.
+ * Resending after a connection dropped after the final dot may duplicate that one mail, as any
+ * SMTP client would (RFC 5321 6.1); it is never lost.</p>
+ *
+ * <p>A mail with DSN parameters (NOTIFY, RET, ENVID) goes through James's own code path, unpooled:
+ * javax.mail takes them on a message wrapper only James's code builds.</p>
+ */
+class PooledDelivrerToHost extends MailDelivrerToHost {
+    private static final Logger LOGGER = LoggerFactory.getLogger(PooledDelivrerToHost.class);
+    private static final String EIGHT_BIT_MIME = "8BITMIME";
+    private static final int SERVICE_NOT_AVAILABLE = 421;
+
+    private final RemoteDeliveryConfiguration configuration;
+    private final Converter7Bit converter7Bit;
+    private final Properties properties;
+    private final String protocol;
+    private final int maxConnections;
+    private final Duration idleTimeout;
+    private final Clock clock;
+    private final Map<String, SmtpConnectionPool> pools = new ConcurrentHashMap<>();
+
+    PooledDelivrerToHost(RemoteDeliveryConfiguration configuration, MailetContext mailetContext, SSLSocketFactory tls,
+                         int maxConnections, Duration idleTimeout, Clock clock) {
+        super(configuration, mailetContext);
+        this.configuration = configuration;
+        this.converter7Bit = new Converter7Bit(mailetContext);
+        this.protocol = configuration.isSSLEnable() ? "smtps" : "smtp";
+        this.properties = configuration.isSSLEnable() ? configuration.createFinalJavaxPropertiesWithSSL() : configuration.createFinalJavaxProperties();
+        // One factory for every connection of this mailet: its SSLContext's session cache lets a
+        // new connection resume the TLS session of an earlier one to the same host and port.
+        properties.put("mail." + protocol + ".ssl.socketFactory", tls);
+        this.maxConnections = maxConnections;
+        this.idleTimeout = idleTimeout;
+        this.clock = clock;
+    }
+
+    @Override
+    public ExecutionResult tryDeliveryToHost(Mail mail, Collection<InternetAddress> recipients, HostAddress host) throws MessagingException {
+        if (mail.dsnParameters().isPresent()) {
+            return super.tryDeliveryToHost(mail, recipients, host);
+        }
+        SmtpConnectionPool pool = pools.computeIfAbsent(key(host), key -> newPool(host));
+        Address[] addresses = recipients.toArray(new Address[0]);
+        SmtpConnectionPool.Lease lease = pool.borrow();
+        try {
+            send(mail, addresses, lease);
+        } catch (MessagingException e) {
+            pool.giveBack(lease, false);
+            if (!lease.reused || !mayHaveGoneStale(e)) {
+                throw e;
+            }
+            LOGGER.debug("mail {}: a reused connection to {} failed ({}): trying a new one", mail.getName(), host.getHostName(), e.getMessage());
+            SmtpConnectionPool.Lease fresh = pool.borrow();
+            try {
+                send(mail, addresses, fresh);
+            } catch (MessagingException | RuntimeException again) {
+                pool.giveBack(fresh, false);
+                throw again;
+            }
+            pool.giveBack(fresh, true);
+            return ExecutionResult.success();
+        } catch (RuntimeException e) {
+            pool.giveBack(lease, false);
+            throw e;
+        }
+        pool.giveBack(lease, true);
+        return ExecutionResult.success();
+    }
+
+    private void send(Mail mail, Address[] recipients, SmtpConnectionPool.Lease lease) throws MessagingException {
+        // javax.mail reads the envelope sender from the session at each MAIL FROM; "<>" for the null sender.
+        lease.session.getProperties().put("mail." + protocol + ".from", mail.getMaybeSender().asString());
+        MimeMessage message = mail.getMessage();
+        if (!lease.transport.supportsExtension(EIGHT_BIT_MIME)) {
+            try {
+                converter7Bit.convertTo7Bit(message);
+            } catch (IOException e) {
+                LOGGER.error("mail {}: cannot convert to 7 bit for {}", mail.getName(), lease.transport.getURLName(), e);
+            }
+        }
+        lease.transport.sendMessage(message, recipients);
+        LOGGER.info("Mail ({}) sent successfully to {} for {} (pooled connection{})", mail.getName(), lease.transport.getURLName(),
+            mail.getRecipients(), lease.reused ? ", reused" : "");
+    }
+
+    /**
+     * Whether a failure on a reused connection may be the connection's, not the mail's: the server
+     * closed it or is closing it (421), and no recipient has the mail yet. A reply about a
+     * recipient or the message is the mail's, and goes to James as it is.
+     */
+    private static boolean mayHaveGoneStale(MessagingException e) {
+        if (e instanceof SMTPSendFailedException) {
+            SMTPSendFailedException failed = (SMTPSendFailedException) e;
+            return failed.getReturnCode() == SERVICE_NOT_AVAILABLE && isEmpty(failed.getValidSentAddresses());
+        }
+        if (e instanceof SendFailedException) {
+            return false;
+        }
+        return true;
+    }
+
+    private static boolean isEmpty(Address[] addresses) {
+        return addresses == null || addresses.length == 0;
+    }
+
+    private static String key(HostAddress host) {
+        return host.getHostName() + "/" + host.getHost() + ":" + host.getPort();
+    }
+
+    private SmtpConnectionPool newPool(HostAddress host) {
+        String name = host.getHostName();
+        if (name.endsWith(".")) {
+            name = name.substring(0, name.length() - 1);
+        }
+        // As James: by name when the certificate's name is checked, by address otherwise.
+        String connectTo = configuration.isConnectByHostname() ? name : host.getHost();
+        return new SmtpConnectionPool(protocol, connectTo, host.getPort(), configuration.getAuthUser(), configuration.getAuthPass(),
+            properties, maxConnections, idleTimeout, Duration.ofMillis(configuration.getConnectionTimeout()), clock);
+    }
+
+    /** Closes the connections idle longer than the idle timeout, on every next hop. */
+    void closeIdle() {
+        pools.values().forEach(SmtpConnectionPool::closeIdle);
+    }
+
+    void close() {
+        pools.values().forEach(SmtpConnectionPool::close);
+    }
+}
