@@ -63,6 +63,8 @@ public final class Tenants {
     private final Map<String, Tenant> byDomain;
     private final Map<String, Tenant> byParentDomain;
     private final Optional<Tenant> domainListTenant;
+    // One answer per tenant, made once: identifying a mail allocates nothing.
+    private final Map<String, TenantIdentity> identities;
 
     private Tenants(List<Tenant> tenants) {
         this.tenants = ImmutableList.copyOf(tenants);
@@ -81,6 +83,7 @@ public final class Tenants {
         this.byDomain = ImmutableMap.copyOf(domains);
         this.byParentDomain = ImmutableMap.copyOf(parents);
         this.domainListTenant = tenants.stream().filter(Tenant::ownsDomainList).findFirst();
+        this.identities = tenants.stream().collect(ImmutableMap.toImmutableMap(Tenant::name, TenantIdentity::identified));
     }
 
     /**
@@ -143,7 +146,7 @@ public final class Tenants {
         if (xoorg.isPresent()) {
             Object value = xoorg.get().getValue().getValue();
             Optional<Tenant> tenant = value instanceof String ? byOrg((String) value) : Optional.empty();
-            return tenant.map(TenantIdentity::identified).orElse(TenantIdentity.sessionNotOurs());
+            return tenant.map(this::identified).orElse(TenantIdentity.sessionNotOurs());
         }
         if (isMailboxRulesForward(mail)) {
             return TenantIdentity.forward();
@@ -169,7 +172,11 @@ public final class Tenants {
         if (others != null) {
             return TenantIdentity.conflict(inDescriptionOrder(first, others));
         }
-        return foreign ? TenantIdentity.foreignOrg() : TenantIdentity.identified(first);
+        return foreign ? TenantIdentity.foreignOrg() : identified(first);
+    }
+
+    private TenantIdentity identified(Tenant tenant) {
+        return identities.get(tenant.name());
     }
 
     /** One order for the same tenants, however the instances are ordered: the report groups by it. */
