@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import javax.mail.MessagingException;
 
 import org.apache.james.server.core.MimeMessageSource;
+import org.apache.james.server.core.MimeMessageUtil;
 import org.apache.mailet.Mail;
 
 /**
@@ -33,7 +34,9 @@ final class MailBodies {
         Path file = file(id);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
              OutputStream out = Channels.newOutputStream(channel)) {
-            mail.getMessage().writeTo(out);
+            // James's own writer: the body as it was received when only headers changed, so a
+            // malformed MIME part (the corpus has some) is kept byte for byte instead of re-encoded.
+            MimeMessageUtil.writeTo(mail.getMessage(), out, out);
             out.flush();
             channel.force(true);
         }
