@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 import javax.mail.MessagingException;
+import javax.mail.internet.MimeMessage;
 
 import org.apache.james.server.core.MimeMessageSource;
 import org.apache.james.server.core.MimeMessageUtil;
@@ -36,11 +37,31 @@ final class MailBodies {
              OutputStream out = Channels.newOutputStream(channel)) {
             // James's own writer: the body as it was received when only headers changed, so a
             // malformed MIME part (the corpus has some) is kept byte for byte instead of re-encoded.
-            MimeMessageUtil.writeTo(mail.getMessage(), out, out);
+            writeAsReceived(mail.getMessage(), channel, out);
             out.flush();
             channel.force(true);
         }
         syncDirectory();
+    }
+
+    private static void writeAsReceived(MimeMessage message, FileChannel channel, OutputStream out) throws IOException, MessagingException {
+        try {
+            MimeMessageUtil.writeTo(message, out, out);
+        } catch (MessagingException | RuntimeException e) {
+            // A Content-Type James's writer cannot parse: the header lines as they are, then the raw
+            // body, unparsed, so that the mail is relayed as it came rather than parked.
+            out.flush();
+            channel.truncate(0);
+            channel.position(0);
+            java.util.Enumeration<String> lines = message.getAllHeaderLines();
+            while (lines.hasMoreElements()) {
+                out.write((lines.nextElement() + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            try (InputStream body = message.getRawInputStream()) {
+                body.transferTo(out);
+            }
+        }
     }
 
     private void syncDirectory() throws IOException {
