@@ -6,6 +6,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,7 @@ import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.api.core.client.ClientConsumer;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.api.core.client.ClientProducer;
 import org.apache.activemq.artemis.api.core.client.ClientSession;
 import org.apache.activemq.artemis.core.filter.Filter;
 import org.apache.activemq.artemis.core.server.MessageReference;
@@ -86,6 +88,8 @@ final class ArtemisMailQueue implements ManageableMailQueue {
     /** The queue's count of mails it has filed when this object was made, and how many we have sent it since. */
     private final long filedBefore;
     private final AtomicLong sent = new AtomicLong();
+    /** The mails handed out to a deliverer and not done yet, by identity: a deliverer queues the very object again to retry it. */
+    private final Map<Mail, Item> handedOut = new IdentityHashMap<>();
 
     ArtemisMailQueue(MailQueueName name, ArtemisBroker broker, Producers producers, MailBodies bodies,
                      MailQueueItemDecoratorFactory decorators, MetricFactory metrics, GaugeRegistry gauges) {
@@ -117,6 +121,12 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         enQueue(mail, Duration.ZERO);
     }
 
+    /**
+     * Queues the mail, or, when it is a mail this queue handed out and that is not done yet (a
+     * delivery mailet queuing it again for a retry), keeps the new entry for that mail's
+     * {@code done}: the new entry and the acknowledgement of the old one are then written in one
+     * transaction, so a stop or a crash in between can neither lose the mail nor deliver it twice.
+     */
     @Override
     public void enQueue(Mail mail, Duration delay) throws MailQueueException {
         metrics.runPublishingTimerMetric(ENQUEUED_TIMER_METRIC_NAME_PREFIX + name.asString(), () -> {
@@ -125,13 +135,23 @@ final class ArtemisMailQueue implements ManageableMailQueue {
                 bodies.write(body, mail);
                 long now = System.currentTimeMillis();
                 long due = delay.isNegative() || delay.isZero() ? now : saturatedAdd(now, delay);
-                send(MailEnvelope.write(mail), body, nextSequence(), due, due > now);
+                Entry entry = new Entry(MailEnvelope.write(mail), body, nextSequence(), due, due > now);
+                Item handedOut = handedOut(mail);
+                if (handedOut == null || !handedOut.replaceOnDone(entry)) {
+                    send(entry);
+                }
             } catch (Exception e) {
                 bodies.delete(body);
                 throw new RuntimeException(e);
             }
         });
         enqueued.increment();
+    }
+
+    private Item handedOut(Mail mail) {
+        synchronized (handedOut) {
+            return handedOut.get(mail);
+        }
     }
 
     private static long saturatedAdd(long now, Duration delay) {
@@ -147,8 +167,34 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         return LAST_SEQUENCE.updateAndGet(last -> Math.max(last + 1, now));
     }
 
-    private void send(String envelope, String body, long sequence, long due, boolean scheduled) throws Exception {
-        producers.send(address, session -> {
+    private void send(Entry entry) throws Exception {
+        producers.send(address, entry::toMessage);
+        awaitFiled(sent.incrementAndGet());
+    }
+
+    /** A queue entry to be sent: the mail's envelope, the id of its body, its place in the queue and when it is due. */
+    private static final class Entry {
+        private final String envelope;
+        private final String body;
+        private final long sequence;
+        private final long due;
+        private final boolean scheduled;
+
+        Entry(String envelope, String body, long sequence, long due, boolean scheduled) {
+            this.envelope = envelope;
+            this.body = body;
+            this.sequence = sequence;
+            this.due = due;
+            this.scheduled = scheduled;
+        }
+
+        /** The same mail and body, due now, in its old place. */
+        static Entry dueNow(Message message) {
+            return new Entry(message.getStringProperty(ENVELOPE), message.getStringProperty(BODY),
+                message.getLongProperty(SEQUENCE), System.currentTimeMillis(), false);
+        }
+
+        ClientMessage toMessage(ClientSession session) {
             ClientMessage message = session.createMessage(true);
             message.putStringProperty(ENVELOPE, envelope);
             message.putStringProperty(BODY, body);
@@ -159,8 +205,7 @@ final class ArtemisMailQueue implements ManageableMailQueue {
                 message.setScheduledDeliveryTime(due);
             }
             return message;
-        });
-        awaitFiled(sent.incrementAndGet());
+        }
     }
 
     /**
@@ -215,12 +260,14 @@ final class ArtemisMailQueue implements ManageableMailQueue {
     /**
      * One consumer, fed on its own thread as the subscriber asks. Its session stays open until
      * the last mail it handed out is done, so that a mail is acknowledged on the session that
-     * received it even after the subscriber left.
+     * received it even after the subscriber left. The session is transacted: a mail's
+     * acknowledgement and the entry that replaces it (a retry) are committed together.
      */
     private final class Receiver {
         private final FluxSink<MailQueueItem> sink;
         private final ClientSession session;
         private final ClientConsumer consumer;
+        private final ClientProducer producer;
         private final Semaphore demand = new Semaphore(0);
         private final AtomicBoolean stopped = new AtomicBoolean();
         private final AtomicInteger outstanding = new AtomicInteger();
@@ -228,8 +275,9 @@ final class ArtemisMailQueue implements ManageableMailQueue {
 
         Receiver(FluxSink<MailQueueItem> sink) throws ActiveMQException {
             this.sink = sink;
-            this.session = broker.sessions().createSession(null, null, false, true, true, false, 0);
+            this.session = broker.sessions().createSession(null, null, false, false, false, false, 0);
             this.consumer = session.createConsumer(address);
+            this.producer = session.createProducer(address);
             session.start();
         }
 
@@ -272,9 +320,9 @@ final class ArtemisMailQueue implements ManageableMailQueue {
             try {
                 mail = MailEnvelope.read(message.getStringProperty(ENVELOPE));
                 if (!bodies.exists(body)) {
-                    // Only a copy left by a crash between a retry's resend and its acknowledgement: the mail went on.
+                    // An entry whose mail went on and whose body is gone: left by a crash of a version that did not commit retries with their acknowledgement.
                     LOGGER.warn("Mail queue {}: entry for mail {} has no body any more, dropped as a duplicate", name.asString(), mail.getName());
-                    acknowledge(message);
+                    complete(message, null);
                     demand.release();
                     return;
                 }
@@ -286,31 +334,69 @@ final class ArtemisMailQueue implements ManageableMailQueue {
             }
             outstanding.incrementAndGet();
             dequeued.increment();
-            sink.next(decorators.decorate(new Item(this, message, mail), name));
+            Item item = new Item(this, message, mail);
+            synchronized (handedOut) {
+                handedOut.put(mail, item);
+            }
+            sink.next(decorators.decorate(item, name));
         }
 
-        void done(ClientMessage message, MailItemStatus status) throws MailQueueException {
+        /**
+         * Done with a mail: delivered (its entry goes), to be tried again now (the same entry
+         * again at its place), or replaced by the entry its deliverer queued meanwhile (a retry).
+         */
+        void done(Item item, MailItemStatus status, Entry replacement) throws MailQueueException {
+            ClientMessage message = item.message;
+            String oldBody = message.getStringProperty(BODY);
             try {
-                if (status == MailItemStatus.DONE) {
-                    acknowledge(message);
-                    bodies.delete(message.getStringProperty(BODY));
-                } else {
-                    // Queued again at the tail, then the delivery acknowledged: at least once, never lost.
-                    send(message.getStringProperty(ENVELOPE), message.getStringProperty(BODY),
-                        message.getLongProperty(SEQUENCE), System.currentTimeMillis(), false);
-                    acknowledge(message);
+                Entry next = replacement != null ? replacement : status == MailItemStatus.AGAIN ? Entry.dueNow(message) : null;
+                complete(message, next);
+                if (next != null) {
+                    awaitFiled(sent.incrementAndGet());
+                }
+                if (next == null || !next.body.equals(oldBody)) {
+                    bodies.delete(oldBody);
                 }
             } catch (Exception e) {
+                if (replacement != null) {
+                    bodies.delete(replacement.body);
+                }
                 throw new MailQueueException("Mail queue " + name.asString() + ": cannot complete a delivery", e);
             } finally {
+                synchronized (handedOut) {
+                    handedOut.remove(item.mail);
+                }
                 outstanding.decrementAndGet();
                 closeWhenIdle();
             }
         }
 
-        private void acknowledge(ClientMessage message) throws ActiveMQException {
+        /** Acknowledges the message and sends the entry that follows it, if any, in one transaction. */
+        private void complete(ClientMessage message, Entry next) throws ActiveMQException {
             synchronized (session) {
-                message.individualAcknowledge();
+                try {
+                    if (next != null) {
+                        producer.send(next.toMessage(session));
+                    }
+                    message.individualAcknowledge();
+                    session.commit();
+                } catch (ActiveMQException | RuntimeException e) {
+                    // Neither happened: the message stays in the queue, delivered again after a restart or a new consumer.
+                    rollbackQuietly();
+                    throw e;
+                }
+            }
+        }
+
+        void discard(Entry entry) {
+            bodies.delete(entry.body);
+        }
+
+        private void rollbackQuietly() {
+            try {
+                session.rollback(false);
+            } catch (ActiveMQException e) {
+                LOGGER.debug("Mail queue {}: rolling back", name.asString(), e);
             }
         }
 
@@ -333,7 +419,9 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         private final Receiver receiver;
         private final ClientMessage message;
         private final Mail mail;
-        private final AtomicBoolean completed = new AtomicBoolean();
+        /** Set once done is called; from then on a new entry for the mail is queued on its own. */
+        private boolean completed;
+        private Entry replacement;
 
         Item(Receiver receiver, ClientMessage message, Mail mail) {
             this.receiver = receiver;
@@ -346,11 +434,30 @@ final class ArtemisMailQueue implements ManageableMailQueue {
             return mail;
         }
 
+        /** Keeps the entry to send with this mail's acknowledgement; false once it is done. */
+        synchronized boolean replaceOnDone(Entry entry) {
+            if (completed) {
+                return false;
+            }
+            if (replacement != null) {
+                // Queued twice before done: the later state of the mail wins.
+                receiver.discard(replacement);
+            }
+            replacement = entry;
+            return true;
+        }
+
         @Override
         public void done(CompletionStatus status) throws MailQueueException {
-            if (completed.compareAndSet(false, true)) {
-                receiver.done(message, status == CompletionStatus.SUCCESS ? MailItemStatus.DONE : MailItemStatus.AGAIN);
+            Entry entry;
+            synchronized (this) {
+                if (completed) {
+                    return;
+                }
+                completed = true;
+                entry = replacement;
             }
+            receiver.done(this, status == CompletionStatus.SUCCESS ? MailItemStatus.DONE : MailItemStatus.AGAIN, entry);
         }
     }
 
@@ -375,8 +482,7 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         for (MessageReference reference : queue.getScheduledMessages()) {
             Message message = reference.getMessage();
             try {
-                send(message.getStringProperty(ENVELOPE), message.getStringProperty(BODY),
-                    message.getLongProperty(SEQUENCE), System.currentTimeMillis(), false);
+                send(Entry.dueNow(message));
                 flushed.add(message.getMessageID());
             } catch (Exception e) {
                 throw new MailQueueException("Mail queue " + name.asString() + ": flush failed", e);

@@ -82,4 +82,60 @@ class ArtemisMailQueueTest implements DelayedManageableMailQueueContract, MailQu
 
         assertThat(queue.getSize()).isZero();
     }
+
+    /**
+     * A delivery mailet retries a mail by queuing the very mail it was handed, with a delay, then
+     * calling done: a stop between the two must leave the mail queued once, not twice (RestartTest
+     * once saw a mail delivered twice after a graceful restart in that window).
+     */
+    @Test
+    void aRetryQueuedBeforeAStopThatCameBeforeItsDoneLeavesTheMailQueuedOnce() throws Exception {
+        queue.enQueue(defaultMail().name("retried").build());
+        MailQueue.MailQueueItem item = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+
+        queue.enQueue(item.getMail(), Duration.ofHours(1));
+        restart();
+
+        assertThat(queue.getSize()).as("the original entry only").isEqualTo(1);
+        assertThat(Iterators.size(queue.browse())).isEqualTo(1);
+        MailQueue.MailQueueItem again = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+        assertThat(again.getMail().getName()).isEqualTo("retried");
+    }
+
+    @Test
+    void aRetryQueuedBeforeDoneReplacesTheMailOnceDone() throws Exception {
+        queue.enQueue(defaultMail().name("retried").build());
+        MailQueue.MailQueueItem item = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+
+        queue.enQueue(item.getMail(), Duration.ofHours(1));
+        item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+        restart();
+
+        assertThat(Iterators.size(queue.browse())).as("the retry, waiting").isEqualTo(1);
+        assertThat(queue.browse().next().getNextDelivery()).hasValueSatisfying(next ->
+            assertThat(next.toInstant()).isAfter(java.time.Instant.now().plus(Duration.ofMinutes(50))));
+        assertThat(queue.flush()).isEqualTo(1);
+        assertThat(Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10)).getMail().getName()).isEqualTo("retried");
+    }
+
+    @Test
+    void aRetryQueuedBeforeAFailedDeliveryIsTheOnlyNewEntry() throws Exception {
+        queue.enQueue(defaultMail().name("retried").build());
+        MailQueue.MailQueueItem item = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+
+        queue.enQueue(item.getMail(), Duration.ofHours(1));
+        item.done(MailQueue.MailQueueItem.CompletionStatus.RETRY);
+
+        assertThat(Iterators.size(queue.browse())).isEqualTo(1);
+        assertThat(queue.getSize()).isEqualTo(1);
+    }
+
+    private void restart() throws Exception {
+        factory.close();
+        broker.close();
+        broker = new ArtemisBroker(store);
+        factory = new ArtemisMailQueueFactory(broker, new RawMailQueueItemDecoratorFactory(),
+            new org.apache.james.metrics.tests.RecordingMetricFactory(), new org.apache.james.metrics.api.NoopGaugeRegistry());
+        queue = factory.createQueue(MailQueueName.of("spool"));
+    }
 }
