@@ -7,9 +7,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Enumeration;
 
 import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
@@ -53,15 +55,24 @@ final class MailBodies {
             out.flush();
             channel.truncate(0);
             channel.position(0);
-            java.util.Enumeration<String> lines = message.getAllHeaderLines();
+            Enumeration<String> lines = message.getAllHeaderLines();
             while (lines.hasMoreElements()) {
-                out.write((lines.nextElement() + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.write(asReceived(lines.nextElement() + "\r\n"));
             }
-            out.write("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
             try (InputStream body = message.getRawInputStream()) {
                 body.transferTo(out);
             }
         }
+    }
+
+    /**
+     * The bytes of a header line as they came: javax.mail reads header bytes as ISO-8859-1 (one
+     * char per byte, so 8-bit headers survive), or as UTF-8 when {@code mail.mime.allowutf8} is set.
+     */
+    private static byte[] asReceived(String line) {
+        boolean oneBytePerChar = line.chars().allMatch(c -> c <= 0xFF);
+        return line.getBytes(oneBytePerChar ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
     }
 
     private void syncDirectory() throws IOException {
