@@ -15,7 +15,7 @@ import org.relayguard.tools.SmtpClient;
 import org.relayguard.tools.SmtpSink;
 
 /**
- * The hardened profile with {@code RELAYGUARD_M365_DELIVERY=PooledDelivery} delivers to the Microsoft 365 smart host with PooledDelivery: many mails per
+ * The hardened profile as shipped delivers to the Microsoft 365 smart host with PooledDelivery: many mails per
  * connection, and nothing lost or doubled when the smart host says {@code 421} or drops the
  * connection in the middle of a message, and a recipient it refuses is bounced alone. On a real
  * James, to a real SMTP server over verified TLS, counted at that server.
@@ -28,7 +28,7 @@ class PooledDeliveryTest {
     @Test
     void aThousandMailsToOneSmartHostGoOverAHandfulOfConnectionsEachDeliveredOnce() throws Exception {
         try (NextHops hops = NextHops.start();
-             JamesServer james = JamesServer.builder().nextHops(hops).env("RELAYGUARD_M365_DELIVERY", "PooledDelivery").start()) {
+             JamesServer james = JamesServer.builder().nextHops(hops).start()) {
             send(james, "bulk", 1000);
 
             SmtpSink smartHost = hops.m365();
@@ -44,7 +44,7 @@ class PooledDeliveryTest {
     @Test
     void a421AndAConnectionDroppedInTheMiddleOfAMessageLoseNothing() throws Exception {
         try (NextHops hops = NextHops.start();
-             JamesServer james = JamesServer.builder().nextHops(hops).env("RELAYGUARD_M365_DELIVERY", "PooledDelivery").start()) {
+             JamesServer james = JamesServer.builder().nextHops(hops).start()) {
             SmtpSink smartHost = hops.m365();
             send(james, "before", 20);
             await().atMost(DELIVERY).until(() -> smartHost.count() >= 20);
@@ -66,7 +66,7 @@ class PooledDeliveryTest {
     @Test
     void aPermanent550ForOneOfTwoRecipientsBouncesThatOneAndDeliversTheOther() throws Exception {
         try (NextHops hops = NextHops.start();
-             JamesServer james = JamesServer.builder().nextHops(hops).env("RELAYGUARD_M365_DELIVERY", "PooledDelivery").start()) {
+             JamesServer james = JamesServer.builder().nextHops(hops).start()) {
             SmtpSink smartHost = hops.m365();
             smartHost.rejectRecipient("gone@contoso.com");
             try (SmtpClient client = TransportMail.INBOUND.connect(james)) {

@@ -37,6 +37,7 @@ import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfigur
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
+import org.apache.mailet.MailetConfig;
 import org.apache.mailet.ProcessingState;
 import org.apache.mailet.base.GenericMailet;
 import org.slf4j.Logger;
@@ -134,8 +135,8 @@ public class PooledDelivery extends GenericMailet {
         if (configuration.getGatewayServer().isEmpty()) {
             throw new MessagingException(NAME + ": parameter 'gateway' is required (MX delivery stays with RemoteDelivery)");
         }
-        int maxConnections = positive(MAX_CONNECTIONS_PER_HOST, DEFAULT_MAX_CONNECTIONS_PER_HOST);
-        Duration idleTimeout = Duration.ofMillis(positive(IDLE_TIMEOUT, (int) DEFAULT_IDLE_TIMEOUT.toMillis()));
+        int maxConnections = positive(getMailetConfig(), MAX_CONNECTIONS_PER_HOST, DEFAULT_MAX_CONNECTIONS_PER_HOST);
+        Duration idleTimeout = Duration.ofMillis(positive(getMailetConfig(), IDLE_TIMEOUT, (int) DEFAULT_IDLE_TIMEOUT.toMillis()));
         String protocol = configuration.isSSLEnable() ? "smtps" : "smtp";
         boolean trustAll = "*".equals(configuration.createFinalJavaxProperties().getProperty("mail." + protocol + ".ssl.trust"));
         queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
@@ -148,8 +149,9 @@ public class PooledDelivery extends GenericMailet {
         }
     }
 
-    private int positive(String name, int defaultValue) throws MessagingException {
-        String value = getInitParameter(name);
+    /** A parameter that is a positive whole number, or its default when absent ({@link InternetDelivery} checks them too). */
+    static int positive(MailetConfig config, String name, int defaultValue) throws MessagingException {
+        String value = config.getInitParameter(name);
         if (value == null) {
             return defaultValue;
         }

@@ -46,6 +46,8 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
     private static final Logger LOGGER = LoggerFactory.getLogger(PooledDelivrerToHost.class);
     private static final String EIGHT_BIT_MIME = "8BITMIME";
     private static final int SERVICE_NOT_AVAILABLE = 421;
+    /** javax.mail's return code when the server closed the connection instead of replying. */
+    private static final int NO_REPLY = -1;
 
     private final RemoteDeliveryConfiguration configuration;
     private final Converter7Bit converter7Bit;
@@ -122,13 +124,15 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
 
     /**
      * Whether a failure on a reused connection may be the connection's, not the mail's: the server
-     * closed it or is closing it (421), and no recipient has the mail yet. A reply about a
+     * closed it or is closing it (421), or had closed it without a word (javax.mail reads end of
+     * stream instead of a reply: code -1), and no recipient has the mail yet. A reply about a
      * recipient or the message is the mail's, and goes to James as it is.
      */
     private static boolean mayHaveGoneStale(MessagingException e) {
         if (e instanceof SMTPSendFailedException) {
             SMTPSendFailedException failed = (SMTPSendFailedException) e;
-            return failed.getReturnCode() == SERVICE_NOT_AVAILABLE && isEmpty(failed.getValidSentAddresses());
+            int code = failed.getReturnCode();
+            return (code == SERVICE_NOT_AVAILABLE || code == NO_REPLY) && isEmpty(failed.getValidSentAddresses());
         }
         if (e instanceof SendFailedException) {
             return false;

@@ -39,16 +39,15 @@ import com.google.common.collect.Iterators;
 
 /**
  * Step 2 for several Microsoft 365 tenants: mail for a tenant's domains goes to that tenant's smart
- * host, through a delivery queue of its own ({@code to-m365-<tenant>}). One James
- * {@link RemoteDelivery} per tenant does the delivering, with this mailet's parameters.
+ * host, through a delivery queue of its own ({@code to-m365-<tenant>}). One {@link PooledDelivery}
+ * per tenant does the delivering (many mails per connection to the smart host), with this mailet's
+ * parameters; with {@code <delivery>RemoteDelivery</delivery>}, one James {@link RemoteDelivery}.
  *
  * <p>Parameters: {@code tenants}, the tenants description ({@link Tenants}), and any parameter of
  * James's {@code RemoteDelivery} ({@code delayTime}, {@code maxRetries}, {@code bounceProcessor},
  * {@code startTLS}, {@code mail.*}...), handed to each tenant's. Except {@code gateway} and
- * {@code outgoing}, which are set per tenant (its smart host, its queue) and refused here. With
- * {@code <delivery>PooledDelivery</delivery>}, each tenant's queue is delivered by a
- * {@link PooledDelivery} instead (the same parameters, plus {@code maxConnectionsPerHost} and
- * {@code idleTimeout}): many mails per connection to the smart host.</p>
+ * {@code outgoing}, which are set per tenant (its smart host, its queue) and refused here;
+ * PooledDelivery also reads {@code maxConnectionsPerHost} and {@code idleTimeout}.</p>
  *
  * <p>A recipient belongs to the tenant that lists its domain, otherwise to the {@code @domainlist}
  * tenant when James's DomainList holds it. A mail for one tenant goes on as it is; a mail for
@@ -70,7 +69,7 @@ public class TenantDelivery extends GenericMailet {
     static final String TENANTS = "tenants";
     static final String GATEWAY = "gateway";
     static final String OUTGOING = "outgoing";
-    /** Which mailet delivers each tenant's queue: {@code RemoteDelivery} (James's, the default) or {@code PooledDelivery}. */
+    /** Which mailet delivers each tenant's queue: {@code PooledDelivery} (the default) or {@code RemoteDelivery} (James's). */
     static final String DELIVERY = "delivery";
     /** Each tenant's delivery queue is this prefix and the tenant's name. */
     public static final String QUEUE_PREFIX = "to-m365-";
@@ -130,7 +129,7 @@ public class TenantDelivery extends GenericMailet {
     }
 
     private boolean pooled() throws MessagingException {
-        String delivery = getInitParameter(DELIVERY, "RemoteDelivery").trim();
+        String delivery = getInitParameter(DELIVERY, "PooledDelivery").trim();
         switch (delivery) {
             case "RemoteDelivery":
                 return false;

@@ -401,6 +401,9 @@ final class MailetParameterCheck {
             if (mailetClass == PooledDelivery.class) {
                 return new PooledDelivery(dns, domainList, queues, metrics, RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
             }
+            if (mailetClass == InternetDelivery.class) {
+                return new InternetDelivery(dns, domainList, queues, metrics, RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+            }
             if (mailetClass == TenantDelivery.class) {
                 return new TenantDelivery(dns, domainList, queues, metrics, RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
             }

@@ -123,8 +123,9 @@ class ReferenceParametersTest {
             handedOn.put("gateway", "smarthost.example");
             read.removeAll(MailetParameterCheck.readParameters(new ConfiguredMailet("RemoteDelivery", "RemoteDelivery", handedOn)));
         }
-        if (section.mailet.equals(PooledDelivery.NAME)) {
-            // PooledDelivery reads RemoteDelivery's parameters with James's own configuration class.
+        if (section.mailet.equals(PooledDelivery.NAME) || section.mailet.equals(InternetDelivery.NAME)) {
+            // PooledDelivery reads RemoteDelivery's parameters with James's own configuration class;
+            // InternetDelivery hands them to PooledDelivery or RemoteDelivery.
             read.removeAll(MailetParameterCheck.readParameters(new ConfiguredMailet("RemoteDelivery", "RemoteDelivery", sample.parameters)));
         }
         return read;

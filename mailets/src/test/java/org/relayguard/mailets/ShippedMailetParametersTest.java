@@ -81,8 +81,9 @@ class ShippedMailetParametersTest {
     @MethodSource("shippedConfigurations")
     void everyJavaMailPropertyOfEveryShippedRemoteDeliveryIsOneJavaMailReads(ShippedConfiguration configuration) {
         List<ConfiguredMailet> deliveries = MailetParameterCheck.parse(configuration.name, configuration.xml).stream()
-            // TenantDelivery hands its parameters to one RemoteDelivery per tenant.
-            .filter(mailet -> mailet.className.equals("RemoteDelivery") || mailet.className.equals(TenantDelivery.class.getName()))
+            // TenantDelivery hands its parameters to one delivery mailet per tenant, InternetDelivery to its one.
+            .filter(mailet -> mailet.className.equals("RemoteDelivery") || mailet.className.equals(TenantDelivery.class.getName())
+                || mailet.className.equals(InternetDelivery.class.getName()))
             .collect(Collectors.toList());
 
         assertThat(deliveries).as("RemoteDelivery and TenantDelivery mailets of %s", configuration.name).hasSize(2);

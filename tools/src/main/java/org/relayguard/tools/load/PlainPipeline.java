@@ -35,7 +35,8 @@ import org.xml.sax.SAXException;
  * routing (the {@code m365-traffic} matcher and the mailet that routes on it) and its removal of
  * the secret header are taken out, and so are all the {@code m365_*} processors they led to;
  * {@code TenantDelivery} becomes the James {@code RemoteDelivery} it runs for the shipped tenant
- * (same smart host, queue and parameters); in {@code smtpserver.xml}, Relay Guard's SMTP handler. Every mail then goes from the root processor
+ * (same smart host, queue and parameters), and {@code InternetDelivery} James's {@code RemoteDelivery}
+ * (one connection per mail on both routes, as a James without Relay Guard delivers); in {@code smtpserver.xml}, Relay Guard's SMTP handler. Every mail then goes from the root processor
  * straight to {@code transport}, as in a James that never had Relay Guard; everything else
  * (transport, RemoteDelivery, repositories, spooler threads, listeners) is the shipped
  * configuration. The files are rewritten with the settings entities expanded, which James reads
@@ -46,6 +47,9 @@ public final class PlainPipeline {
     private static final String ROUTING = "m365-traffic";
     private static final String RELAY_GUARD_PROCESSORS = "m365_";
     private static final String TENANT_DELIVERY = "org.relayguard.mailets.TenantDelivery";
+    private static final String INTERNET_DELIVERY = "org.relayguard.mailets.InternetDelivery";
+    /** Which of our delivery mailets delivers: James's RemoteDelivery has no such parameter. */
+    private static final String DELIVERY = "delivery";
     /** The shipped description: one tenant, its name and its smart host. */
     private static final Pattern LONE_TENANT = Pattern.compile("\\s*([a-z0-9-]+)\\s*:[^|]*?\\bsmarthost\\s+([^;|\\s]+)[^|]*");
 
@@ -102,6 +106,26 @@ public final class PlainPipeline {
             throw changed("no " + TENANT_DELIVERY);
         }
         tenantDeliveries.forEach(PlainPipeline::asRemoteDelivery);
+        List<Element> internetDeliveries = new ArrayList<>();
+        for (int i = 0; i < mailets.getLength(); i++) {
+            if (((Element) mailets.item(i)).getAttribute("class").equals(INTERNET_DELIVERY)) {
+                internetDeliveries.add((Element) mailets.item(i));
+            }
+        }
+        internetDeliveries.forEach(internetDelivery -> {
+            withoutDeliveryChoice(internetDelivery);
+            internetDelivery.setAttribute("class", "RemoteDelivery");
+        });
+    }
+
+    /** James's RemoteDelivery, as a James without Relay Guard delivers, on either route. */
+    private static void withoutDeliveryChoice(Element mailet) {
+        NodeList choices = mailet.getElementsByTagName(DELIVERY);
+        List<Node> found = new ArrayList<>();
+        for (int i = 0; i < choices.getLength(); i++) {
+            found.add(choices.item(i));
+        }
+        found.forEach(choice -> choice.getParentNode().removeChild(choice));
     }
 
     /** TenantDelivery of a lone tenant is James's RemoteDelivery with the tenant's smart host and queue. */
@@ -122,6 +146,7 @@ public final class PlainPipeline {
         gateway.setTextContent(lone.group(2));
         tenantDelivery.replaceChild(outgoing, tenants);
         tenantDelivery.insertBefore(gateway, outgoing.getNextSibling());
+        withoutDeliveryChoice(tenantDelivery);
         tenantDelivery.setAttribute("class", "RemoteDelivery");
     }
 

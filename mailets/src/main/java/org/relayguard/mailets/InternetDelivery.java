@@ -1,0 +1,165 @@
+package org.relayguard.mailets;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+
+import javax.inject.Inject;
+import javax.mail.MessagingException;
+
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.transport.mailets.RemoteDelivery;
+import org.apache.mailet.Mail;
+import org.apache.mailet.MailetConfig;
+import org.apache.mailet.MailetContext;
+import org.apache.mailet.ProcessingState;
+import org.apache.mailet.base.GenericMailet;
+
+import com.google.common.collect.ImmutableList;
+
+/**
+ * Step 4, the internet route: with an outbound gateway ({@code gateway}), a {@link PooledDelivery}
+ * delivers the route's queue, many mails per connection to the gateway; without one, James's
+ * {@link RemoteDelivery} delivers to each domain's MX hosts (one connection per mail: a pool keyed
+ * by MX host is not shown to pay off). {@code delivery} {@code RemoteDelivery} keeps James's
+ * RemoteDelivery with a gateway too: the way back.
+ *
+ * <p>Parameters: {@code delivery} ({@code PooledDelivery}, the default, or {@code RemoteDelivery}),
+ * and every parameter of RemoteDelivery ({@code outgoing}, {@code gateway}, {@code delayTime},
+ * {@code maxRetries}, {@code bounceProcessor}, {@code startTLS}, {@code mail.*}…) and of
+ * PooledDelivery ({@code maxConnectionsPerHost}, {@code idleTimeout}: checked whichever mailet
+ * delivers), handed to the mailet that delivers. Both keep the same queue and the same retry
+ * attributes, so switching between them across a restart keeps the mail queued.</p>
+ *
+ * <pre>{@code
+ * <mailet match="All" class="org.relayguard.mailets.InternetDelivery">
+ *     <delivery>PooledDelivery</delivery>
+ *     <outgoing>to-internet</outgoing>
+ *     <gateway>${env:RELAYGUARD_OUTBOUND_GATEWAY:-}</gateway>
+ *     <delayTime>5000, 60000, 300000, 4*900000, 119*3600000</delayTime>
+ *     <maxRetries>126</maxRetries>
+ *     <sendpartial>true</sendpartial>
+ *     <bounceProcessor>bounces</bounceProcessor>
+ *     <startTLS>true</startTLS>
+ *     <mail.smtp.ssl.trust>*</mail.smtp.ssl.trust>
+ * </mailet>
+ * }</pre>
+ */
+public class InternetDelivery extends GenericMailet {
+    static final String NAME = "InternetDelivery";
+    /** Which mailet delivers when a gateway is set: {@code PooledDelivery} (the default) or {@code RemoteDelivery}. */
+    static final String DELIVERY = "delivery";
+    static final String GATEWAY = "gateway";
+
+    private final DNSService dnsService;
+    private final DomainList domainList;
+    private final MailQueueFactory<?> queueFactory;
+    private final MetricFactory metricFactory;
+    private final RemoteDelivery.ThreadState threads;
+    private GenericMailet delivery;
+
+    @Inject
+    public InternetDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory) {
+        this(dnsService, domainList, queueFactory, metricFactory, RemoteDelivery.ThreadState.START_THREADS);
+    }
+
+    /** {@code DO_NOT_START_THREADS}: mail is queued, never delivered (tests, the parameter check). */
+    public InternetDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory,
+                            RemoteDelivery.ThreadState threads) {
+        this.dnsService = dnsService;
+        this.domainList = domainList;
+        this.queueFactory = queueFactory;
+        this.metricFactory = metricFactory;
+        this.threads = threads;
+    }
+
+    @Override
+    public void init() throws MessagingException {
+        String chosen = getInitParameter(DELIVERY, PooledDelivery.NAME).trim();
+        if (!chosen.equals(PooledDelivery.NAME) && !chosen.equals("RemoteDelivery")) {
+            throw new MessagingException(NAME + ": parameter '" + DELIVERY + "' is PooledDelivery or RemoteDelivery, not '" + chosen + "'");
+        }
+        // Checked whichever mailet delivers: a wrong value fails now, not when a gateway is set one day.
+        PooledDelivery.positive(getMailetConfig(), PooledDelivery.MAX_CONNECTIONS_PER_HOST, PooledDelivery.DEFAULT_MAX_CONNECTIONS_PER_HOST);
+        PooledDelivery.positive(getMailetConfig(), PooledDelivery.IDLE_TIMEOUT, (int) PooledDelivery.DEFAULT_IDLE_TIMEOUT.toMillis());
+        String gateway = getInitParameter(GATEWAY);
+        boolean pooled = chosen.equals(PooledDelivery.NAME) && gateway != null && !gateway.isBlank();
+        delivery = pooled
+            ? new PooledDelivery(dnsService, domainList, queueFactory, metricFactory, threads)
+            : new RemoteDelivery(dnsService, domainList, queueFactory, metricFactory, threads);
+        try {
+            delivery.init(new DeliveryConfig(getMailetConfig(), pooled));
+        } catch (MessagingException | RuntimeException e) {
+            throw new MessagingException(NAME + ": " + (pooled ? PooledDelivery.NAME : "RemoteDelivery")
+                + " refused its configuration: " + e.getMessage(), e);
+        }
+    }
+
+    /** Which mailet delivers, for the start-up log and tests. */
+    @Override
+    public String getMailetInfo() {
+        return NAME + " (" + (delivery == null ? "not started" : delivery.getClass().getSimpleName()) + ")";
+    }
+
+    boolean isPooled() {
+        return delivery instanceof PooledDelivery;
+    }
+
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        delivery.service(mail);
+    }
+
+    @Override
+    public void destroy() {
+        if (delivery != null) {
+            delivery.destroy();
+        }
+    }
+
+    /** The bounce and success processors of the mailet that delivers: James checks that they exist. */
+    @Override
+    public Collection<ProcessingState> requiredProcessingState() {
+        return delivery.requiredProcessingState();
+    }
+
+    /** This mailet's configuration as the delivering mailet sees it: without {@code delivery}, and for RemoteDelivery without the pool's parameters. */
+    private static final class DeliveryConfig implements MailetConfig {
+        private final MailetConfig config;
+        private final List<String> hidden;
+
+        DeliveryConfig(MailetConfig config, boolean pooled) {
+            this.config = config;
+            this.hidden = pooled
+                ? List.of(DELIVERY)
+                : List.of(DELIVERY, PooledDelivery.MAX_CONNECTIONS_PER_HOST, PooledDelivery.IDLE_TIMEOUT);
+        }
+
+        @Override
+        public String getInitParameter(String name) {
+            return hidden.contains(name) ? null : config.getInitParameter(name);
+        }
+
+        @Override
+        public Iterator<String> getInitParameterNames() {
+            List<String> names = new ArrayList<>();
+            config.getInitParameterNames().forEachRemaining(names::add);
+            names.removeAll(hidden);
+            return ImmutableList.copyOf(names).iterator();
+        }
+
+        @Override
+        public MailetContext getMailetContext() {
+            return config.getMailetContext();
+        }
+
+        @Override
+        public String getMailetName() {
+            return config.getMailetName();
+        }
+    }
+}

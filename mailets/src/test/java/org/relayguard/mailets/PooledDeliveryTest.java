@@ -1,0 +1,238 @@
+package org.relayguard.mailets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+import javax.mail.MessagingException;
+
+import org.apache.james.core.Domain;
+import org.apache.james.core.MailAddress;
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.metrics.tests.RecordingMetricFactory;
+import org.apache.james.queue.api.MailQueueName;
+import org.apache.james.queue.api.ManageableMailQueue;
+import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
+import org.apache.james.queue.memory.MemoryMailQueueFactory;
+import org.apache.james.transport.mailets.RemoteDelivery;
+import org.apache.james.transport.mailets.remote.delivery.DeliveryRetriesHelper;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.test.FakeMail;
+import org.apache.mailet.base.test.FakeMailContext;
+import org.apache.mailet.base.test.FakeMailetConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.google.common.collect.ImmutableList;
+
+/**
+ * PooledDelivery as James runs it: its own delivery threads on James's memory queue, delivering to
+ * a real SMTP server on 127.0.0.1. Every mail ends delivered, back in the queue for a retry, or
+ * bounced.
+ */
+class PooledDeliveryTest {
+    private static final String QUEUE = "to-gateway";
+
+    private ScriptedSmtpServer nextHop;
+    private MemoryMailQueueFactory queues;
+    private DomainList domainList;
+    private DNSService dns;
+    private FakeMailContext context;
+    private final List<PooledDelivery> mailets = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        nextHop = new ScriptedSmtpServer();
+        queues = new MemoryMailQueueFactory(new RawMailQueueItemDecoratorFactory());
+        domainList = mock(DomainList.class);
+        when(domainList.getDefaultDomain()).thenReturn(Domain.of("gateway.test"));
+        dns = mock(DNSService.class);
+        when(dns.getByName(anyString())).thenReturn(InetAddress.getLoopbackAddress());
+        when(dns.getAllByName(anyString())).thenReturn(ImmutableList.of(InetAddress.getLoopbackAddress()));
+        context = FakeMailContext.defaultContext();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        mailets.forEach(PooledDelivery::destroy);
+        nextHop.close();
+    }
+
+    private FakeMailetConfig.Builder config() {
+        return FakeMailetConfig.builder()
+            .mailetName("to-gateway")
+            .mailetContext(context)
+            .setProperty("outgoing", QUEUE)
+            .setProperty("gateway", "127.0.0.1:" + nextHop.port())
+            .setProperty("delayTime", "3600000")
+            .setProperty("maxRetries", "3")
+            .setProperty("sendpartial", "true")
+            .setProperty("bounceProcessor", "bounces")
+            .setProperty("connectiontimeout", "5000");
+    }
+
+    private PooledDelivery started(FakeMailetConfig.Builder config) throws MessagingException {
+        PooledDelivery mailet = new PooledDelivery(dns, domainList, queues, new RecordingMetricFactory());
+        mailets.add(mailet);
+        mailet.init(config.build());
+        return mailet;
+    }
+
+    private static FakeMail mail(String name, String... recipients) throws Exception {
+        return FakeMail.builder()
+            .name(name)
+            .sender("sender@contoso.com")
+            .recipients(recipients)
+            .mimeMessage(PooledDelivrerToHostTest.message(name))
+            .build();
+    }
+
+    private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waited 30 s for: %s", what).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private long queued() throws Exception {
+        return queues.getQueue(MailQueueName.of(QUEUE)).map(queue -> {
+            try {
+                return ((ManageableMailQueue) queue).getSize();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).orElse(0L);
+    }
+
+    @Test
+    void initShouldFailNamingTheMailetAndTheParameterWhenTheGatewayIsMissing() {
+        PooledDelivery mailet = new PooledDelivery(dns, domainList, queues, new RecordingMetricFactory(),
+            RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+
+        assertThatThrownBy(() -> mailet.init(FakeMailetConfig.builder().mailetName("to-gateway").mailetContext(context)
+                .setProperty("outgoing", QUEUE).build()))
+            .isInstanceOf(MessagingException.class)
+            .hasMessageContaining("PooledDelivery")
+            .hasMessageContaining("'gateway'");
+    }
+
+    @Test
+    void initShouldFailNamingTheMailetAndTheParameterWhenMaxConnectionsPerHostIsNotPositive() {
+        for (String value : List.of("0", "-1", "eight", "")) {
+            PooledDelivery mailet = new PooledDelivery(dns, domainList, queues, new RecordingMetricFactory(),
+                RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+
+            assertThatThrownBy(() -> mailet.init(config().setProperty("maxConnectionsPerHost", value).build()))
+                .as("maxConnectionsPerHost '%s'", value)
+                .isInstanceOf(MessagingException.class)
+                .hasMessageContaining("PooledDelivery")
+                .hasMessageContaining("'maxConnectionsPerHost'");
+        }
+    }
+
+    @Test
+    void initShouldFailNamingTheMailetAndTheParameterWhenIdleTimeoutIsNotPositive() {
+        PooledDelivery mailet = new PooledDelivery(dns, domainList, queues, new RecordingMetricFactory(),
+            RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+
+        assertThatThrownBy(() -> mailet.init(config().setProperty("idleTimeout", "30s").build()))
+            .isInstanceOf(MessagingException.class)
+            .hasMessageContaining("PooledDelivery")
+            .hasMessageContaining("'idleTimeout'");
+    }
+
+    @Test
+    void mailsShouldGoOverAtMostMaxConnectionsPerHostConnectionsEachDeliveredOnce() throws Exception {
+        PooledDelivery mailet = started(config().setProperty("maxConnectionsPerHost", "2"));
+        List<String> recipients = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            recipients.add("user" + i + "@fabrikam.example");
+            mailet.service(mail("mail-" + i, "user" + i + "@fabrikam.example"));
+        }
+
+        eventually("40 mails at the next hop", () -> nextHop.received().size() >= 40);
+
+        assertThat(nextHop.received()).extracting(received -> received.recipients.get(0)).containsExactlyInAnyOrderElementsOf(recipients);
+        assertThat(nextHop.mostConnectionsOpenAtOnce()).isLessThanOrEqualTo(2);
+        assertThat(nextHop.connectionCount()).as("connections reused across mails").isLessThanOrEqualTo(2);
+        eventually("the queue empty", () -> uncheckedQueued() == 0);
+    }
+
+    @Test
+    void aRefusedRecipientShouldBeBouncedAndTheOtherOneDelivered() throws Exception {
+        nextHop.refusing("nobody@fabrikam.example");
+        PooledDelivery mailet = started(config());
+
+        mailet.service(mail("partial", "nobody@fabrikam.example", "user@fabrikam.example"));
+
+        eventually("a bounce", () -> !context.getSentMails().isEmpty());
+        assertThat(nextHop.received()).extracting(received -> received.recipients).containsExactly(List.of("user@fabrikam.example"));
+        assertThat(context.getSentMails()).singleElement().satisfies(bounce -> {
+            assertThat(bounce.getState()).isEqualTo("bounces");
+            assertThat(bounce.getRecipients()).containsExactly(new MailAddress("nobody@fabrikam.example"));
+        });
+        eventually("the queue empty", () -> uncheckedQueued() == 0);
+    }
+
+    @Test
+    void aMailTheNextHopDroppedShouldGoBackToTheQueueForARetry() throws Exception {
+        nextHop.misbehaving(transaction -> ScriptedSmtpServer.Misbehaviour.CLOSE_SILENTLY_AFTER_DOT);
+        PooledDelivery mailet = started(config());
+
+        mailet.service(mail("dropped", "user@fabrikam.example"));
+
+        eventually("the mail back in the queue, retried once", () -> retriesOfTheQueuedMails().equals(List.of(1)));
+        assertThat(nextHop.received()).isEmpty();
+        assertThat(context.getSentMails()).as("no bounce for a temporary failure").isEmpty();
+    }
+
+    @Test
+    void aMailStillFailingAfterMaxRetriesShouldBeBounced() throws Exception {
+        nextHop.misbehaving(transaction -> ScriptedSmtpServer.Misbehaviour.CLOSE_SILENTLY_AFTER_DOT);
+        PooledDelivery mailet = started(config().setProperty("delayTime", "100").setProperty("maxRetries", "1"));
+
+        mailet.service(mail("dropped", "user@fabrikam.example"));
+
+        eventually("a bounce", () -> !context.getSentMails().isEmpty());
+        assertThat(context.getSentMails()).singleElement().satisfies(bounce -> {
+            assertThat(bounce.getState()).isEqualTo("bounces");
+            assertThat(bounce.getRecipients()).containsExactly(new MailAddress("user@fabrikam.example"));
+        });
+        assertThat(nextHop.connectionCount()).as("the first attempt and the retry").isEqualTo(2);
+        eventually("the queue empty", () -> uncheckedQueued() == 0);
+    }
+
+    private long uncheckedQueued() {
+        try {
+            return queued();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<Integer> retriesOfTheQueuedMails() {
+        try {
+            ManageableMailQueue queue = (ManageableMailQueue) queues.getQueue(MailQueueName.of(QUEUE)).orElseThrow();
+            List<Integer> retries = new ArrayList<>();
+            queue.browse().forEachRemaining(item -> {
+                Mail mail = item.getMail();
+                retries.add(DeliveryRetriesHelper.retrieveRetries(mail));
+            });
+            return retries.stream().collect(Collectors.toList());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
