@@ -1,10 +1,13 @@
 package org.relayguard.server.queue;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.reflect.Field;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -12,12 +15,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Enumeration;
+import java.util.Optional;
 
 import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 
+import org.apache.james.server.core.MailHeaders;
 import org.apache.james.server.core.MimeMessageSource;
 import org.apache.james.server.core.MimeMessageUtil;
+import org.apache.james.server.core.MimeMessageWrapper;
 import org.apache.mailet.Mail;
 
 /**
@@ -27,6 +33,10 @@ import org.apache.mailet.Mail;
  * loss too. The queue entry (the journal) holds the envelope only.
  */
 final class MailBodies {
+    private static final int BUFFER_SIZE = 64 * 1024;
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final Field RECEIVED_SOURCE = receivedSourceField();
+
     private final Path directory;
 
     MailBodies(Path directory) throws IOException {
@@ -36,9 +46,7 @@ final class MailBodies {
     void write(String id, Mail mail) throws IOException, MessagingException {
         Path file = file(id);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-             OutputStream out = Channels.newOutputStream(channel)) {
-            // James's own writer: the body as it was received when only headers changed, so a
-            // malformed MIME part (the corpus has some) is kept byte for byte instead of re-encoded.
+             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_SIZE)) {
             writeAsReceived(mail.getMessage(), channel, out);
             out.flush();
             channel.force(true);
@@ -46,7 +54,30 @@ final class MailBodies {
         syncDirectory();
     }
 
+    /**
+     * The message with its body byte for byte as received whenever no mailet changed the body:
+     * a relay must not re-encode a body (a re-wrapped base64 body breaks its DKIM signature, a
+     * malformed MIME body cannot be re-encoded at all), and copying the received bytes spares
+     * parsing and decoding the message on every queue.
+     */
     private static void writeAsReceived(MimeMessage message, FileChannel channel, OutputStream out) throws IOException, MessagingException {
+        Optional<MimeMessageSource> received = receivedSource(message);
+        if (received.isPresent()) {
+            MimeMessageWrapper wrapper = (MimeMessageWrapper) message;
+            if (!wrapper.isHeaderModified()) {
+                try (InputStream in = received.get().getInputStream()) {
+                    in.transferTo(out);
+                }
+                return;
+            }
+            writeHeaderLines(message, out);
+            try (InputStream in = received.get().getInputStream()) {
+                // James's own header reader skips the received headers, exactly as its getRawInputStream does.
+                new MailHeaders(in);
+                in.transferTo(out);
+            }
+            return;
+        }
         try {
             MimeMessageUtil.writeTo(message, out, out);
         } catch (MessagingException | RuntimeException e) {
@@ -55,14 +86,45 @@ final class MailBodies {
             out.flush();
             channel.truncate(0);
             channel.position(0);
-            Enumeration<String> lines = message.getAllHeaderLines();
-            while (lines.hasMoreElements()) {
-                out.write(asReceived(lines.nextElement() + "\r\n"));
-            }
-            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            writeHeaderLines(message, out);
             try (InputStream body = message.getRawInputStream()) {
                 body.transferTo(out);
             }
+        }
+    }
+
+    private static void writeHeaderLines(MimeMessage message, OutputStream out) throws IOException, MessagingException {
+        Enumeration<String> lines = message.getAllHeaderLines();
+        while (lines.hasMoreElements()) {
+            out.write(asReceived(lines.nextElement() + "\r\n"));
+        }
+        out.write(CRLF);
+    }
+
+    /**
+     * The bytes the message was read from, when they still hold its body: a James message
+     * ({@link MimeMessageWrapper}) whose body no mailet has changed. James keeps that source in a
+     * protected field only, read here once through reflection; without it every mail takes
+     * James's writer.
+     */
+    private static Optional<MimeMessageSource> receivedSource(MimeMessage message) {
+        if (RECEIVED_SOURCE == null || !(message instanceof MimeMessageWrapper) || ((MimeMessageWrapper) message).isBodyModified()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable((MimeMessageSource) RECEIVED_SOURCE.get(message));
+        } catch (IllegalAccessException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Field receivedSourceField() {
+        try {
+            Field field = MimeMessageWrapper.class.getDeclaredField("source");
+            field.setAccessible(true);
+            return field;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
         }
     }
 
@@ -123,7 +185,8 @@ final class MailBodies {
 
         @Override
         public InputStream getInputStream() throws IOException {
-            return new FileInputStream(file);
+            // James's header parsers read byte by byte.
+            return new BufferedInputStream(new FileInputStream(file), BUFFER_SIZE);
         }
 
         @Override

@@ -52,6 +52,54 @@ class MailBodiesTest {
         assertBodyKept("Content-Type: multipart/mixed; boundary=\"absent\"\r\n");
     }
 
+    /** javax.mail would wrap the lines at 76 characters: a DKIM signature over the body would break. */
+    @Test
+    void writeShouldKeepABase64BodyWrappedAsReceived() throws Exception {
+        String base64 = "SGVsbG8sIHRoaXMgaXMgYSBib2R5IHdyYXBwZWQg\r\n"
+            + "YXQgZm9ydHkgY2hhcmFjdGVycyBwZXIgbGluZS4=\r\n";
+        String received = "Subject: signed\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+            + "Content-Transfer-Encoding: base64\r\n\r\n" + base64;
+        MimeMessageWrapper message = new MimeMessageWrapper(MimeMessageInputStreamSource.create("received",
+            new ByteArrayInputStream(received.getBytes(StandardCharsets.US_ASCII))));
+        message.addHeader("X-Relay-Guard-Decision", "allow");
+
+        String stored = store(message);
+
+        assertThat(stored).contains("Subject: signed\r\n", "X-Relay-Guard-Decision: allow\r\n");
+        assertThat(stored.substring(stored.indexOf("\r\n\r\n") + 4)).isEqualTo(base64);
+    }
+
+    @Test
+    void writeShouldCopyAnUnchangedMessageAsReceived() throws Exception {
+        String received = "Subject: as is\nX-Odd:   spacing kept\n\nbody with bare LF\n";
+        MimeMessageWrapper message = new MimeMessageWrapper(MimeMessageInputStreamSource.create("received",
+            new ByteArrayInputStream(received.getBytes(StandardCharsets.US_ASCII))));
+        message.getHeader("Subject");
+
+        assertThat(store(message)).isEqualTo(received);
+    }
+
+    @Test
+    void writeShouldStoreABodyAMailetChanged() throws Exception {
+        MimeMessageWrapper message = new MimeMessageWrapper(MimeMessageInputStreamSource.create("received",
+            new ByteArrayInputStream("Subject: s\r\nContent-Type: text/plain\r\n\r\nold body\r\n".getBytes(StandardCharsets.US_ASCII))));
+        message.setText("new body");
+        message.saveChanges();
+
+        assertThat(store(message)).contains("Subject: s\r\n").endsWith("\r\n\r\nnew body");
+    }
+
+    private String store(MimeMessageWrapper message) throws Exception {
+        MailImpl mail = MailImpl.builder().name("stored").build();
+        mail.setMessageNoCopy(message);
+        MailBodies bodies = new MailBodies(directory);
+        String id = UUID.randomUUID().toString();
+        bodies.write(id, mail);
+        try (InputStream in = bodies.source(id).getInputStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
     private void assertBodyKept(String contentType) throws Exception {
         byte[] original = ("Return-Path: <>\r\n"
             + "Subject: Delivery status notification\r\n"
