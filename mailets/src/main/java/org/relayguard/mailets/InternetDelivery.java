@@ -55,11 +55,7 @@ public class InternetDelivery extends GenericMailet {
     static final String DELIVERY = "delivery";
     static final String GATEWAY = "gateway";
 
-    private final DNSService dnsService;
-    private final DomainList domainList;
-    private final MailQueueFactory<?> queueFactory;
-    private final MetricFactory metricFactory;
-    private final RemoteDelivery.ThreadState threads;
+    private final DeliveryMailets deliveries;
     private GenericMailet delivery;
 
     @Inject
@@ -70,11 +66,7 @@ public class InternetDelivery extends GenericMailet {
     /** {@code DO_NOT_START_THREADS}: mail is queued, never delivered (tests, the parameter check). */
     public InternetDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory,
                             RemoteDelivery.ThreadState threads) {
-        this.dnsService = dnsService;
-        this.domainList = domainList;
-        this.queueFactory = queueFactory;
-        this.metricFactory = metricFactory;
-        this.threads = threads;
+        this.deliveries = new DeliveryMailets(dnsService, domainList, queueFactory, metricFactory, threads);
     }
 
     @Override
@@ -88,9 +80,7 @@ public class InternetDelivery extends GenericMailet {
         PooledDelivery.positive(getMailetConfig(), PooledDelivery.IDLE_TIMEOUT, (int) PooledDelivery.DEFAULT_IDLE_TIMEOUT.toMillis());
         String gateway = getInitParameter(GATEWAY);
         boolean pooled = chosen.equals(PooledDelivery.NAME) && gateway != null && !gateway.isBlank();
-        delivery = pooled
-            ? new PooledDelivery(dnsService, domainList, queueFactory, metricFactory, threads)
-            : new RemoteDelivery(dnsService, domainList, queueFactory, metricFactory, threads);
+        delivery = deliveries.create(pooled);
         try {
             delivery.init(new DeliveryConfig(getMailetConfig(), pooled));
         } catch (MessagingException | RuntimeException e) {

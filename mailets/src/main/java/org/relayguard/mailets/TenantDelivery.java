@@ -76,11 +76,7 @@ public class TenantDelivery extends GenericMailet {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(TenantDelivery.class);
 
-    private final DNSService dnsService;
-    private final DomainList domainList;
-    private final MailQueueFactory<?> queueFactory;
-    private final MetricFactory metricFactory;
-    private final RemoteDelivery.ThreadState threads;
+    private final DeliveryMailets deliveryMailets;
     private Tenants tenants = Tenants.none();
     private DomainListLookup domainListLookup;
     private Map<String, GenericMailet> deliveries = ImmutableMap.of();
@@ -93,11 +89,7 @@ public class TenantDelivery extends GenericMailet {
     /** {@code DO_NOT_START_THREADS}: mail is queued, never delivered (tests, the parameter check). */
     public TenantDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory,
                           RemoteDelivery.ThreadState threads) {
-        this.dnsService = dnsService;
-        this.domainList = domainList;
-        this.queueFactory = queueFactory;
-        this.metricFactory = metricFactory;
-        this.threads = threads;
+        this.deliveryMailets = new DeliveryMailets(dnsService, domainList, queueFactory, metricFactory, threads);
     }
 
     @Override
@@ -113,7 +105,7 @@ public class TenantDelivery extends GenericMailet {
             throw new MessagingException(NAME + ": parameter '" + TENANTS + "' is required (the tenants description)");
         }
         tenants = Tenants.parse(NAME, description);
-        domainListLookup = new DomainListLookup(domainList, NAME);
+        domainListLookup = new DomainListLookup(deliveryMailets.domainList(), NAME);
         boolean pooled = pooled();
         Map<String, GenericMailet> started = new LinkedHashMap<>();
         try {
@@ -141,9 +133,7 @@ public class TenantDelivery extends GenericMailet {
     }
 
     private GenericMailet delivery(Tenant tenant, boolean pooled) throws MessagingException {
-        GenericMailet delivery = pooled
-            ? new PooledDelivery(dnsService, domainList, queueFactory, metricFactory, threads)
-            : new RemoteDelivery(dnsService, domainList, queueFactory, metricFactory, threads);
+        GenericMailet delivery = deliveryMailets.create(pooled);
         try {
             delivery.init(new TenantMailetConfig(getMailetConfig(), tenant));
         } catch (MessagingException | RuntimeException e) {
@@ -157,7 +147,7 @@ public class TenantDelivery extends GenericMailet {
     private void warnAboutDomainsNotInTheDomainList(Tenant tenant) {
         for (String domain : tenant.domains()) {
             try {
-                if (!domainList.containsDomain(Domain.of(domain))) {
+                if (!deliveryMailets.domainList().containsDomain(Domain.of(domain))) {
                     LOGGER.warn("{}: domain {} of tenant {} is not in James's DomainList: mail for it is not routed to {}",
                         NAME, domain, tenant.name(), tenant.smartHost());
                 }
