@@ -10,7 +10,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -68,7 +67,6 @@ final class ArtemisMailQueue implements ManageableMailQueue {
     private static final Logger LOGGER = LoggerFactory.getLogger(ArtemisMailQueue.class);
     static final String ADDRESS_PREFIX = "mailqueue.";
     private static final String ENVELOPE = "envelope";
-    private static final String BODY = "body";
     /** Enqueue order, kept by retries and flushes: browse lists in this order. */
     private static final String SEQUENCE = "sequence";
     /** When the mail is (or was) due: what webadmin shows as {@code nextDelivery}. */
@@ -130,9 +128,9 @@ final class ArtemisMailQueue implements ManageableMailQueue {
     @Override
     public void enQueue(Mail mail, Duration delay) throws MailQueueException {
         metrics.runPublishingTimerMetric(ENQUEUED_TIMER_METRIC_NAME_PREFIX + name.asString(), () -> {
-            String body = UUID.randomUUID().toString();
+            MailBodies.Body body = null;
             try {
-                bodies.write(body, mail);
+                body = bodies.store(mail);
                 long now = System.currentTimeMillis();
                 long due = delay.isNegative() || delay.isZero() ? now : saturatedAdd(now, delay);
                 Entry entry = new Entry(MailEnvelope.write(mail), body, nextSequence(), due, due > now);
@@ -141,7 +139,9 @@ final class ArtemisMailQueue implements ManageableMailQueue {
                     send(entry);
                 }
             } catch (Exception e) {
-                bodies.delete(body);
+                if (body != null) {
+                    body.delete();
+                }
                 throw new RuntimeException(e);
             }
         });
@@ -172,15 +172,15 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         awaitFiled(sent.incrementAndGet());
     }
 
-    /** A queue entry to be sent: the mail's envelope, the id of its body, its place in the queue and when it is due. */
+    /** A queue entry to be sent: the mail's envelope, its body, its place in the queue and when it is due. */
     private static final class Entry {
         private final String envelope;
-        private final String body;
+        private final MailBodies.Body body;
         private final long sequence;
         private final long due;
         private final boolean scheduled;
 
-        Entry(String envelope, String body, long sequence, long due, boolean scheduled) {
+        Entry(String envelope, MailBodies.Body body, long sequence, long due, boolean scheduled) {
             this.envelope = envelope;
             this.body = body;
             this.sequence = sequence;
@@ -189,15 +189,15 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         }
 
         /** The same mail and body, due now, in its old place. */
-        static Entry dueNow(Message message) {
-            return new Entry(message.getStringProperty(ENVELOPE), message.getStringProperty(BODY),
+        static Entry dueNow(Message message, MailBodies.Body body) {
+            return new Entry(message.getStringProperty(ENVELOPE), body,
                 message.getLongProperty(SEQUENCE), System.currentTimeMillis(), false);
         }
 
         ClientMessage toMessage(ClientSession session) {
             ClientMessage message = session.createMessage(true);
             message.putStringProperty(ENVELOPE, envelope);
-            message.putStringProperty(BODY, body);
+            body.putInto(message);
             message.putLongProperty(SEQUENCE, sequence);
             message.putLongProperty(DUE, due);
             if (scheduled) {
@@ -315,18 +315,19 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         }
 
         private void emit(ClientMessage message) throws ActiveMQException {
-            String body = message.getStringProperty(BODY);
+            MailBodies.Body body;
             MailImpl mail;
             try {
+                body = bodies.of(message);
                 mail = MailEnvelope.read(message.getStringProperty(ENVELOPE));
-                if (!bodies.exists(body)) {
+                if (!body.exists()) {
                     // An entry whose mail went on and whose body is gone: left by a crash of a version that did not commit retries with their acknowledgement.
                     LOGGER.warn("Mail queue {}: entry for mail {} has no body any more, dropped as a duplicate", name.asString(), mail.getName());
                     complete(message, null);
                     demand.release();
                     return;
                 }
-                mail.setMessageContent(bodies.source(body));
+                mail.setMessageContent(body.source());
             } catch (MessagingException | RuntimeException e) {
                 LOGGER.error("Mail queue {}: unreadable entry, kept", name.asString(), e);
                 demand.release();
@@ -334,7 +335,7 @@ final class ArtemisMailQueue implements ManageableMailQueue {
             }
             outstanding.incrementAndGet();
             dequeued.increment();
-            Item item = new Item(this, message, mail);
+            Item item = new Item(this, message, mail, body);
             synchronized (handedOut) {
                 handedOut.put(mail, item);
             }
@@ -347,19 +348,19 @@ final class ArtemisMailQueue implements ManageableMailQueue {
          */
         void done(Item item, MailItemStatus status, Entry replacement) throws MailQueueException {
             ClientMessage message = item.message;
-            String oldBody = message.getStringProperty(BODY);
+            MailBodies.Body oldBody = item.body;
             try {
-                Entry next = replacement != null ? replacement : status == MailItemStatus.AGAIN ? Entry.dueNow(message) : null;
+                Entry next = replacement != null ? replacement : status == MailItemStatus.AGAIN ? Entry.dueNow(message, oldBody) : null;
                 complete(message, next);
                 if (next != null) {
                     awaitFiled(sent.incrementAndGet());
                 }
-                if (next == null || !next.body.equals(oldBody)) {
-                    bodies.delete(oldBody);
+                if (next == null || !next.body.isSameAs(oldBody)) {
+                    oldBody.delete();
                 }
             } catch (Exception e) {
                 if (replacement != null) {
-                    bodies.delete(replacement.body);
+                    replacement.body.delete();
                 }
                 throw new MailQueueException("Mail queue " + name.asString() + ": cannot complete a delivery", e);
             } finally {
@@ -389,7 +390,7 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         }
 
         void discard(Entry entry) {
-            bodies.delete(entry.body);
+            entry.body.delete();
         }
 
         private void rollbackQuietly() {
@@ -419,14 +420,16 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         private final Receiver receiver;
         private final ClientMessage message;
         private final Mail mail;
+        private final MailBodies.Body body;
         /** Set once done is called; from then on a new entry for the mail is queued on its own. */
         private boolean completed;
         private Entry replacement;
 
-        Item(Receiver receiver, ClientMessage message, Mail mail) {
+        Item(Receiver receiver, ClientMessage message, Mail mail, MailBodies.Body body) {
             this.receiver = receiver;
             this.message = message;
             this.mail = mail;
+            this.body = body;
         }
 
         @Override
@@ -482,7 +485,7 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         for (MessageReference reference : queue.getScheduledMessages()) {
             Message message = reference.getMessage();
             try {
-                send(Entry.dueNow(message));
+                send(Entry.dueNow(message, bodies.of(message)));
                 flushed.add(message.getMessageID());
             } catch (Exception e) {
                 throw new MailQueueException("Mail queue " + name.asString() + ": flush failed", e);
@@ -540,7 +543,10 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         Filter filter = new EnvelopeFilter(message -> {
             String envelope = message.getStringProperty(ENVELOPE);
             if (envelope != null && matching.test(MailEnvelope.parse(envelope))) {
-                removedBodies.add(message.getStringProperty(BODY));
+                String file = message.getStringProperty(MailBodies.BODY_FILE);
+                if (file != null) {
+                    removedBodies.add(file);
+                }
                 return true;
             }
             return false;
@@ -591,7 +597,7 @@ final class ArtemisMailQueue implements ManageableMailQueue {
     private Optional<MailQueueItemView> view(Message message) {
         try {
             MailImpl mail = MailEnvelope.read(message.getStringProperty(ENVELOPE));
-            mail.setMessageNoCopy(new MimeMessageWrapper(bodies.source(message.getStringProperty(BODY))));
+            mail.setMessageNoCopy(new MimeMessageWrapper(bodies.of(message).source()));
             ZonedDateTime due = ZonedDateTime.ofInstant(Instant.ofEpochMilli(message.getLongProperty(DUE)), ZoneOffset.UTC);
             return Optional.of(new DefaultMailQueueItemView(mail, due));
         } catch (MessagingException | RuntimeException e) {

@@ -1,6 +1,7 @@
 package org.relayguard.server.queue;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.BufferedOutputStream;
 import java.io.File;
 import java.io.FileInputStream;
@@ -16,10 +17,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Enumeration;
 import java.util.Optional;
+import java.util.UUID;
 
 import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 
+import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
 import org.apache.james.server.core.MailHeaders;
 import org.apache.james.server.core.MimeMessageSource;
 import org.apache.james.server.core.MimeMessageUtil;
@@ -27,12 +32,20 @@ import org.apache.james.server.core.MimeMessageWrapper;
 import org.apache.mailet.Mail;
 
 /**
- * The message bodies of queued mail: one file each, under the queue store's {@code mails/}
- * directory. A body is written and forced to disk ({@code fsync}, file and directory) before the
- * queue entry that names it is written, so a mail acknowledged with {@code 250} survives a power
- * loss too. The queue entry (the journal) holds the envelope only.
+ * The messages of queued mail. A message of up to {@link #INLINE_LIMIT} bytes travels in its queue
+ * entry, synced with it by the journal; a larger one is a file under the queue store's
+ * {@code mails/} directory, written and forced to disk ({@code fsync}, file and directory) before
+ * the entry that names it is written. Either way a mail acknowledged with {@code 250} survives a
+ * power loss too.
  */
 final class MailBodies {
+    /** The queue entry property naming a body file; an entry without it holds its body. */
+    static final String BODY_FILE = "body";
+    /**
+     * The largest message kept in its queue entry (most mail is a few KB); larger ones are files.
+     * Below the broker's large-message size, so an entry is always one journal record.
+     */
+    static final int INLINE_LIMIT = 64 * 1024;
     private static final int BUFFER_SIZE = 64 * 1024;
     private static final byte[] CRLF = {'\r', '\n'};
     private static final Field RECEIVED_SOURCE = receivedSourceField();
@@ -43,15 +56,61 @@ final class MailBodies {
         this.directory = Files.createDirectories(directory);
     }
 
+    /**
+     * Stores the mail's message: a small one (most mail) in the queue entry itself, where the
+     * journal syncs it with the entry and with the other mails written at the same moment; a larger
+     * one in a file of its own, fsynced with its directory, before the entry that names it is written.
+     */
+    Body store(Mail mail) throws IOException, MessagingException {
+        long size = mail.getMessageSize();
+        if (size >= 0 && size <= INLINE_LIMIT) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) size + 1024);
+            writeAsReceived(mail.getMessage(), out, out::reset);
+            if (out.size() <= INLINE_LIMIT) {
+                return new InlineBody(out.toByteArray());
+            }
+        }
+        String id = UUID.randomUUID().toString();
+        try {
+            write(id, mail);
+        } catch (IOException | MessagingException | RuntimeException e) {
+            delete(id);
+            throw e;
+        }
+        return new FileBody(id);
+    }
+
+    /** The body a queue entry holds or names. */
+    Body of(Message message) {
+        String id = message.getStringProperty(BODY_FILE);
+        if (id != null) {
+            return new FileBody(id);
+        }
+        ActiveMQBuffer buffer = message.toCore().getReadOnlyBodyBuffer();
+        byte[] bytes = new byte[buffer.readableBytes()];
+        buffer.readBytes(bytes);
+        return new InlineBody(bytes);
+    }
+
     void write(String id, Mail mail) throws IOException, MessagingException {
         Path file = file(id);
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
              OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER_SIZE)) {
-            writeAsReceived(mail.getMessage(), channel, out);
+            writeAsReceived(mail.getMessage(), out, () -> {
+                out.flush();
+                channel.truncate(0);
+                channel.position(0);
+            });
             out.flush();
             channel.force(true);
         }
         syncDirectory();
+    }
+
+    /** Starts the output again from nothing, when James's writer failed half way. */
+    @FunctionalInterface
+    private interface Restart {
+        void restart() throws IOException;
     }
 
     /**
@@ -60,7 +119,7 @@ final class MailBodies {
      * malformed MIME body cannot be re-encoded at all), and copying the received bytes spares
      * parsing and decoding the message on every queue.
      */
-    private static void writeAsReceived(MimeMessage message, FileChannel channel, OutputStream out) throws IOException, MessagingException {
+    private static void writeAsReceived(MimeMessage message, OutputStream out, Restart restart) throws IOException, MessagingException {
         Optional<MimeMessageSource> received = receivedSource(message);
         if (received.isPresent()) {
             MimeMessageWrapper wrapper = (MimeMessageWrapper) message;
@@ -83,9 +142,7 @@ final class MailBodies {
         } catch (MessagingException | RuntimeException e) {
             // A Content-Type James's writer cannot parse: the header lines as they are, then the raw
             // body, unparsed, so that the mail is relayed as it came rather than parked.
-            out.flush();
-            channel.truncate(0);
-            channel.position(0);
+            restart.restart();
             writeHeaderLines(message, out);
             try (InputStream body = message.getRawInputStream()) {
                 body.transferTo(out);
@@ -166,6 +223,153 @@ final class MailBodies {
             throw new IllegalArgumentException("Not a body id");
         }
         return directory.resolve(id + ".eml");
+    }
+
+    /** Where a queued mail's message is: in its queue entry, or in a file the entry names. */
+    abstract static class Body {
+        /** Puts the body (or its file's name) into a queue entry. */
+        abstract void putInto(ClientMessage message);
+
+        abstract MimeMessageSource source();
+
+        /** False only for a file removed since: the mail went on (see the queue's dequeue). */
+        abstract boolean exists();
+
+        /** Removes the body's file, if it has one: the entry's own body goes with the entry. */
+        abstract void delete();
+
+        abstract boolean isSameAs(Body other);
+    }
+
+    private static final class InlineBody extends Body {
+        private final byte[] bytes;
+
+        InlineBody(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        void putInto(ClientMessage message) {
+            message.getBodyBuffer().writeBytes(bytes);
+        }
+
+        @Override
+        MimeMessageSource source() {
+            return new InlineSource(bytes);
+        }
+
+        @Override
+        boolean exists() {
+            return true;
+        }
+
+        @Override
+        void delete() {
+        }
+
+        @Override
+        boolean isSameAs(Body other) {
+            return other == this;
+        }
+    }
+
+    private final class FileBody extends Body {
+        private final String id;
+
+        FileBody(String id) {
+            this.id = id;
+        }
+
+        @Override
+        void putInto(ClientMessage message) {
+            message.putStringProperty(BODY_FILE, id);
+        }
+
+        @Override
+        MimeMessageSource source() {
+            return new BodySource(id, file(id).toFile());
+        }
+
+        @Override
+        boolean exists() {
+            return MailBodies.this.exists(id);
+        }
+
+        @Override
+        void delete() {
+            MailBodies.this.delete(id);
+        }
+
+        @Override
+        boolean isSameAs(Body other) {
+            return other instanceof FileBody && ((FileBody) other).id.equals(id);
+        }
+    }
+
+    /** A body held in memory, taken from its queue entry. */
+    private static final class InlineSource implements MimeMessageSource {
+        private final String id = "queued-" + UUID.randomUUID();
+        private final byte[] bytes;
+
+        InlineSource(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public String getSourceId() {
+            return id;
+        }
+
+        @Override
+        public InputStream getInputStream() {
+            return new UnsynchronizedByteArrayInputStream(bytes);
+        }
+
+        @Override
+        public long getMessageSize() {
+            return bytes.length;
+        }
+    }
+
+    /** James's header parsers read byte by byte: {@link java.io.ByteArrayInputStream} locks on each read. */
+    private static final class UnsynchronizedByteArrayInputStream extends InputStream {
+        private final byte[] bytes;
+        private int position;
+
+        UnsynchronizedByteArrayInputStream(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public int read() {
+            return position < bytes.length ? bytes[position++] & 0xFF : -1;
+        }
+
+        @Override
+        public int read(byte[] target, int offset, int length) {
+            if (length == 0) {
+                return 0;
+            }
+            if (position >= bytes.length) {
+                return -1;
+            }
+            int count = Math.min(length, bytes.length - position);
+            System.arraycopy(bytes, position, target, offset, count);
+            position += count;
+            return count;
+        }
+
+        @Override
+        public long skip(long count) {
+            long skipped = Math.max(0, Math.min(count, bytes.length - position));
+            position += (int) skipped;
+            return skipped;
+        }
+
+        @Override
+        public int available() {
+            return bytes.length - position;
+        }
     }
 
     /** The stored body, read when James first reads the message. */

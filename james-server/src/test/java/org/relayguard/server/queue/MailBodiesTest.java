@@ -89,6 +89,36 @@ class MailBodiesTest {
         assertThat(store(message)).contains("Subject: s\r\n").endsWith("\r\n\r\nnew body");
     }
 
+    @Test
+    void storeShouldKeepASmallMessageInTheQueueEntryAndALargeOneInAFile() throws Exception {
+        MailBodies bodies = new MailBodies(directory);
+        String small = "Subject: small\r\n\r\nbody\r\n";
+        String large = "Subject: large\r\n\r\n" + "x".repeat(MailBodies.INLINE_LIMIT) + "\r\n";
+
+        MailBodies.Body inEntry = bodies.store(mailOf(small));
+        MailBodies.Body inFile = bodies.store(mailOf(large));
+
+        assertThat(read(inEntry.source())).isEqualTo(small);
+        assertThat(read(inFile.source())).isEqualTo(large);
+        assertThat(java.nio.file.Files.list(directory)).as("only the large message has a file").hasSize(1);
+        inFile.delete();
+        assertThat(inFile.exists()).isFalse();
+        assertThat(java.nio.file.Files.list(directory)).isEmpty();
+    }
+
+    private static MailImpl mailOf(String received) throws Exception {
+        MailImpl mail = MailImpl.builder().name("stored").build();
+        mail.setMessageNoCopy(new MimeMessageWrapper(MimeMessageInputStreamSource.create("received",
+            new ByteArrayInputStream(received.getBytes(StandardCharsets.ISO_8859_1)))));
+        return mail;
+    }
+
+    private static String read(org.apache.james.server.core.MimeMessageSource source) throws Exception {
+        try (InputStream in = source.getInputStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
     private String store(MimeMessageWrapper message) throws Exception {
         MailImpl mail = MailImpl.builder().name("stored").build();
         mail.setMessageNoCopy(message);
