@@ -62,7 +62,7 @@ final class MailBodies {
      * one in a file of its own, fsynced with its directory, before the entry that names it is written.
      */
     Body store(Mail mail) throws IOException, MessagingException {
-        long size = mail.getMessageSize();
+        long size = estimatedSize(mail.getMessage());
         if (size >= 0 && size <= INLINE_LIMIT) {
             ByteArrayOutputStream out = new ByteArrayOutputStream((int) size + 1024);
             writeAsReceived(mail.getMessage(), out, out::reset);
@@ -78,6 +78,18 @@ final class MailBodies {
             throw e;
         }
         return new FileBody(id);
+    }
+
+    /**
+     * About the stored size: the received bytes' size when the body is unchanged (a header change
+     * adds little, and the exact size would cost James another parse of the headers), else James's.
+     */
+    private static long estimatedSize(MimeMessage message) throws IOException, MessagingException {
+        Optional<MimeMessageSource> received = receivedSource(message);
+        if (received.isPresent()) {
+            return received.get().getMessageSize();
+        }
+        return message instanceof MimeMessageWrapper ? ((MimeMessageWrapper) message).getMessageSize() : message.getSize();
     }
 
     /** The body a queue entry holds or names. */
