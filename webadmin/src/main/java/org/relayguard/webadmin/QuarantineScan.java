@@ -121,7 +121,7 @@ final class QuarantineScan {
         }
 
         boolean denied = reason.deniedWith(allowed.values());
-        tallyNotAllowedValues(reason, denied, key, seen, senderDomain.orElse(null), MailOrigin.of(summary, domains));
+        tallyNotAllowedValues(reason, denied, summary);
         if (whatIf.isPresent() && denied) {
             if (reason.deniedWith(allowedWithCandidates.get())) {
                 whatIf.get().stillDenied();
@@ -132,8 +132,13 @@ final class QuarantineScan {
     }
 
     /** Values the mail's rule did not allow, with what adding each one alone would have let through and whose domains their mails were sent as. */
-    private void tallyNotAllowedValues(DenyReason reason, boolean denied, String key, Instant seen, String senderDomain, MailOrigin origin) {
-        for (String value : reason.notAllowedValues(allowed.values())) {
+    private void tallyNotAllowedValues(DenyReason reason, boolean denied, MailSummary summary) {
+        Set<String> values = reason.notAllowedValues(allowed.values());
+        if (values.isEmpty()) {
+            return;
+        }
+        MailOrigin origin = MailOrigin.of(summary, domains);
+        for (String value : values) {
             Suggestion suggestion = notAllowedValues.get(cut(value));
             if (suggestion == null) {
                 if (notAllowedValues.size() >= maxGroups) {
@@ -143,7 +148,7 @@ final class QuarantineScan {
                 notAllowedValues.put(cut(value), suggestion);
             }
             boolean letThroughAlone = denied && !reason.deniedWith(ImmutableSet.<String>builder().addAll(allowed.values()).add(value).build());
-            suggestion.add(key, seen, senderDomain, origin, letThroughAlone);
+            suggestion.add(summary.key(), summary.time(), summary.senderDomain().orElse(null), origin, letThroughAlone);
         }
     }
 
