@@ -60,8 +60,8 @@ final class QuarantineScan {
     private Instant lastSeen;
 
     /**
-     * @param domainList the domains of James's DomainList, read once before the pass: the values
-     *                   that look like ours are known when they are first seen, so only those are tracked
+     * @param domainList the domains of James's DomainList, read once before the pass: what makes a
+     *                   value or a sender domain ours
      */
     QuarantineScan(AllowedOrgs allowed, ReportParameters parameters, int maxGroups, Collection<String> domainList) {
         this(allowed, ConfiguredTenants.none(), parameters, maxGroups, domainList);
