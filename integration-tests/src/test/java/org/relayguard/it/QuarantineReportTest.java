@@ -137,6 +137,12 @@ class QuarantineReportTest {
         // The session names the tenant: our second tenant (missing), and another one forging our org header.
         Sent.withXoorg("G1", "fabrikam.onmicrosoft.com", "d@fabrikam.com", "xoorg-not-allowed", "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
         Sent.withXoorg("G2", "evil.onmicrosoft.com", "a@evil.example", "xoorg-not-allowed", "X-OriginatorOrg: contoso.com"),
+        // A stranger whose tenant name looks like ours, and one named like our domain northwind.com sending as another.
+        Sent.m365("L1", "a@contoso-eu.example", "org-not-allowed", "X-OriginatorOrg: contoso-eu.onmicrosoft.com"),
+        Sent.m365("S1", "ceo@northwind-eu.example", "org-not-allowed", "X-OriginatorOrg: northwind.onmicrosoft.com"),
+        // A tenant of ours named unlike our domains, sending as our domain northwind.com.
+        Sent.m365("T1", "a@northwind.com", "org-not-allowed", "X-OriginatorOrg: tailspin.onmicrosoft.com"),
+        Sent.m365("T2", "b@northwind.com", "org-not-allowed", "X-OriginatorOrg: tailspin.onmicrosoft.com"),
         // Relayed and never quarantined.
         Sent.m365("A1", "a@contoso.com", null, "X-OriginatorOrg: contoso.com"),
         new Sent("I1", false, true, "b@example.org", List.of("someone@external.example"), null));
@@ -151,10 +157,11 @@ class QuarantineReportTest {
         hops = NextHops.start();
         james = JamesServer.builder().enforce(false).nextHops(hops).prepare();
         WebAdminJwt.generate().enable(james);
-        // fabrikam.com is one of our domains (Step 2), fabrikam.onmicrosoft.com was forgotten.
+        // fabrikam.com and northwind.com are our domains (Step 2), fabrikam.onmicrosoft.com was forgotten.
         Path domainList = james.conf("domainlist.xml");
         Files.writeString(domainList, Files.readString(domainList, StandardCharsets.UTF_8)
-            .replace("<domainname>contoso.com</domainname>", "<domainname>contoso.com</domainname>\n        <domainname>fabrikam.com</domainname>"),
+            .replace("<domainname>contoso.com</domainname>", "<domainname>contoso.com</domainname>\n        <domainname>fabrikam.com</domainname>"
+                + "\n        <domainname>northwind.com</domainname>"),
             StandardCharsets.UTF_8);
         james.start();
         webAdmin = james.webAdmin();
@@ -249,7 +256,7 @@ class QuarantineReportTest {
         JsonNode report = report("?limit=1000&sampleKeys=10");
         Map<String, Map<String, String>> quarantine = quarantineAsWebAdminShowsIt();
 
-        assertThat(report.get("mails").asLong()).isEqualTo(quarantine.size()).isEqualTo(12);
+        assertThat(report.get("mails").asLong()).isEqualTo(quarantine.size()).isEqualTo(16);
         for (String dimension : List.of("originatorOrg", "messageSource", "envelopeSenderDomain", "remoteHost", "rule", "xoorg", "tenant")) {
             Map<String, Long> expected = quarantine.values().stream()
                 .collect(Collectors.groupingBy(values -> Optional.ofNullable(values.get(dimension)), Collectors.counting()))
@@ -275,6 +282,9 @@ class QuarantineReportTest {
             entry("fabrikam.com", 1L),
             entry("contoso.com, evil.example", 1L),
             entry("contoso.com", 1L),
+            entry("contoso-eu.onmicrosoft.com", 1L),
+            entry("northwind.onmicrosoft.com", 1L),
+            entry("tailspin.onmicrosoft.com", 2L),
             entry(null, 1L));
         JsonNode forged = findGroup(report.at("/groups/originatorOrg/groups"), "contoso.com, evil.example");
         assertThat(forged.get("condition").asText()).isEqualTo("org-mixed-instances");
@@ -284,16 +294,17 @@ class QuarantineReportTest {
         assertThat(forgedHeader.get("condition").asText()).isEqualTo("org-allowed");
         assertThat(idOfKey.get(forgedHeader.at("/keys/0").asText())).isEqualTo("G2");
         assertThat(counts(report.at("/groups/remoteHost/groups"))).containsOnly(
-            entry(JamesServer.M365_HOST_NAME, 11L), entry(JamesServer.M365_IP_WITHOUT_PTR, 1L));
+            entry(JamesServer.M365_HOST_NAME, 15L), entry(JamesServer.M365_IP_WITHOUT_PTR, 1L));
         assertThat(counts(report.at("/groups/envelopeSenderDomain/groups"))).containsOnly(
-            entry("evil.example", 8L), entry("fabrikam.com", 4L));
+            entry("evil.example", 8L), entry("fabrikam.com", 4L), entry("contoso-eu.example", 1L), entry("northwind-eu.example", 1L),
+            entry("northwind.com", 2L));
         assertThat(counts(report.at("/groups/messageSource/groups"))).containsOnly(
-            entry(null, 11L), entry("mailbox rules agent", 1L));
+            entry(null, 15L), entry("mailbox rules agent", 1L));
         assertThat(counts(report.at("/groups/rule/groups"))).containsOnly(
-            entry("x-originatororg", 10L), entry("xoorg", 2L));
+            entry("x-originatororg", 14L), entry("xoorg", 2L));
         assertThat(counts(report.at("/groups/xoorg/groups"))).containsOnly(
-            entry(null, 10L), entry("fabrikam.onmicrosoft.com", 1L), entry("evil.onmicrosoft.com", 1L));
-        assertThat(report.get("conditions").toString()).isEqualTo("{\"org-absent\":1,\"org-not-allowed\":8,\"org-mixed-instances\":1,"
+            entry(null, 14L), entry("fabrikam.onmicrosoft.com", 1L), entry("evil.onmicrosoft.com", 1L));
+        assertThat(report.get("conditions").toString()).isEqualTo("{\"org-absent\":1,\"org-not-allowed\":12,\"org-mixed-instances\":1,"
             + "\"org-allowed\":0,\"xoorg-absent\":0,\"xoorg-not-allowed\":2,\"xoorg-allowed\":0,"
             + "\"tenant-mismatch\":0,\"tenant-conflict\":0,\"domain-unowned\":0,\"tenant-unidentified\":0,\"tenant-allowed\":0,\"secret-missing\":0,"
             + "\"headers-unreadable\":0,\"unknown-rule\":0}");
@@ -309,22 +320,69 @@ class QuarantineReportTest {
         throw new AssertionError("no group " + value + " in " + groups);
     }
 
+    private static List<String> values(JsonNode list) {
+        List<String> values = new ArrayList<>();
+        list.forEach(value -> values.add(value.get("value").asText()));
+        return values;
+    }
+
     @Test
-    void suggestionsNameTheMissingOnmicrosoftValueAndTheDomainListValue() {
+    void suggestionsNameOnlyValuesWithEvidenceThatTheyAreOursAndStateIt() {
         JsonNode suggestions = report("").get("suggestions");
 
-        assertThat(suggestions.get(0).get("value").asText()).isEqualTo("fabrikam.com");
+        assertThat(values(suggestions)).as("strongest first; allowed values and strangers never suggested")
+            .containsExactly("fabrikam.com", "fabrikam.onmicrosoft.com", "tailspin.onmicrosoft.com");
         assertThat(suggestions.get(0).get("reasons").toString()).isEqualTo("[\"domainlist\"]");
+        assertThat(suggestions.get(0).get("evidence").asText()).isEqualTo("a domain of your DomainList; 1 of 1 mail from your domain fabrikam.com");
         JsonNode fabrikam = findGroup(suggestions, "fabrikam.onmicrosoft.com");
         assertThat(fabrikam.get("reasons").toString()).isEqualTo("[\"domainlist-name\",\"onmicrosoft\"]");
+        assertThat(fabrikam.get("evidence").asText()).isEqualTo("named like your domain fabrikam.com; 3 of 3 mails from your domain fabrikam.com");
         assertThat(fabrikam.get("mails").asLong()).as("two by header, one by the session").isEqualTo(3);
         assertThat(fabrikam.get("wouldLetThrough").asLong()).isEqualTo(3);
         assertThat(fabrikam.get("senderDomains").toString()).isEqualTo("[\"fabrikam.com\"]");
         assertThat(fabrikam.get("keys")).extracting(key -> idOfKey.get(key.asText())).containsExactlyInAnyOrder("F1", "F2", "G1");
-        List<String> values = new ArrayList<>();
-        suggestions.forEach(suggestion -> values.add(suggestion.get("value").asText()));
-        assertThat(values).as("strongest first; allowed values and names that are no tenant's never suggested")
-            .containsExactly("fabrikam.com", "fabrikam.onmicrosoft.com", "evil.onmicrosoft.com");
+        // Our tenant named unlike our domains: known by the domain its mails were sent as.
+        JsonNode tailspin = findGroup(suggestions, "tailspin.onmicrosoft.com");
+        assertThat(tailspin.get("reasons").toString()).isEqualTo("[\"domainlist-senders\",\"onmicrosoft\"]");
+        assertThat(tailspin.get("evidence").asText()).isEqualTo("2 of 2 mails from your domain northwind.com, through Exchange Online");
+        assertThat(tailspin.get("fromOurDomains").asLong()).isEqualTo(2);
+        assertThat(tailspin.get("ourDomains").toString()).isEqualTo("[\"northwind.com\"]");
+    }
+
+    @Test
+    void noMailOfASuggestionWasSentAsAForeignDomain() {
+        JsonNode report = report("?limit=1000&sampleKeys=10");
+        Map<String, Map<String, String>> quarantine = quarantineAsWebAdminShowsIt();
+        Set<String> ourDomains = Set.of("contoso.com", "contoso.onmicrosoft.com", "fabrikam.com", "northwind.com");
+
+        assertThat(report.get("suggestions")).isNotEmpty();
+        for (JsonNode suggestion : report.get("suggestions")) {
+            suggestion.get("keys").forEach(key -> assertThat(quarantine.get(key.asText()).get("envelopeSenderDomain"))
+                .as("%s key %s", suggestion.get("value"), idOfKey.get(key.asText())).isIn(ourDomains));
+            assertThat(suggestion.get("fromForeignDomains").asLong()).as(suggestion.toString()).isZero();
+        }
+    }
+
+    @Test
+    void aForeignTenantAndALookAlikeAreStrangersAndATenantNamedLikeOursSendingAsAnotherDomainIsSuspicious() {
+        JsonNode report = report("");
+
+        JsonNode suspicious = report.get("suspicious");
+        assertThat(values(suspicious)).containsExactly("northwind.onmicrosoft.com");
+        assertThat(suspicious.get(0).get("evidence").asText())
+            .isEqualTo("named like your domain northwind.com, but 1 of 1 mail from northwind-eu.example, not a domain of yours: a look-alike name");
+        assertThat(idOfKey.get(suspicious.at("/0/keys/0").asText())).isEqualTo("S1");
+
+        JsonNode strangers = report.get("strangers");
+        assertThat(values(strangers)).containsExactly("evil.onmicrosoft.com", "contoso-eu.onmicrosoft.com", "evil.example");
+        JsonNode evil = findGroup(strangers, "evil.onmicrosoft.com");
+        assertThat(evil.get("evidence").asText()).isEqualTo("6 of 6 mails from evil.example, not a domain of yours");
+        assertThat(evil.get("wouldLetThrough").asLong()).as("the what-if stays available for a stranger").isEqualTo(6);
+        assertThat(evil.get("foreignDomains").toString()).isEqualTo("[\"evil.example\"]");
+        assertThat(findGroup(strangers, "contoso-eu.onmicrosoft.com").get("evidence").asText())
+            .isEqualTo("1 of 1 mail from contoso-eu.example, not a domain of yours");
+        // The mail without the header names no value: it is in no list.
+        assertThat(report.get("suggestions").toString() + suspicious + strangers).doesNotContain("\"value\":null").doesNotContain("\"value\":\"\"");
     }
 
     @Test
@@ -332,7 +390,7 @@ class QuarantineReportTest {
         List<Map<String, String>> lines = DecisionLog.read(james.decisionLog());
         Map<String, Map<String, String>> quarantine = quarantineAsWebAdminShowsIt();
 
-        assertThat(lines).hasSize(12);
+        assertThat(lines).hasSize(16);
         assertThat(lines).extracting(line -> line.get("mail")).containsExactlyInAnyOrderElementsOf(quarantine.keySet());
         for (Map<String, String> line : lines) {
             Map<String, String> mail = quarantine.get(line.get("mail"));
@@ -367,7 +425,7 @@ class QuarantineReportTest {
     void theCountersMoveInJamesMetrics() {
         Map<String, Double> metrics = webAdmin.anonymous().metrics();
 
-        assertThat(metrics).containsEntry("relayguard_denied_total", 12.0)
+        assertThat(metrics).containsEntry("relayguard_denied_total", 16.0)
             .containsEntry("relayguard_discarded_total", 0.0)
             .containsEntry("relayguard_released_total", 0.0);
     }
@@ -410,7 +468,7 @@ class QuarantineReportTest {
         JsonNode whatIf = report("?whatIf=Fabrikam.onmicrosoft.com,evil.example").get("whatIf");
         assertThat(whatIf.get("candidates").toString()).isEqualTo("[\"fabrikam.onmicrosoft.com\",\"evil.example\"]");
         assertThat(whatIf.get("mails").asLong()).isEqualTo(4);
-        assertThat(whatIf.get("stillDenied").asLong()).isEqualTo(8);
+        assertThat(whatIf.get("stillDenied").asLong()).isEqualTo(12);
         assertThat(counts(whatIf.at("/groups/originatorOrg/groups"))).containsOnly(
             entry("fabrikam.onmicrosoft.com", 2L), entry("contoso.com, evil.example", 1L));
         assertThat(counts(whatIf.at("/groups/xoorg/groups"))).containsOnly(entry("fabrikam.onmicrosoft.com", 1L));
@@ -446,6 +504,6 @@ class QuarantineReportTest {
         assertThat(after.at("/conditions/org-allowed").asLong()).isEqualTo(3);
         assertThat(after.at("/conditions/xoorg-allowed").asLong()).isEqualTo(1);
         assertThat(after.get("suggestions").toString()).doesNotContain("fabrikam.onmicrosoft.com");
-        assertThat(DecisionLog.read(james.decisionLog())).hasSize(12 + (int) deniedNow);
+        assertThat(DecisionLog.read(james.decisionLog())).hasSize(16 + (int) deniedNow);
     }
 }

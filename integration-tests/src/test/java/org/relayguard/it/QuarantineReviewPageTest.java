@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,6 +67,7 @@ class QuarantineReviewPageTest {
         List.of("E2", "b@evil.example", "", "EVIL.onmicrosoft.com", "Invoice 2"),
         List.of("E3", "c@evil.example", "", "evil.onmicrosoft.com", "Invoice 3"),
         List.of("F1", "a@fabrikam.com", "", "fabrikam.onmicrosoft.com", "Quarterly numbers"),
+        List.of("L1", "a@contoso-eu.example", "", "contoso-eu.onmicrosoft.com", "Looks like you"),
         List.of("N1", "d@evil.example", "", "", "No org at all"),
         List.of("G1", "e@evil.example", "evil.onmicrosoft.com", "contoso.com", "Session names the tenant"),
         List.of("X1", "x@evil.example", "", ORG_PAYLOAD, SUBJECT_PAYLOAD));
@@ -83,6 +85,11 @@ class QuarantineReviewPageTest {
         james = JamesServer.builder().enforce(true).nextHops(hops).prepare();
         jwt = WebAdminJwt.generate();
         jwt.enable(james);
+        // fabrikam.com is one of our domains: fabrikam.onmicrosoft.com, sending as it, is our second tenant.
+        Path domainList = james.conf("domainlist.xml");
+        Files.writeString(domainList, Files.readString(domainList, StandardCharsets.UTF_8)
+            .replace("<domainname>contoso.com</domainname>", "<domainname>contoso.com</domainname>\n        <domainname>fabrikam.com</domainname>"),
+            StandardCharsets.UTF_8);
         james.start();
         webAdmin = james.webAdmin();
         for (List<String> mail : SENT) {
@@ -163,6 +170,12 @@ class QuarantineReviewPageTest {
         return counts;
     }
 
+    private List<String> rowTexts(String table) {
+        return byId(table).findElements(By.cssSelector("tbody tr")).stream()
+            .map(row -> row.findElements(By.tagName("td")).stream().map(WebElement::getText).collect(Collectors.joining(" | ")))
+            .collect(Collectors.toList());
+    }
+
     private static Map<String, Long> groups(JsonNode report, String dimension) {
         Map<String, Long> counts = new LinkedHashMap<>();
         report.at("/groups/" + dimension + "/groups").forEach(group ->
@@ -229,7 +242,7 @@ class QuarantineReviewPageTest {
 
         JsonNode report = webAdmin.get(REPORT, "application/json").expect(200).json();
         assertThat(byId("total").getText()).isEqualTo(String.valueOf(SENT.size())).isEqualTo(report.get("mails").asText());
-        assertThat(countsOnPage("by-rule")).isEqualTo(groups(report, "rule")).containsEntry("x-originatororg", 6L).containsEntry("xoorg", 1L);
+        assertThat(countsOnPage("by-rule")).isEqualTo(groups(report, "rule")).containsEntry("x-originatororg", 7L).containsEntry("xoorg", 1L);
         assertThat(countsOnPage("by-tenant")).isEqualTo(groups(report, "tenant"));
         Map<String, Long> conditions = new LinkedHashMap<>();
         report.get("conditions").fields().forEachRemaining(entry -> {
@@ -237,14 +250,20 @@ class QuarantineReviewPageTest {
                 conditions.put(entry.getKey(), entry.getValue().asLong());
             }
         });
-        assertThat(countsOnPage("by-condition")).isEqualTo(conditions).containsEntry("org-not-allowed", 5L).containsEntry("org-absent", 1L);
+        assertThat(countsOnPage("by-condition")).isEqualTo(conditions).containsEntry("org-not-allowed", 6L).containsEntry("org-absent", 1L);
         assertThat(byId("mode").getText()).isEqualTo("enforce");
         assertThat(byId("profile").getText()).isEqualTo("hardened");
         assertThat(listedKeys()).containsExactlyInAnyOrderElementsOf(keyOf.values());
         Long charted = (Long) script("return Array.prototype.reduce.call(document.querySelectorAll('#chart rect.bar'),"
             + " function (sum, bar) { return sum + Number(bar.getAttribute('data-count')); }, 0)");
         assertThat(charted).isEqualTo(SENT.size());
-        assertThat(byId("suggestions").getText()).contains("fabrikam.onmicrosoft.com");
+        // Only our second tenant is suggested, with its evidence; the attacker and the look-alike are strangers, with what gives them away.
+        assertThat(rowTexts("suggestions")).containsExactly(
+            "fabrikam.onmicrosoft.com | named like your domain fabrikam.com; 1 of 1 mail from your domain fabrikam.com | 1 | 1 | What if");
+        assertThat(rowTexts("suspicious")).containsExactly("nothing suspicious");
+        assertThat(rowTexts("strangers")).contains(
+            "evil.onmicrosoft.com | 4 of 4 mails from evil.example, not a domain of yours | 4 | 4 | What if",
+            "contoso-eu.onmicrosoft.com | 1 of 1 mail from contoso-eu.example, not a domain of yours | 1 | 1 | What if");
 
         // What-if on the suggestion: the report's own answer, in words.
         WebElement fabrikam = byId("suggestions").findElements(By.cssSelector("tbody tr")).stream()
@@ -253,6 +272,13 @@ class QuarantineReviewPageTest {
         long letThrough = webAdmin.get(REPORT + "&whatIf=fabrikam.onmicrosoft.com", "application/json").expect(200).json().at("/whatIf/mails").asLong();
         awaitPage("the what-if", () -> byId("what-if-answer").getText().startsWith("Allowing"));
         assertThat(byId("what-if-answer").getText()).contains("would have let " + letThrough + " quarantined mail");
+
+        // The what-if stays available for a stranger, to show what allowing it would let in.
+        byId("strangers").findElements(By.cssSelector("tbody tr")).stream()
+            .filter(row -> row.getText().startsWith("evil.onmicrosoft.com")).findFirst().orElseThrow()
+            .findElement(By.cssSelector("button.what-if")).click();
+        awaitPage("the stranger's what-if", () -> byId("what-if-answer").getText().startsWith("Allowing evil.onmicrosoft.com"));
+        assertThat(byId("what-if-answer").getText()).contains("would have let 4 quarantined mails through");
 
         assertThat(script("return window.sessionStorage.getItem('relayguard.webadmin.token')")).isEqualTo(token);
         assertThat(script("return window.localStorage.length")).isEqualTo(0L);
@@ -278,6 +304,7 @@ class QuarantineReviewPageTest {
         assertThat(byId("decision-line").getText()).startsWith("decision=deny action=quarantine+discard mode=enforce profile=hardened")
             .contains("mail=" + key);
         assertThat(byId("unknown-orgs").getText()).contains(ORG_PAYLOAD);
+        assertThat(byId("strangers").getText()).contains(ORG_PAYLOAD);
 
         assertThat(script("return typeof window.pwned")).isEqualTo("undefined");
         assertThat(script("return document.getElementsByTagName('img').length")).isEqualTo(0L);
@@ -328,7 +355,7 @@ class QuarantineReviewPageTest {
 
         List<String> left = webAdmin.mailKeys(JamesServer.QUARANTINE);
         assertThat(left).doesNotContain(many.get(0), many.get(1), one)
-            .containsExactlyInAnyOrder(keyOf.get("E3"), keyOf.get("F1"), keyOf.get("G1"));
+            .containsExactlyInAnyOrder(keyOf.get("E3"), keyOf.get("F1"), keyOf.get("G1"), keyOf.get("L1"));
         assertThat(listedKeys()).containsExactlyInAnyOrderElementsOf(left);
         for (String key : List.of(many.get(0), many.get(1), one)) {
             assertThat(DecisionLog.read(james.decisionLog()).stream().filter(line -> key.equals(line.get("mail")) && "delete".equals(line.get("decision"))))
@@ -339,7 +366,7 @@ class QuarantineReviewPageTest {
         Outcomes outcomes = Outcomes.read(james, hops, ID_HEADER);
         assertThat(outcomes.relayed("E2") + outcomes.relayed("N1") + outcomes.relayed("X1")).isZero();
         assertThat(byId("total").getText()).isEqualTo(webAdmin.get(REPORT, "application/json").expect(200).json().get("mails").asText())
-            .isEqualTo("3");
+            .isEqualTo("4");
     }
 
     @Test
@@ -347,12 +374,12 @@ class QuarantineReviewPageTest {
     void theFilterListsOnlyTheMatchingMails() {
         byId("filter-form").findElement(By.name("originatorOrg")).sendKeys("evil");
         byId("filter-form").findElement(By.cssSelector("button[type=submit]")).click();
-        awaitPage("the filter", () -> byId("matched").getText().startsWith("1 of 3"));
+        awaitPage("the filter", () -> byId("matched").getText().startsWith("1 of 4"));
         assertThat(listedKeys()).containsExactly(keyOf.get("E3"));
         byId("filter-form").findElement(By.name("originatorOrg")).clear();
         byId("filter-form").findElement(By.name("rule")).sendKeys("xoorg");
         byId("filter-form").findElement(By.cssSelector("button[type=submit]")).click();
-        awaitPage("the filter", () -> byId("matched").getText().startsWith("1 of 3"));
+        awaitPage("the filter", () -> byId("matched").getText().startsWith("1 of 4"));
         assertThat(listedKeys()).containsExactly(keyOf.get("G1"));
     }
 }

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /** The JSON answer of {@code GET /relayguard/quarantine/:encodedPath/report}. */
-@JsonPropertyOrder({"repository", "mails", "firstSeen", "lastSeen", "allowedOrgs", "tenants", "conditions", "suggestions", "whatIf", "groups", "unreadableKeys"})
+@JsonPropertyOrder({"repository", "mails", "firstSeen", "lastSeen", "allowedOrgs", "tenants", "conditions", "suggestions", "suspicious", "strangers", "whatIf", "groups", "unreadableKeys"})
 public final class QuarantineReport {
     private final String repository;
     private final long mails;
@@ -18,13 +18,13 @@ public final class QuarantineReport {
     private final AllowedOrgs allowedOrgs;
     private final ConfiguredTenants tenants;
     private final Map<String, Long> conditions;
-    private final List<Suggestion> suggestions;
+    private final Values values;
     private final Optional<WhatIf> whatIf;
     private final Map<String, GroupTally> groups;
     private final List<String> unreadableKeys;
 
     QuarantineReport(String repository, long mails, Instant firstSeen, Instant lastSeen, AllowedOrgs allowedOrgs, ConfiguredTenants tenants,
-                     Map<String, Long> conditions, List<Suggestion> suggestions, Optional<WhatIf> whatIf,
+                     Map<String, Long> conditions, Values values, Optional<WhatIf> whatIf,
                      Map<String, GroupTally> groups, List<String> unreadableKeys) {
         this.repository = repository;
         this.mails = mails;
@@ -33,7 +33,7 @@ public final class QuarantineReport {
         this.allowedOrgs = allowedOrgs;
         this.tenants = tenants;
         this.conditions = conditions;
-        this.suggestions = suggestions;
+        this.values = values;
         this.whatIf = whatIf;
         this.groups = groups;
         this.unreadableKeys = unreadableKeys;
@@ -69,8 +69,23 @@ public final class QuarantineReport {
         return conditions;
     }
 
+    /**
+     * Not-allowed values with evidence that they are ours: a DomainList domain, a tenant named like
+     * one, or a value whose mails were all sent as our domains from Exchange Online; none of their
+     * mails sent as a foreign domain.
+     */
     public List<Suggestion> getSuggestions() {
-        return suggestions;
+        return values.suggestions;
+    }
+
+    /** Not-allowed values ours by name whose mails were sent as foreign domains: look-alikes, never to allow blindly. */
+    public List<Suggestion> getSuspicious() {
+        return values.suspicious;
+    }
+
+    /** Every other not-allowed value: nothing says it is ours, and {@code foreignDomains} often says whose it is. */
+    public List<Suggestion> getStrangers() {
+        return values.strangers;
     }
 
     /** Present when the request gave {@code whatIf}. */
@@ -93,6 +108,19 @@ public final class QuarantineReport {
     /** Newest keys of mails whose headers could not be read: left out of the header dimensions. */
     public List<String> getUnreadableKeys() {
         return unreadableKeys;
+    }
+
+    /** The not-allowed values, by where they are listed. */
+    static final class Values {
+        private final List<Suggestion> suggestions;
+        private final List<Suggestion> suspicious;
+        private final List<Suggestion> strangers;
+
+        Values(List<Suggestion> suggestions, List<Suggestion> suspicious, List<Suggestion> strangers) {
+            this.suggestions = suggestions;
+            this.suspicious = suspicious;
+            this.strangers = strangers;
+        }
     }
 
     @JsonPropertyOrder({"names", "source"})

@@ -18,6 +18,7 @@ import org.relayguard.matchers.OrgClause;
 
 import com.google.common.base.Joiner;
 import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 
 /**
@@ -38,7 +39,8 @@ final class QuarantineScan {
     private final AllowedOrgs allowed;
     private final ConfiguredTenants tenants;
     private final Set<String> domains;
-    private final Set<String> firstLabels;
+    // A tenant name's first label to the DomainList domain it names (fabrikam -> fabrikam.com).
+    private final Map<String, String> firstLabels;
     private final ReportParameters parameters;
     private final int maxGroups;
     private final GroupTally originatorOrg;
@@ -58,8 +60,8 @@ final class QuarantineScan {
     private Instant lastSeen;
 
     /**
-     * @param domainList the domains of James's DomainList, read once before the pass: the values
-     *                   that look like ours are known when they are first seen, so only those are tracked
+     * @param domainList the domains of James's DomainList, read once before the pass: what makes a
+     *                   value or a sender domain ours
      */
     QuarantineScan(AllowedOrgs allowed, ReportParameters parameters, int maxGroups, Collection<String> domainList) {
         this(allowed, ConfiguredTenants.none(), parameters, maxGroups, domainList);
@@ -69,7 +71,8 @@ final class QuarantineScan {
         this.allowed = allowed;
         this.tenants = tenants;
         this.domains = domainList.stream().map(domain -> domain.toLowerCase(Locale.ROOT)).collect(ImmutableSet.toImmutableSet());
-        this.firstLabels = domains.stream().map(domain -> domain.split("\\.", 2)[0]).collect(ImmutableSet.toImmutableSet());
+        this.firstLabels = domains.stream().sorted()
+            .collect(ImmutableMap.toImmutableMap(domain -> domain.split("\\.", 2)[0], domain -> domain, (first, second) -> first));
         this.parameters = parameters;
         this.maxGroups = maxGroups;
         this.originatorOrg = new GroupTally(maxGroups, parameters.sampleKeys());
@@ -118,7 +121,7 @@ final class QuarantineScan {
         }
 
         boolean denied = reason.deniedWith(allowed.values());
-        tallyNotAllowedValues(reason, denied, key, seen, senderDomain.orElse(null));
+        tallyNotAllowedValues(reason, denied, summary);
         if (whatIf.isPresent() && denied) {
             if (reason.deniedWith(allowedWithCandidates.get())) {
                 whatIf.get().stillDenied();
@@ -128,36 +131,41 @@ final class QuarantineScan {
         }
     }
 
-    /** Values the mail's rule did not allow and that look like ours, with what adding each one alone would have let through. */
-    private void tallyNotAllowedValues(DenyReason reason, boolean denied, String key, Instant seen, String senderDomain) {
-        for (String value : reason.notAllowedValues(allowed.values())) {
+    /** Values the mail's rule did not allow, with what adding each one alone would have let through and whose domains their mails were sent as. */
+    private void tallyNotAllowedValues(DenyReason reason, boolean denied, MailSummary summary) {
+        Set<String> values = reason.notAllowedValues(allowed.values());
+        if (values.isEmpty()) {
+            return;
+        }
+        MailOrigin origin = MailOrigin.of(summary, domains);
+        for (String value : values) {
             Suggestion suggestion = notAllowedValues.get(cut(value));
             if (suggestion == null) {
-                List<String> reasons = reasons(value);
-                if (reasons.isEmpty() || notAllowedValues.size() >= maxGroups) {
+                if (notAllowedValues.size() >= maxGroups) {
                     continue;
                 }
-                suggestion = new Suggestion(cut(value), parameters.sampleKeys()).reasons(reasons);
+                suggestion = new Suggestion(cut(value), namedLike(value), parameters.sampleKeys()).reasons(reasons(value));
                 notAllowedValues.put(cut(value), suggestion);
             }
             boolean letThroughAlone = denied && !reason.deniedWith(ImmutableSet.<String>builder().addAll(allowed.values()).add(value).build());
-            suggestion.add(key, seen, senderDomain, letThroughAlone);
+            suggestion.add(summary.key(), summary.time(), summary.senderDomain().orElse(null), origin, letThroughAlone);
         }
     }
 
     /**
-     * The report, with suggestions for not-allowed values that look like ours, strongest first:
-     * a domain of James's DomainList; an {@code .onmicrosoft.com} tenant name equal to the first
-     * label of a DomainList domain; any other {@code .onmicrosoft.com} tenant name.
+     * The report, with the not-allowed values in three lists: suggestions (ours by name or by their
+     * mails, strongest first: a domain of James's DomainList; an {@code .onmicrosoft.com} tenant name
+     * equal to the first label of a DomainList domain; a value whose mails were all sent as our
+     * domains from Exchange Online), suspicious values (ours by name, but mails sent as foreign
+     * domains) and strangers.
      */
     QuarantineReport finish(String repository) {
-        List<Suggestion> suggestions = notAllowedValues.values().stream()
-            .sorted(Comparator.comparingInt(Suggestion::strength)
-                .thenComparing(Comparator.comparingLong(Suggestion::getWouldLetThrough).reversed())
-                .thenComparing(Comparator.comparingLong(Suggestion::getMails).reversed())
-                .thenComparing(Suggestion::getValue))
-            .limit(parameters.limit())
-            .collect(Collectors.toUnmodifiableList());
+        Comparator<Suggestion> mostMailsFirst = Comparator.comparingLong(Suggestion::getWouldLetThrough).reversed()
+            .thenComparing(Comparator.comparingLong(Suggestion::getMails).reversed())
+            .thenComparing(Suggestion::getValue);
+        List<Suggestion> suggestions = listed(Suggestion.Standing.SUGGESTED, Comparator.comparingInt(Suggestion::strength).thenComparing(mostMailsFirst));
+        List<Suggestion> suspicious = listed(Suggestion.Standing.SUSPICIOUS, mostMailsFirst);
+        List<Suggestion> strangers = listed(Suggestion.Standing.STRANGER, mostMailsFirst);
 
         Map<String, GroupTally> groups = new LinkedHashMap<>();
         groups.put("originatorOrg", originatorOrg.listing(parameters.limit()));
@@ -168,8 +176,16 @@ final class QuarantineScan {
         groups.put("xoorg", xoorg.listing(parameters.limit()));
         groups.put("tenant", tenant.listing(parameters.limit()));
 
-        return new QuarantineReport(repository, mails, firstSeen, lastSeen, allowed, tenants, conditions, suggestions,
-            whatIf.map(scenario -> scenario.listing(parameters.limit())), groups, unreadableKeys.keys());
+        return new QuarantineReport(repository, mails, firstSeen, lastSeen, allowed, tenants, conditions,
+            new QuarantineReport.Values(suggestions, suspicious, strangers), whatIf.map(scenario -> scenario.listing(parameters.limit())), groups, unreadableKeys.keys());
+    }
+
+    private List<Suggestion> listed(Suggestion.Standing standing, Comparator<Suggestion> order) {
+        return notAllowedValues.values().stream()
+            .filter(value -> value.standing() == standing)
+            .sorted(order)
+            .limit(parameters.limit())
+            .collect(Collectors.toUnmodifiableList());
     }
 
     private List<String> reasons(String value) {
@@ -177,14 +193,29 @@ final class QuarantineScan {
         if (domains.contains(value)) {
             reasons.add(Suggestion.IN_DOMAIN_LIST);
         }
-        if (value.endsWith(ONMICROSOFT_SUFFIX) && value.length() > ONMICROSOFT_SUFFIX.length() && !value.contains(" ")) {
-            String tenant = value.substring(0, value.length() - ONMICROSOFT_SUFFIX.length());
-            if (firstLabels.contains(tenant)) {
+        if (tenantName(value).isPresent()) {
+            if (firstLabels.containsKey(tenantName(value).get())) {
                 reasons.add(Suggestion.DOMAIN_LIST_NAME);
             }
             reasons.add(Suggestion.ONMICROSOFT);
         }
         return reasons.build();
+    }
+
+    /** The DomainList domain the value is, or whose first label its tenant name is. */
+    private Optional<String> namedLike(String value) {
+        if (domains.contains(value)) {
+            return Optional.of(value);
+        }
+        return tenantName(value).map(firstLabels::get);
+    }
+
+    /** {@code fabrikam} of {@code fabrikam.onmicrosoft.com}. */
+    private static Optional<String> tenantName(String value) {
+        if (value.endsWith(ONMICROSOFT_SUFFIX) && value.length() > ONMICROSOFT_SUFFIX.length() && !value.contains(" ")) {
+            return Optional.of(value.substring(0, value.length() - ONMICROSOFT_SUFFIX.length()));
+        }
+        return Optional.empty();
     }
 
     private static String cut(String value) {

@@ -181,7 +181,8 @@ class QuarantineScanTest {
         WhatIf whatIf = report.getWhatIf().orElseThrow();
         assertThat(whatIf.getMails()).as("only the foreign org's mail").isEqualTo(1);
         assertThat(whatIf.getStillDenied()).isEqualTo(1);
-        assertThat(report.getSuggestions()).extracting(Suggestion::getValue).containsExactly("evil.onmicrosoft.com");
+        assertThat(report.getSuggestions()).isEmpty();
+        assertThat(report.getStrangers()).extracting(Suggestion::getValue).containsExactly("evil.onmicrosoft.com");
     }
 
     @Test
@@ -192,56 +193,113 @@ class QuarantineScanTest {
         assertThat(report.getTenants().getNames()).isEmpty();
     }
 
+    private static final String EXO = "mail-x.outbound.protection.outlook.com";
+
     @Test
     void suggestionsShouldListANotAllowedOnmicrosoftValueWithItsEvidence() throws Exception {
         QuarantineReport report = report(
-            mail("m1", "a@fabrikam.com", "mail-x.outbound.protection.outlook.com", 1, "X-OriginatorOrg: Fabrikam.onmicrosoft.com"),
-            mail("m2", "b@fabrikam.com", "mail-x.outbound.protection.outlook.com", 2, "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
-            org("m3", 3, "contoso.com", "fabrikam.onmicrosoft.com"),
-            org("m4", 4, "fabrikam.onmicrosoft.com", "evil.example"));
+            mail("m1", "a@fabrikam.com", EXO, 1, "X-OriginatorOrg: Fabrikam.onmicrosoft.com"),
+            mail("m2", "b@fabrikam.com", EXO, 2, "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
+            mail("m3", "c@fabrikam.com", EXO, 3, "X-OriginatorOrg: contoso.com", "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
+            mail("m4", "d@fabrikam.com", EXO, 4, "X-OriginatorOrg: fabrikam.onmicrosoft.com", "X-OriginatorOrg: fabrikam.example"));
 
-        assertThat(report.getSuggestions()).singleElement().satisfies(suggestion -> {
+        assertThat(report.getSuggestions()).first().satisfies(suggestion -> {
             assertThat(suggestion.getValue()).isEqualTo("fabrikam.onmicrosoft.com");
             assertThat(suggestion.getReasons()).containsExactly(Suggestion.DOMAIN_LIST_NAME, Suggestion.ONMICROSOFT);
+            assertThat(suggestion.getEvidence()).isEqualTo("named like your domain fabrikam.com; 4 of 4 mails from your domain fabrikam.com");
             assertThat(suggestion.getMails()).isEqualTo(4);
             assertThat(suggestion.getWouldLetThrough()).isEqualTo(3);
-            assertThat(suggestion.getSenderDomains()).containsExactly("fabrikam.com", "evil.example");
+            assertThat(suggestion.getSenderDomains()).containsExactly("fabrikam.com");
+            assertThat(suggestion.getFromOurDomains()).isEqualTo(4);
+            assertThat(suggestion.getFromForeignDomains()).isZero();
             assertThat(suggestion.getKeys()).containsExactly("m4", "m3", "m2");
         });
+        // The second instance is no name of ours, but its one mail was sent as our domain.
+        assertThat(report.getSuggestions()).extracting(Suggestion::getValue, Suggestion::getReasons).last()
+            .isEqualTo(tuple("fabrikam.example", List.of(Suggestion.DOMAIN_LIST_SENDERS)));
     }
 
     @Test
-    void suggestionsShouldPutDomainListValuesFirstAndLeaveOutForeignAndAllowedValues() throws Exception {
+    void suggestionsShouldListOnlyValuesWithEvidenceThatTheyAreOurs() throws Exception {
         QuarantineReport report = report(
             org("m1", 1, "evil.onmicrosoft.com"),
             org("m2", 2, "evil.onmicrosoft.com"),
-            org("m3", 3, "FABRIKAM.com"),
+            mail("m3", "b@fabrikam.com", EXO, 3, "X-OriginatorOrg: FABRIKAM.com"),
             org("m4", 4, "evil.example"),
             org("m5", 5, "contoso.com", "evil.example"),
             org("m6", 6, "onmicrosoft.com"),
-            org("m7", 7, "a b.onmicrosoft.com"));
+            org("m7", 7, "a b.onmicrosoft.com"),
+            mail("m8", "c@contoso.com", EXO, 8, "X-OriginatorOrg: northwindtraders.onmicrosoft.com"));
 
         assertThat(report.getSuggestions())
-            .extracting(Suggestion::getValue, Suggestion::getReasons)
+            .extracting(Suggestion::getValue, Suggestion::getReasons, Suggestion::getEvidence)
             .containsExactly(
-                tuple("fabrikam.com", List.of(Suggestion.IN_DOMAIN_LIST)),
-                tuple("evil.onmicrosoft.com", List.of(Suggestion.ONMICROSOFT)));
+                tuple("fabrikam.com", List.of(Suggestion.IN_DOMAIN_LIST), "a domain of your DomainList; 1 of 1 mail from your domain fabrikam.com"),
+                tuple("northwindtraders.onmicrosoft.com", List.of(Suggestion.DOMAIN_LIST_SENDERS, Suggestion.ONMICROSOFT),
+                    "1 of 1 mail from your domain contoso.com, through Exchange Online"));
+        assertThat(report.getSuspicious()).isEmpty();
+        assertThat(report.getStrangers())
+            .extracting(Suggestion::getValue, Suggestion::getEvidence)
+            .containsExactly(
+                tuple("evil.example", "2 of 2 mails from evil.example, not a domain of yours"),
+                tuple("evil.onmicrosoft.com", "2 of 2 mails from evil.example, not a domain of yours"),
+                tuple("a b.onmicrosoft.com", "1 of 1 mail from evil.example, not a domain of yours"),
+                tuple("onmicrosoft.com", "1 of 1 mail from evil.example, not a domain of yours"));
     }
 
     @Test
-    void suggestionsShouldRankATenantNamedLikeADomainListDomainAboveOtherTenantsWhateverTheirCounts() throws Exception {
+    void aValueNamedLikeOursWhoseMailsAreSentAsForeignDomainsShouldBeSuspiciousNotSuggested() throws Exception {
         QuarantineReport report = report(
-            org("m1", 1, "evil.onmicrosoft.com"),
-            org("m2", 2, "evil.onmicrosoft.com"),
-            org("m3", 3, "fabrikam.onmicrosoft.com"),
-            org("m4", 4, "fabrikameu.onmicrosoft.com"));
+            mail("m1", "a@fabrikam-eu.example", EXO, 1, "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
+            mail("m2", "b@fabrikam-eu.example", EXO, 2, "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
+            mail("m3", "c@fabrikam.com", EXO, 3, "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
+            org("m4", 4, "fabrikam.com"));
+
+        assertThat(report.getSuggestions()).isEmpty();
+        assertThat(report.getSuspicious())
+            .extracting(Suggestion::getValue, Suggestion::getEvidence, Suggestion::getForeignDomains)
+            .containsExactly(
+                tuple("fabrikam.onmicrosoft.com",
+                    "named like your domain fabrikam.com, but 2 of 3 mails from fabrikam-eu.example, not a domain of yours: a look-alike name",
+                    List.of("fabrikam-eu.example")),
+                tuple("fabrikam.com", "a domain of your DomainList, but 1 of 1 mail from evil.example, not a domain of yours: a look-alike name",
+                    List.of("evil.example")));
+    }
+
+    @Test
+    void aTenantNamedUnlikeOursShouldBeAStrangerUnlessAllItsMailsAreSentAsOurDomainsFromExchangeOnline() throws Exception {
+        FakeMail withoutPtr = mail("m5", "a@contoso.com", "40.107.1.2", 5, "X-OriginatorOrg: litware.onmicrosoft.com");
+        withoutPtr.setErrorMessage("relayguard rule=x-originatororg route=m365_mail");
+
+        QuarantineReport report = report(
+            mail("m1", "a@contoso-eu.example", EXO, 1, "X-OriginatorOrg: contoso-eu.onmicrosoft.com"),
+            mail("m2", "a@contoso.com", "mail.evil.example", 2, "X-OriginatorOrg: tailspin.onmicrosoft.com"),
+            mail("m3", "a@contoso.com", EXO, 3, "X-OriginatorOrg: northwind.onmicrosoft.com"),
+            mail("m4", "", EXO, 4, "X-OriginatorOrg: northwind.onmicrosoft.com"),
+            withoutPtr);
+
+        assertThat(report.getSuggestions()).extracting(Suggestion::getValue, Suggestion::getEvidence)
+            .containsExactly(tuple("litware.onmicrosoft.com", "1 of 1 mail from your domain contoso.com, through Exchange Online"));
+        assertThat(report.getStrangers()).extracting(Suggestion::getValue, Suggestion::getEvidence)
+            .containsExactly(
+                tuple("northwind.onmicrosoft.com", "only 1 of 2 mails from your domain contoso.com"),
+                tuple("contoso-eu.onmicrosoft.com", "1 of 1 mail from contoso-eu.example, not a domain of yours"),
+                tuple("tailspin.onmicrosoft.com", "none of 1 mail from a domain of yours through Exchange Online"));
+    }
+
+    @Test
+    void suggestionsShouldRankADomainListValueThenATenantNamedLikeOneThenSendersWhateverTheirCounts() throws Exception {
+        QuarantineReport report = report(
+            mail("m1", "a@contoso.com", EXO, 1, "X-OriginatorOrg: northwind.onmicrosoft.com"),
+            mail("m2", "a@contoso.com", EXO, 2, "X-OriginatorOrg: northwind.onmicrosoft.com"),
+            mail("m3", "a@contoso.com", EXO, 3, "X-OriginatorOrg: northwind.onmicrosoft.com"),
+            mail("m4", "a@fabrikam.com", EXO, 4, "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
+            mail("m5", "a@fabrikam.com", EXO, 5, "X-OriginatorOrg: fabrikam.onmicrosoft.com"),
+            mail("m6", "a@fabrikam.com", EXO, 6, "X-OriginatorOrg: fabrikam.com"));
 
         assertThat(report.getSuggestions())
-            .extracting(Suggestion::getValue, Suggestion::getReasons)
-            .containsExactly(
-                tuple("fabrikam.onmicrosoft.com", List.of(Suggestion.DOMAIN_LIST_NAME, Suggestion.ONMICROSOFT)),
-                tuple("evil.onmicrosoft.com", List.of(Suggestion.ONMICROSOFT)),
-                tuple("fabrikameu.onmicrosoft.com", List.of(Suggestion.ONMICROSOFT)));
+            .extracting(Suggestion::getValue)
+            .containsExactly("fabrikam.com", "fabrikam.onmicrosoft.com", "northwind.onmicrosoft.com");
     }
 
     @Test
@@ -370,7 +428,8 @@ class QuarantineScanTest {
         assertThat(report.getGroups().get("xoorg").getGroups())
             .extracting(Group::getValue, Group::getCount)
             .containsExactly(tuple(null, 2L), tuple("fabrikam.onmicrosoft.com", 2L));
-        assertThat(report.getSuggestions())
+        assertThat(report.getSuspicious())
+            .as("named like fabrikam.com, sent as evil.example")
             .extracting(Suggestion::getValue, Suggestion::getMails, Suggestion::getWouldLetThrough)
             .containsExactly(tuple("fabrikam.onmicrosoft.com", 2L, 2L));
     }

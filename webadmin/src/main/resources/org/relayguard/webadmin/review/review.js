@@ -62,7 +62,7 @@
   function askForToken(reason) {
     $('content').hidden = true;
     $('gateway').hidden = true;
-    [ 'by-rule', 'by-condition', 'by-tenant', 'suggestions', 'unknown-orgs', 'mails', 'envelope', 'headers' ].forEach(function (id) {
+    [ 'by-rule', 'by-condition', 'by-tenant', 'suggestions', 'suspicious', 'strangers', 'unknown-orgs', 'mails', 'envelope', 'headers' ].forEach(function (id) {
       clear($(id).tBodies[0]);
     });
     clear($('chart'));
@@ -122,7 +122,9 @@
     counts($('by-condition'), Object.keys(report.conditions).filter(function (name) { return report.conditions[name] > 0; })
       .map(function (name) { return [ name, report.conditions[name] ]; }));
     counts($('by-tenant'), report.groups.tenant.groups.map(function (group) { return [ group.value, group.count ]; }));
-    suggestions(report.suggestions);
+    orgValues($('suggestions'), report.suggestions, 'no suggestion');
+    orgValues($('suspicious'), report.suspicious, 'nothing suspicious');
+    orgValues($('strangers'), report.strangers, 'no stranger');
     unknownOrgs(report.groups.originatorOrg.groups.filter(function (group) { return group.condition !== 'org-allowed'; }));
     chart();
     mails(listing);
@@ -138,17 +140,17 @@
     if (!rows.length) { body.appendChild(el('tr', {}, [ el('td', { 'class': 'muted' }, [ 'nothing' ]) ])); }
   }
 
-  function suggestions(list) {
-    var body = $('suggestions').tBodies[0];
+  // The report's not-allowed values with their evidence in words; a what-if for every one, whatever its list.
+  function orgValues(table, list, none) {
+    var body = table.tBodies[0];
     clear(body);
-    list.forEach(function (suggestion) {
+    list.forEach(function (value) {
       var button = el('button', { type: 'button', 'class': 'what-if' }, [ 'What if' ]);
-      button.addEventListener('click', function () { whatIf(suggestion.value); });
-      body.appendChild(el('tr', {}, [ el('td', { 'class': 'value' }, [ suggestion.value ]), el('td', {}, [ suggestion.reasons.join(', ') ]),
-        el('td', { 'class': 'count' }, [ suggestion.mails ]), el('td', { 'class': 'count' }, [ suggestion.wouldLetThrough ]),
-        el('td', {}, [ suggestion.senderDomains.join(', ') ]), el('td', {}, [ button ]) ]));
+      button.addEventListener('click', function () { whatIf(value.value); });
+      body.appendChild(el('tr', {}, [ el('td', { 'class': 'value' }, [ value.value ]), el('td', { 'class': 'evidence' }, [ value.evidence ]),
+        el('td', { 'class': 'count' }, [ value.mails ]), el('td', { 'class': 'count' }, [ value.wouldLetThrough ]), el('td', {}, [ button ]) ]));
     });
-    if (!list.length) { body.appendChild(el('tr', {}, [ el('td', { 'class': 'muted' }, [ 'no suggestion' ]) ])); }
+    if (!list.length) { body.appendChild(el('tr', {}, [ el('td', { 'class': 'muted' }, [ none ]) ])); }
   }
 
   function unknownOrgs(groups) {
