@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 import javax.inject.Inject;
 
@@ -79,11 +80,18 @@ public class ClientHostName implements HeloHook, MailHook {
     }
 
     private final Metric timedOut;
+    private final UnaryOperator<String> resolver;
     private ReverseLookups lookups;
 
     @Inject
     public ClientHostName(MetricFactory metricFactory) {
+        this(metricFactory, ReverseLookups::jdkLookup);
+    }
+
+    /** @param resolver from an IP literal to the host name, or the IP literal when there is none (tests) */
+    ClientHostName(MetricFactory metricFactory, UnaryOperator<String> resolver) {
         this.timedOut = metricFactory.generate(TIMED_OUT_METRIC);
+        this.resolver = resolver;
     }
 
     @Override
@@ -91,7 +99,7 @@ public class ClientHostName implements HeloHook, MailHook {
         int timeout = positive(config, LOOKUP_TIMEOUT, DEFAULT_LOOKUP_TIMEOUT);
         int threads = positive(config, LOOKUP_THREADS, DEFAULT_LOOKUP_THREADS);
         int cacheTtl = positive(config, LOOKUP_CACHE_TTL, DEFAULT_LOOKUP_CACHE_TTL);
-        lookups = new ReverseLookups(threads, Duration.ofSeconds(timeout), Duration.ofSeconds(cacheTtl));
+        lookups = new ReverseLookups(threads, Duration.ofSeconds(timeout), Duration.ofSeconds(cacheTtl), resolver);
         LOGGER.info("{}: client host names looked up by {} threads, {} s at most, kept {} s", NAME, threads, timeout, cacheTtl);
     }
 

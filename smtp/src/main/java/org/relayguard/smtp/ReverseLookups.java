@@ -36,10 +36,6 @@ final class ReverseLookups implements AutoCloseable {
     private final Duration timeout;
     private final UnaryOperator<String> resolver;
 
-    ReverseLookups(int threads, Duration timeout, Duration cacheTtl) {
-        this(threads, timeout, cacheTtl, ReverseLookups::jdkLookup);
-    }
-
     /** @param resolver from an IP literal to the host name, or the IP literal when there is none */
     ReverseLookups(int threads, Duration timeout, Duration cacheTtl, UnaryOperator<String> resolver) {
         this.pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(MAX_WAITING),
@@ -54,7 +50,8 @@ final class ReverseLookups implements AutoCloseable {
         this.resolver = resolver;
     }
 
-    private static String jdkLookup(String ipLiteral) {
+    /** The JDK's reverse lookup, forward-confirmed, of an address given without a name. */
+    static String jdkLookup(String ipLiteral) {
         try {
             return InetAddress.getByName(ipLiteral).getHostName();
         } catch (UnknownHostException e) {

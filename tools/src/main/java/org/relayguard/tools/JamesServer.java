@@ -182,7 +182,9 @@ public final class JamesServer implements AutoCloseable {
          * own ({@code unshare --mount}, root only), where the file is bind-mounted over the system's,
          * so that the JDK's resolver (glibc) and James's DNSService (dnsjava, which discovers its
          * servers from the same file) ask the name servers it names, and nothing else on the machine
-         * does. Without the hosts file ({@link #demoHostNames}), which would answer every JDK lookup.
+         * does. The hosts file ({@link #demoHostNames}) is then the namespace's {@code /etc/hosts}
+         * instead of the JDK's {@code jdk.net.hosts.file} (which would answer every JDK lookup): glibc
+         * reads it first and asks the name servers for the other names.
          */
         public Builder resolvConf(Path file) {
             this.resolvConf = file;
@@ -210,8 +212,8 @@ public final class JamesServer implements AutoCloseable {
             if (launcher != null) {
                 env.putIfAbsent("RELAYGUARD_LOG_CONSOLE", "OFF");
             }
-            if (resolvConf != null && (hostsFile || launcher != null)) {
-                throw new IllegalStateException("resolvConf: without the hosts file and the launcher");
+            if (resolvConf != null && launcher != null) {
+                throw new IllegalStateException("resolvConf: without the launcher");
             }
             return new JamesServer(serverDir, kind, actualRoot, env, hostsFile, logFile, jvmArguments, launcher, resolvConf);
         }
@@ -393,7 +395,7 @@ public final class JamesServer implements AutoCloseable {
         rotatedLogStart = Files.exists(rotatedLog()) ? Files.size(rotatedLog()) : 0;
         stopOnExit();
         List<String> jvmOptions = new ArrayList<>(List.of("-Xmx768m"));
-        if (hostsFile) {
+        if (hostsFile && resolvConf == null) {
             jvmOptions.add("-Djdk.net.hosts.file=" + writeHostsFile());
         }
         jvmOptions.addAll(jvmArguments);
@@ -420,7 +422,8 @@ public final class JamesServer implements AutoCloseable {
             if (resolvConf != null) {
                 // unshare and sh exec: the process started is James's JVM itself, which stop() and kill() signal.
                 command.addAll(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                    "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", resolvConf.toString()));
+                    "mount --bind \"$0\" /etc/resolv.conf && mount --bind \"$1\" /etc/hosts && shift && exec \"$@\"",
+                    resolvConf.toString(), hostsFile ? writeHostsFile().toString() : "/etc/hosts"));
             }
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.add("-Dworking.directory=" + root);
