@@ -130,11 +130,15 @@ public class ClientHostName implements HeloHook, MailHook {
             decide(session, decision, answer.join());
             return HookResult.DECLINED;
         }
+        // Paused before the callback is registered: an answer that comes meanwhile resumes after the pause.
         ProtocolTransport transport = ((ProtocolSessionImpl) session).getProtocolTransport();
         transport.setReadable(false);
         answer.thenAccept(name -> {
-            decide(session, decision, name);
-            transport.setReadable(true);
+            try {
+                decide(session, decision, name);
+            } finally {
+                transport.setReadable(true);
+            }
         });
         return HookResult.DECLINED;
     }
