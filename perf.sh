@@ -10,7 +10,9 @@
 #   ./perf.sh cluster [driver options]    one node vs two through HAProxy on PostgreSQL (not in "all";
 #                                         needs the postgresql and haproxy packages; --help)
 #   ./perf.sh idle [driver options]       the normal load with and without 1,000 idle connections, as a
-#                                         ratio (not in "all"; --help; docs/operator-guide.md "Limits")
+#                                         ratio (not in "all"; --help; docs/operator-guide.md "Limits");
+#                                         --stalled-dns (root): their reverse lookups stall, and more
+#                                         connections from them over the per-address limit get 421
 #   ./perf.sh peer [driver options]       the durable gateway side by side with a Postfix relay (not in
 #                                         "all"; as root: installs Debian's postfix and postfix-pcre when
 #                                         missing, runs its own Postfix in a fresh directory under /tmp,

@@ -78,8 +78,16 @@ public final class RelayGuardServerMain implements JamesServerMain {
     private RelayGuardServerMain() {
     }
 
+    /**
+     * James 3.8.1 reads it once, when its first listener starts: true (its default) looks every
+     * client's host name up, for the log's MDC, on the I/O thread that serves the connection.
+     */
+    static final String MDC_HOSTNAME_PROPERTY = "james.protocols.mdc.hostname";
+
     public static void main(String[] args) throws Exception {
         ExtraProperties.initialize();
+        // conf/jvm.properties says so too, for James's stock servers; here even without that file.
+        System.getProperties().putIfAbsent(MDC_HOSTNAME_PROPERTY, "false");
         MemoryJamesConfiguration configuration = MemoryJamesConfiguration.builder()
             .useWorkingDirectoryEnvProperty()
             .build();

@@ -8,8 +8,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import javax.inject.Inject;
+
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.metrics.api.Metric;
+import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.protocols.api.ProtocolSession.State;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.ConnectHandler;
@@ -27,9 +31,13 @@ import org.slf4j.LoggerFactory;
  * {@code connectionLimit}/{@code connectionLimitPerIP}, which close a connection over the limit
  * without a word: a connection over {@code maxConnections} (all clients together) or over
  * {@code maxConnectionsPerAddress} (one client address) gets
- * {@code 421 4.7.0 Too many connections…, try again later} and is closed, and the refusal is
- * logged. {@code 421} is a temporary answer: Exchange Online and every other MTA try again later.
- * {@code 0} means no limit.
+ * {@code 421 4.7.0 Too many connections…, try again later} and is closed. {@code 421} is a
+ * temporary answer: Exchange Online and every other MTA try again later. {@code 0} means no limit.
+ *
+ * <p>What a client's connections cost in the log is bounded too: a refusal is counted in
+ * {@value #REFUSED_METRIC} and logged once per client address per minute, with the count of those
+ * left out ({@link LogThrottle}); the first one started also installs {@link ClientResetLog}, which
+ * does the same for connections the clients reset.</p>
  *
  * <p>Why it matters: every open connection holds a file descriptor of the James process. Without a
  * limit, a few hundred idle connections from one client exhaust them; James then cannot accept
@@ -55,6 +63,7 @@ public class ConnectionLimits implements ConnectHandler<SMTPSession>, Disconnect
     static final String NAME = "ConnectionLimits";
     public static final String MAX_CONNECTIONS = "maxConnections";
     public static final String MAX_CONNECTIONS_PER_ADDRESS = "maxConnectionsPerAddress";
+    static final String REFUSED_METRIC = "relayguard_smtp_connections_refused";
 
     private static final Logger LOGGER = LoggerFactory.getLogger(ConnectionLimits.class);
     private static final ProtocolSession.AttachmentKey<InetAddress> COUNTED = ProtocolSession.AttachmentKey.of("org.relayguard.connection-counted", InetAddress.class);
@@ -84,13 +93,23 @@ public class ConnectionLimits implements ConnectHandler<SMTPSession>, Disconnect
 
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private final LogThrottle refusalLog = new LogThrottle();
+    private final Metric refused;
+    private final Metric resets;
     private int maxConnections;
     private int maxConnectionsPerAddress;
+
+    @Inject
+    public ConnectionLimits(MetricFactory metricFactory) {
+        this.refused = metricFactory.generate(REFUSED_METRIC);
+        this.resets = metricFactory.generate(ClientResetLog.METRIC);
+    }
 
     @Override
     public void init(Configuration config) throws ConfigurationException {
         maxConnections = limit(config, MAX_CONNECTIONS);
         maxConnectionsPerAddress = limit(config, MAX_CONNECTIONS_PER_ADDRESS);
+        ClientResetLog.install(resets);
         LOGGER.info("{}: at most {} connections, {} per client address (0: no limit)", NAME, maxConnections, maxConnectionsPerAddress);
     }
 
@@ -122,15 +141,25 @@ public class ConnectionLimits implements ConnectHandler<SMTPSession>, Disconnect
         int fromAddress = perAddress.computeIfAbsent(address, any -> new AtomicInteger()).incrementAndGet();
         session.setAttachment(COUNTED, address, State.Connection);
         if (maxConnections > 0 && all > maxConnections) {
-            LOGGER.warn("Refused a connection from {}: {} connections open, the limit is {} (maxConnections)", address.getHostAddress(), all - 1, maxConnections);
+            refused.increment();
+            String client = address.getHostAddress();
+            refusalLog.admit(client).ifPresent(leftOut ->
+                LOGGER.warn("Refused a connection from {}: {} connections open, the limit is {} (maxConnections){}", client, all - 1, maxConnections, leftOut(leftOut)));
             return refusal(TOO_MANY + " on this gateway, try again later");
         }
         if (maxConnectionsPerAddress > 0 && fromAddress > maxConnectionsPerAddress) {
-            LOGGER.warn("Refused a connection from {}: {} connections open from that address, the limit is {} (maxConnectionsPerAddress)",
-                address.getHostAddress(), fromAddress - 1, maxConnectionsPerAddress);
+            refused.increment();
+            String client = address.getHostAddress();
+            refusalLog.admit(client).ifPresent(leftOut ->
+                LOGGER.warn("Refused a connection from {}: {} connections open from that address, the limit is {} (maxConnectionsPerAddress){}",
+                    client, fromAddress - 1, maxConnectionsPerAddress, leftOut(leftOut)));
             return refusal(TOO_MANY + " from your address, try again later");
         }
         return WITHIN_LIMITS;
+    }
+
+    private static String leftOut(long count) {
+        return count == 0 ? "" : "; " + count + " more refused from that address in the last minute not logged";
     }
 
     private static Response refusal(String text) {

@@ -88,6 +88,7 @@ public final class JamesServer implements AutoCloseable {
         private final List<String> jvmArguments = new ArrayList<>();
         private Path logFile;
         private List<String> launcher;
+        private Path resolvConf;
 
         private Builder(Path serverDir) {
             this.serverDir = serverDir;
@@ -176,6 +177,20 @@ public final class JamesServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs James's JVM with this file as its {@code /etc/resolv.conf}: in a mount namespace of its
+         * own ({@code unshare --mount}, root only), where the file is bind-mounted over the system's,
+         * so that the JDK's resolver (glibc) and James's DNSService (dnsjava, which discovers its
+         * servers from the same file) ask the name servers it names, and nothing else on the machine
+         * does. The hosts file ({@link #demoHostNames}) is then the namespace's {@code /etc/hosts}
+         * instead of the JDK's {@code jdk.net.hosts.file} (which would answer every JDK lookup): glibc
+         * reads it first and asks the name servers for the other names.
+         */
+        public Builder resolvConf(Path file) {
+            this.resolvConf = file;
+            return this;
+        }
+
         /** Lays out the server root without starting James, so that a caller can edit it first. */
         public JamesServer prepare() throws IOException {
             Path actualRoot = root != null ? root : ScratchDirectories.create("relayguard-james-");
@@ -197,7 +212,10 @@ public final class JamesServer implements AutoCloseable {
             if (launcher != null) {
                 env.putIfAbsent("RELAYGUARD_LOG_CONSOLE", "OFF");
             }
-            return new JamesServer(serverDir, kind, actualRoot, env, hostsFile, logFile, jvmArguments, launcher);
+            if (resolvConf != null && launcher != null) {
+                throw new IllegalStateException("resolvConf: without the launcher");
+            }
+            return new JamesServer(serverDir, kind, actualRoot, env, hostsFile, logFile, jvmArguments, launcher, resolvConf);
         }
 
         public JamesServer start() throws IOException {
@@ -240,6 +258,8 @@ public final class JamesServer implements AutoCloseable {
     private final List<String> jvmArguments;
     /** The command before {@code bin/relayguard}, or null to start the JVM directly. */
     private final List<String> launcher;
+    /** The resolv.conf James's JVM sees, or null for the system's. */
+    private final Path resolvConf;
     private volatile Process process;
     private Path log;
     /** Where this start's output begins in {@link #log}: an appended log holds earlier starts too. */
@@ -255,7 +275,7 @@ public final class JamesServer implements AutoCloseable {
     private Optional<String> webAdminToken = Optional.empty();
 
     private JamesServer(Path serverDir, Kind kind, Path root, Map<String, String> environment, boolean hostsFile, Path logFile,
-                        List<String> jvmArguments, List<String> launcher) {
+                        List<String> jvmArguments, List<String> launcher, Path resolvConf) {
         this.serverDir = serverDir;
         this.kind = kind;
         this.root = root;
@@ -264,6 +284,7 @@ public final class JamesServer implements AutoCloseable {
         this.logFile = logFile;
         this.jvmArguments = List.copyOf(jvmArguments);
         this.launcher = launcher;
+        this.resolvConf = resolvConf;
     }
 
     public Path root() {
@@ -374,7 +395,7 @@ public final class JamesServer implements AutoCloseable {
         rotatedLogStart = Files.exists(rotatedLog()) ? Files.size(rotatedLog()) : 0;
         stopOnExit();
         List<String> jvmOptions = new ArrayList<>(List.of("-Xmx768m"));
-        if (hostsFile) {
+        if (hostsFile && resolvConf == null) {
             jvmOptions.add("-Djdk.net.hosts.file=" + writeHostsFile());
         }
         jvmOptions.addAll(jvmArguments);
@@ -398,6 +419,12 @@ public final class JamesServer implements AutoCloseable {
             processEnvironment.put("JAVA_HOME", System.getProperty("java.home"));
             processEnvironment.put("JAVA_OPTS", String.join(" ", jvmOptions));
         } else {
+            if (resolvConf != null) {
+                // unshare and sh exec: the process started is James's JVM itself, which stop() and kill() signal.
+                command.addAll(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    "mount --bind \"$0\" /etc/resolv.conf && mount --bind \"$1\" /etc/hosts && shift && exec \"$@\"",
+                    resolvConf.toString(), hostsFile ? writeHostsFile().toString() : "/etc/hosts"));
+            }
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.add("-Dworking.directory=" + root);
             command.add("-Dlogback.configurationFile=" + root.resolve("conf/logback.xml"));

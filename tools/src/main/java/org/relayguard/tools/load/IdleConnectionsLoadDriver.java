@@ -6,6 +6,9 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,10 +16,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import org.relayguard.tools.JamesServer;
 import org.relayguard.tools.NextHops;
 import org.relayguard.tools.Outcomes;
+import org.relayguard.tools.SilentDnsServer;
 
 /**
  * The normal load with and without idle connections, in one run: two Relay Guard servers with the
@@ -34,8 +40,15 @@ import org.relayguard.tools.Outcomes;
  * raised to an hour ({@code RELAYGUARD_SMTP_TIMEOUT}), so that the idle connections stay for the
  * whole run. The process's file limit must allow it (the server checks at start-up).</p>
  *
+ * <p>{@code --stalled-dns} (root only): the case of issue 28. Both gateways ask a DNS server that
+ * never answers ({@link SilentDnsServer}, through {@link JamesServer.Builder#resolvConf}; the
+ * tests' host names stay in the namespace's /etc/hosts), so the reverse lookup of every idle
+ * address stalls; each idle connection says EHLO (which starts that lookup), and during the whole
+ * run a client opens {@code --refused-per-second} (100) more connections from those addresses,
+ * over the per-address limit, each refused with 421.</p>
+ *
  * <pre>
- * java -cp … org.relayguard.tools.load.IdleConnectionsLoadDriver [--idle 1000] [--idle-addresses 50] [--mails 6000]
+ * java -cp … org.relayguard.tools.load.IdleConnectionsLoadDriver [--idle 1000] [--idle-addresses 50] [--stalled-dns] [--refused-per-second 100] [--mails 6000]
  *      [--forks 2] [--rounds 2] [--warmup 2000] [--connections 8] [--mails-per-connection 100] [--mix …] [--seed 42] [--pause 5]
  * </pre>
  *
@@ -53,9 +66,10 @@ public final class IdleConnectionsLoadDriver {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = DriverArguments.parse(args);
+        Map<String, String> options = DriverArguments.parse(args, "stalled-dns");
         if (options.containsKey("help")) {
-            System.out.println("options: --idle N idle connections (1000) --idle-addresses A (50) --mails N per gateway, all forks (6000) "
+            System.out.println("options: --idle N idle connections (1000) --idle-addresses A (50) --stalled-dns (their reverse lookups stall, root only) "
+                + "--refused-per-second R (100, with --stalled-dns) --mails N per gateway, all forks (6000) "
                 + "--forks F (2) --rounds R per fork (2) --warmup W per fork (2000) --connections C (8) --mails-per-connection M (100) --mix "
                 + Mix.DEFAULT + " --seed S (42) --pause SECONDS (5)");
             return;
@@ -83,10 +97,35 @@ public final class IdleConnectionsLoadDriver {
         long pauseMillis = option("pause", 5) * 1000L;
         Mix mix = Mix.parse(options.getOrDefault("mix", Mix.DEFAULT));
         int runs = forks * rounds;
+        boolean stalledDns = options.containsKey("stalled-dns");
+        int refusedPerSecond = option("refused-per-second", 100);
+        if (stalledDns && !SilentDnsServer.canRun()) {
+            System.err.println("--stalled-dns needs root: a DNS server on port 53 and a mount namespace for James");
+            return false;
+        }
+        try (SilentDnsServer dns = stalledDns ? SilentDnsServer.start() : null) {
+            Path resolvConf = stalledDns ? dns.resolvConf(Files.createTempFile("relayguard-resolv-", ".conf")) : null;
+            try {
+                return run(idle, idleAddresses, mails, forks, rounds, warmup, connections, perConnection, seed, pauseMillis, mix, runs,
+                    resolvConf, refusedPerSecond);
+            } finally {
+                if (resolvConf != null) {
+                    Files.delete(resolvConf);
+                }
+            }
+        }
+    }
+
+    private boolean run(int idle, int idleAddresses, int mails, int forks, int rounds, int warmup, int connections, int perConnection,
+                        long seed, long pauseMillis, Mix mix, int runs, Path resolvConf, int refusedPerSecond) throws Exception {
 
         System.out.printf(Locale.ROOT, "Relay Guard with and without %d idle connections (from %d addresses): %d mails per gateway in %d forks × %d rounds "
                 + "(each fork after %d warm-up mails) over %d concurrent SMTP clients, %d mails per connection, mix %s%n",
             idle, idleAddresses, mails, forks, rounds, warmup, connections, perConnection, mix);
+        if (resolvConf != null) {
+            System.out.printf(Locale.ROOT, "Their reverse lookups stall (a DNS server that never answers); %d connections a second over the per-address limit%n",
+                refusedPerSecond);
+        }
         System.out.println(LoadDriver.machine());
 
         Measured quiet = new Measured();
@@ -97,10 +136,13 @@ public final class IdleConnectionsLoadDriver {
         for (int fork = 0; fork < forks; fork++) {
             Map<String, Gateway> gateways = new LinkedHashMap<>();
             try {
-                gateways.put("quiet", new Gateway("quiet", idle + connections + 100, connections, perConnection, quiet));
-                gateways.put("idle", new Gateway("idle", idle + connections + 100, connections, perConnection, loaded));
+                gateways.put("quiet", new Gateway("quiet", idle + connections + 100, connections, perConnection, quiet, resolvConf));
+                gateways.put("idle", new Gateway("idle", idle + connections + 100, connections, perConnection, loaded, resolvConf));
                 int held = gateways.get("idle").holdIdle(idle, idleAddresses);
                 System.out.printf(Locale.ROOT, "fork %d of %d: %d idle connections held on the idle gateway%n", fork + 1, forks, held);
+                if (resolvConf != null) {
+                    gateways.get("idle").refuseOverTheLimit(refusedPerSecond);
+                }
                 List<LoadRun.Mail> warmupMails = LoadRun.mails("fork" + fork + "-warmup", mix, warmup, seed + 100L * fork);
                 for (Gateway gateway : gateways.values()) {
                     gateway.send(warmupMails, false);
@@ -162,17 +204,52 @@ public final class IdleConnectionsLoadDriver {
         final List<LoadRun.Mail> sent = new ArrayList<>();
         final List<Socket> idle = new ArrayList<>();
         final List<String> idleSources = new ArrayList<>();
+        /** Whether idle connections say EHLO: with stalled lookups, that starts one. */
+        final boolean ehlo;
+        final AtomicInteger refused = new AtomicInteger();
+        volatile boolean closing;
+        Thread refuser;
         double lastRate;
 
-        Gateway(String name, int maxConnections, int connections, int perConnection, Measured measured) throws IOException {
+        Gateway(String name, int maxConnections, int connections, int perConnection, Measured measured, Path resolvConf) throws IOException {
             this.name = name;
             this.measured = measured;
             this.hops = NextHops.start();
-            this.james = JamesServer.builder().nextHops(hops)
+            JamesServer.Builder builder = JamesServer.builder().nextHops(hops)
                 .env("RELAYGUARD_SMTP_MAX_CONNECTIONS", String.valueOf(maxConnections))
-                .env("RELAYGUARD_SMTP_TIMEOUT", "3600")
-                .start();
+                .env("RELAYGUARD_SMTP_TIMEOUT", "3600");
+            if (resolvConf != null) {
+                builder.resolvConf(resolvConf);
+            }
+            this.james = builder.start();
+            this.ehlo = resolvConf != null;
             this.load = new LoadRun(james, hops, connections, perConnection);
+        }
+
+        /** In the background until closed: connections from the idle addresses, which are at their limit, each refused with 421. */
+        void refuseOverTheLimit(int perSecond) {
+            refuser = new Thread(() -> {
+                long pauseNanos = 1_000_000_000L / Math.max(1, perSecond);
+                for (int i = 0; !closing; i++) {
+                    long start = System.nanoTime();
+                    try (Socket socket = new Socket()) {
+                        socket.bind(new InetSocketAddress(InetAddress.getByName(idleSources.get(i % idleSources.size())), 0));
+                        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), james.smtpPort()), 10_000);
+                        socket.setSoTimeout(10_000);
+                        if (greeting(socket.getInputStream()).startsWith("421")) {
+                            refused.incrementAndGet();
+                        }
+                    } catch (IOException e) {
+                        // counted as not refused
+                    }
+                    long left = pauseNanos - (System.nanoTime() - start);
+                    if (left > 0) {
+                        LockSupport.parkNanos(left);
+                    }
+                }
+            }, "over-the-limit-" + name);
+            refuser.setDaemon(true);
+            refuser.start();
         }
 
         /** Opens idle connections spread over the addresses; returns how many the gateway kept open. */
@@ -193,6 +270,9 @@ public final class IdleConnectionsLoadDriver {
                 socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), james.smtpPort()), 10_000);
                 socket.setSoTimeout(10_000);
                 if (greeting(socket.getInputStream()).startsWith("220")) {
+                    if (ehlo) {
+                        socket.getOutputStream().write("EHLO idle.example\r\n".getBytes(StandardCharsets.US_ASCII));
+                    }
                     idle.add(socket);
                 } else {
                     socket.close();
@@ -229,6 +309,10 @@ public final class IdleConnectionsLoadDriver {
 
         @Override
         public void close() {
+            closing = true;
+            if (refuser != null) {
+                System.out.printf(Locale.ROOT, "%s: %d connections over the per-address limit refused with 421%n", name, refused.get());
+            }
             for (Socket socket : idle) {
                 try {
                     socket.close();
