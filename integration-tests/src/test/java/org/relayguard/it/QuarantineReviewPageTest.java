@@ -80,10 +80,12 @@ class QuarantineReviewPageTest {
     @BeforeAll
     void startGatewayAndBrowser() throws Exception {
         hops = NextHops.start();
-        james = JamesServer.builder().enforce(true).nextHops(hops).prepare();
-        jwt = WebAdminJwt.generate();
-        jwt.enable(james);
-        james.start();
+        // The distribution as shipped: bin/relayguard makes the key pair, bin/relayguard-token a token.
+        james = JamesServer.builder().enforce(true).nextHops(hops)
+            .launcher(List.of())
+            .env("RELAYGUARD_ALLOW_ROOT", "true")
+            .start();
+        jwt = WebAdminJwt.of(james.root());
         webAdmin = james.webAdmin();
         for (List<String> mail : SENT) {
             send(mail);
@@ -220,7 +222,7 @@ class QuarantineReviewPageTest {
     @Test
     @Order(2)
     void withTheTokenTheCountsAreTheReportsAndTheTokenStaysInTheTab() throws Exception {
-        String token = jwt.token("admin@relayguard.test", true);
+        String token = james.tokenFromDistribution();
         browser.get(pageUrl());
         awaitPage("the token form", () -> byId("token-panel").isDisplayed());
         byId("token").sendKeys(token);
