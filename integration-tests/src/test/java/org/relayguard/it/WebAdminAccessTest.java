@@ -2,11 +2,6 @@ package org.relayguard.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -66,21 +61,9 @@ class WebAdminAccessTest {
         return "127.0.0.1:" + james.webAdminPort();
     }
 
-    /** The status of one HTTP/1.1 request with exactly this {@code Host} header (which java.net.http does not let one set). */
-    private int status(String method, String path, String host, Optional<String> bearer) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", james.webAdminPort())) {
-            socket.setSoTimeout(30_000);
-            String request = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n"
-                + bearer.map(value -> "Authorization: Bearer " + value + "\r\n").orElse("")
-                + "Content-Length: 0\r\nConnection: close\r\n\r\n";
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            String answer = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertThat(answer).as("%s %s with Host %s", method, path, host).startsWith("HTTP/1.1 ");
-            return Integer.parseInt(answer.substring(9, 12));
-        }
+    private int status(String method, String path, String host, Optional<String> bearer) {
+        WebAdmin webAdmin = james.webAdmin().anonymous();
+        return bearer.map(webAdmin::withToken).orElse(webAdmin).statusWithHost(host, method, path);
     }
 
     @Test
