@@ -3,6 +3,7 @@ package org.relayguard.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
@@ -129,5 +130,20 @@ class WebAdminAccessTest {
         james.setEnv("RELAYGUARD_WEBADMIN_ALLOWED_HOSTS", "*");
         assertThat(james.startExpectingFailure()).contains("relayguard.webadmin.allowedHosts");
         james.setEnv("RELAYGUARD_WEBADMIN_ALLOWED_HOSTS", "");
+    }
+
+    @Test
+    @Order(6)
+    void withoutItsPublicKeyJamesRefusesToStartNamingTheFileRatherThanRunWithoutAuthentication() throws Exception {
+        Path publicKey = james.root().resolve(WebAdminJwt.PUBLIC_KEY);
+        Path aside = publicKey.resolveSibling("jwt-public.pem.aside");
+        Files.move(publicKey, aside);
+
+        assertThat(james.startExpectingFailure()).contains("FileNotFoundException").contains("conf/webadmin/jwt-public.pem");
+        assertThat(james.root().resolve("conf/webadmin/README.txt")).content().contains("FileNotFoundException");
+
+        Files.move(aside, publicKey);
+        james.start();
+        assertThat(status("GET", "/domains", own(), Optional.of(token))).isEqualTo(200);
     }
 }
