@@ -39,7 +39,8 @@ RELAYGUARD_* variables already set in the environment are passed to James.
 STARTTLS: the listeners present run/conf/tls/fullchain.pem with the key run/conf/tls/privkey.pem
 (or RELAYGUARD_TLS_CERT, RELAYGUARD_TLS_KEY); when neither exists, bin/relayguard makes a self-signed one
 (docs/tls.md).
-List the quarantine: curl -s http://127.0.0.1:8000/mailRepositories/var%2Fmail%2Fm365-relaydeny/mails
+List the quarantine: TOKEN=$(RELAYGUARD_ROOT=run james-server/target/james-server/bin/relayguard-token)
+  curl -s -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8000/mailRepositories/var%2Fmail%2Fm365-relaydeny/mails
 EOF
 }
 
@@ -312,9 +313,11 @@ Relay Guard is running on Apache James 3.8.1: $profile profile, $mode mode.
   Quarantine   ${RELAYGUARD_QUARANTINE:-$ROOT/var/mail/m365-relaydeny/}
   Log          $ROOT/logs/james.log, rotated (decisions: $ROOT/logs/relayguard-decisions.log)
   Relays to    M365: $(m365_relays_to), internet: $(relays_to RELAYGUARD_OUTBOUND_GATEWAY)
+Webadmin needs a token (RELAYGUARD_WEBADMIN_JWT=false turns that off); the review page $webadmin/relayguard/review/ asks for it.
 List the quarantine, or report on it (groups, suggestions; add ?whatIf=ORG to test a value):
-  curl -s $quarantine_url
-  curl -s $webadmin/relayguard/quarantine/var%2Fmail%2Fm365-relaydeny/report
+  TOKEN=\$(RELAYGUARD_ROOT=$ROOT $SERVER/bin/relayguard-token)
+  curl -s -H "Authorization: Bearer \$TOKEN" $quarantine_url
+  curl -s -H "Authorization: Bearer \$TOKEN" $webadmin/relayguard/quarantine/var%2Fmail%2Fm365-relaydeny/report
 Ctrl-C stops James.
 EOF
 status=0

@@ -64,7 +64,7 @@ class DistributionTest {
             // The install steps of the operator guide, into an empty directory instead of /opt/relayguard.
             ensureSystemUser();
             run("tar", "-xzf", archive.toString(), "-C", dir.toString(), "--strip-components=1");
-            run("chown", USER + ":" + USER, dir.toString(), dir.resolve("conf/tls").toString());
+            run("chown", USER + ":" + USER, dir.toString(), dir.resolve("conf/tls").toString(), dir.resolve("conf/webadmin").toString());
             assertThat(dir.resolve("var")).as("var/ is made on the first start").doesNotExist();
             Path smartHostCa = dir.resolve("conf/smarthost-ca.pem");
             Files.copy(TestPki.smartHostCa().pemFile(), smartHostCa);

@@ -34,7 +34,8 @@ import org.relayguard.tools.Scenario;
  * two next hops and {@value #DENIED_MAILS} mails of a foreign tenant in its quarantine. The
  * substitutions, as the guide's introduction states them: webadmin's port for {@code 8000};
  * {@code KEY}, a quarantined mail's key, a different one per block; {@code TASK_ID}, the
- * {@code taskId} the previous block printed; {@code curl} with {@code --fail-with-body}. Each block
+ * {@code taskId} the previous block printed; {@code curl} with {@code --fail-with-body}; {@code TOKEN}
+ * in the environment, a token of the shipped {@code bin/relayguard-token}, as the reader exports it. Each block
  * runs with {@code bash -euo pipefail} in the James root. A block after
  * {@code <!-- not run: reason -->} is skipped and counted: their number is {@value #NOT_RUN_BLOCKS}.</p>
  */
@@ -59,6 +60,7 @@ class OperatorGuideTest {
     private NextHops hops;
     private JamesServer james;
     private Path install;
+    private String token;
 
     @BeforeAll
     void startGatewayWithAQuarantine() throws Exception {
@@ -69,6 +71,7 @@ class OperatorGuideTest {
             .enforce(false)
             .nextHops(hops)
             .start();
+        token = james.tokenFromDistribution();
         for (int i = 0; i < DENIED_MAILS; i++) {
             assertThat(Scenario.FOREIGN_SENDER_FOREIGN_ORG.sendTo(james).code).isEqualTo(250);
         }
@@ -135,15 +138,17 @@ class OperatorGuideTest {
     /** The mechanism can fail: a renamed route and a misspelt query parameter fail their block. */
     @Test
     void aCommandWithARenamedRouteOrParameterFails() throws Exception {
-        Block renamedRoute = new Block(1, "curl -s 'http://127.0.0.1:8000/relayguard/quarantines/var%2Fmail%2Fm365-relaydeny/report'\n", Optional.empty());
-        Block misspeltParameter = new Block(2, "curl -s 'http://127.0.0.1:8000/relayguard/quarantine/var%2Fmail%2Fm365-relaydeny/report?whatif=fabrikam.com'\n", Optional.empty());
-        Block right = new Block(3, "curl -s 'http://127.0.0.1:8000/relayguard/quarantine/var%2Fmail%2Fm365-relaydeny/report?whatIf=fabrikam.com'\n", Optional.empty());
+        Block renamedRoute = new Block(1, "curl -s -H \"Authorization: Bearer $TOKEN\" 'http://127.0.0.1:8000/relayguard/quarantines/var%2Fmail%2Fm365-relaydeny/report'\n", Optional.empty());
+        Block misspeltParameter = new Block(2, "curl -s -H \"Authorization: Bearer $TOKEN\" 'http://127.0.0.1:8000/relayguard/quarantine/var%2Fmail%2Fm365-relaydeny/report?whatif=fabrikam.com'\n", Optional.empty());
+        Block right = new Block(3, "curl -s -H \"Authorization: Bearer $TOKEN\" 'http://127.0.0.1:8000/relayguard/quarantine/var%2Fmail%2Fm365-relaydeny/report?whatIf=fabrikam.com'\n", Optional.empty());
 
         assertThat(bash(substitute(renamedRoute, james.webAdminPort(), new ArrayDeque<>(), ""), james.root()).exitCode).isNotZero();
         Run misspelt = bash(substitute(misspeltParameter, james.webAdminPort(), new ArrayDeque<>(), ""), james.root());
         assertThat(misspelt.exitCode).isNotZero();
         assertThat(misspelt.output).contains("whatif");
         assertThat(bash(substitute(right, james.webAdminPort(), new ArrayDeque<>(), ""), james.root()).exitCode).isZero();
+        assertThat(bash(substitute(right, james.webAdminPort(), new ArrayDeque<>(), ""), james.root(), Optional.empty()).exitCode)
+            .as("the same command without a token").isNotZero();
     }
 
     /** One {@code sh} block of the guide: its first line, its text without the list indentation, and whether it is marked not run. */
@@ -216,14 +221,21 @@ class OperatorGuideTest {
         }
     }
 
-    static Run bash(String script, Path directory) throws IOException, InterruptedException {
+    /** Runs a block as the guide's reader does, with {@code TOKEN} set to a token of the shipped {@code bin/relayguard-token}. */
+    Run bash(String script, Path directory) throws IOException, InterruptedException {
+        return bash(script, directory, Optional.of(token));
+    }
+
+    static Run bash(String script, Path directory, Optional<String> token) throws IOException, InterruptedException {
         Path output = Files.createTempFile("operator-guide-", ".out");
         try {
-            Process process = new ProcessBuilder("bash", "-c", script)
+            ProcessBuilder builder = new ProcessBuilder("bash", "-c", script)
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(output.toFile())
-                .start();
+                .redirectOutput(output.toFile());
+            builder.environment().remove("TOKEN");
+            token.ifPresent(value -> builder.environment().put("TOKEN", value));
+            Process process = builder.start();
             process.getOutputStream().close();
             if (!process.waitFor(120, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();

@@ -82,15 +82,18 @@ class QuarantineReviewPageTest {
     @BeforeAll
     void startGatewayAndBrowser() throws Exception {
         hops = NextHops.start();
-        james = JamesServer.builder().enforce(true).nextHops(hops).prepare();
-        jwt = WebAdminJwt.generate();
-        jwt.enable(james);
+        // The distribution as shipped: bin/relayguard makes the key pair, bin/relayguard-token a token.
+        james = JamesServer.builder().enforce(true).nextHops(hops)
+            .launcher(List.of())
+            .env("RELAYGUARD_ALLOW_ROOT", "true")
+            .prepare();
         // fabrikam.com is one of our domains: fabrikam.onmicrosoft.com, sending as it, is our second tenant.
         Path domainList = james.conf("domainlist.xml");
         Files.writeString(domainList, Files.readString(domainList, StandardCharsets.UTF_8)
             .replace("<domainname>contoso.com</domainname>", "<domainname>contoso.com</domainname>\n        <domainname>fabrikam.com</domainname>"),
             StandardCharsets.UTF_8);
         james.start();
+        jwt = WebAdminJwt.of(james.root());
         webAdmin = james.webAdmin();
         for (List<String> mail : SENT) {
             send(mail);
@@ -233,7 +236,7 @@ class QuarantineReviewPageTest {
     @Test
     @Order(2)
     void withTheTokenTheCountsAreTheReportsAndTheTokenStaysInTheTab() throws Exception {
-        String token = jwt.token("admin@relayguard.test", true);
+        String token = james.tokenFromDistribution();
         browser.get(pageUrl());
         awaitPage("the token form", () -> byId("token-panel").isDisplayed());
         byId("token").sendKeys(token);

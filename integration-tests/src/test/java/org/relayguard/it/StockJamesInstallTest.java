@@ -28,6 +28,7 @@ import org.relayguard.tools.Outcomes;
 class StockJamesInstallTest {
     private static final Pattern BUNDLE = Pattern.compile("`(james-conf/target/relayguard-[^`]+-bundle\\.tar\\.gz)`");
     private static final Pattern CERTIFICATE_COMMAND = Pattern.compile("`(bin/relayguard-self-signed-cert)`");
+    private static final Pattern TOKEN_COMMAND = Pattern.compile("`(bin/relayguard-token)`");
     static final String SECTION = "## Install into an existing James 3.8.1";
 
     @Test
@@ -44,6 +45,9 @@ class StockJamesInstallTest {
             DistributionTest.Result certificate = bashIn(stockJames, match(CERTIFICATE_COMMAND, steps));
             assertThat(certificate.exitCode).as(certificate.output).isZero();
             assertThat(stockJames.resolve("conf/tls/fullchain.pem")).exists();
+            // Still step 3: webadmin's key pair, made by the token command README gives, which prints a token.
+            DistributionTest.Result token = bashIn(stockJames, match(TOKEN_COMMAND, steps) + " 2>/dev/null");
+            assertThat(token.exitCode).as(token.output).isZero();
             // Steps 4 and 5: the settings through their environment overrides; README's start option is JamesServer's.
             assertThat(steps).contains("-Dlogback.configurationFile=conf/logback.xml");
             try (JamesServer james = JamesServer.builder(stockJames)
@@ -52,6 +56,11 @@ class StockJamesInstallTest {
                 .gatewayCertificate(false)
                 .nextHops(hops)
                 .start()) {
+                // What a stock install gets: authentication with README's token, and no answer to a foreign Host.
+                james.useWebAdminToken(token.output.trim());
+                assertThat(james.webAdmin().domains()).contains("contoso.com");
+                assertThat(james.webAdmin().anonymous().get("/domains", "application/json").status).isEqualTo(401);
+                assertThat(james.webAdmin().statusWithHost("attacker.example", "GET", "/relayguard/review/")).isEqualTo(403);
                 assertThat(TransportMail.OUTBOUND.send(james, "stock-outbound").code).isEqualTo(250);
                 assertThat(TransportMail.INBOUND.send(james, "stock-inbound").code).isEqualTo(250);
 

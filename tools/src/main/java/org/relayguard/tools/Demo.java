@@ -80,6 +80,8 @@ public final class Demo {
             .env("RELAYGUARD_SMTP_BIND", env("RELAYGUARD_SMTP_BIND", "127.0.0.1:2525"))
             .env("RELAYGUARD_SMTP_PROXY_BIND", env("RELAYGUARD_SMTP_PROXY_BIND", "127.0.0.1:2526"))
             .env("RELAYGUARD_WEBADMIN_PORT", env("RELAYGUARD_WEBADMIN_PORT", "8000"))
+            // A trial on one's own machine: the curl commands below without a token. Said at the start.
+            .env("RELAYGUARD_WEBADMIN_JWT", env("RELAYGUARD_WEBADMIN_JWT", "false"))
             // As an operator runs the distribution: bin/relayguard, James's log rotated in logs/.
             .launcher(List.of())
             .log(root.resolve("console.log"))
@@ -87,6 +89,10 @@ public final class Demo {
 
         String mode = enforce ? "enforce" : "audit";
         System.out.printf("Relay Guard demo: %s profile, %s mode.%n", name(profile), mode);
+        if (!Boolean.parseBoolean(james.environment().get("RELAYGUARD_WEBADMIN_JWT"))) {
+            System.out.println("Webadmin authentication is OFF in the demo (RELAYGUARD_WEBADMIN_JWT=false); the shipped"
+                + " configuration has it on: a token from bin/relayguard-token (docs/operator-guide.md).");
+        }
         System.out.printf("Starting James 3.8.1 in %s (log: %s) ...%n", root, james.rotatedLog());
         Instant startedAt = Instant.now();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -151,6 +151,14 @@ public final class JamesServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Webadmin authentication, on as shipped ({@code jwt.enabled}): the client of {@link #webAdmin()}
+         * then sends a token of the server root's key pair. Off only where a caller says so (the demo).
+         */
+        public Builder webAdminAuthentication(boolean enabled) {
+            return env("RELAYGUARD_WEBADMIN_JWT", String.valueOf(enabled));
+        }
+
         public Builder demoHostNames(boolean enabled) {
             this.hostsFile = enabled;
             return this;
@@ -215,7 +223,21 @@ public final class JamesServer implements AutoCloseable {
             if (resolvConf != null && launcher != null) {
                 throw new IllegalStateException("resolvConf: without the launcher");
             }
-            return new JamesServer(serverDir, kind, actualRoot, env, hostsFile, logFile, jvmArguments, launcher, resolvConf);
+            JamesServer server = new JamesServer(serverDir, kind, actualRoot, env, hostsFile, logFile, jvmArguments, launcher, resolvConf);
+            if (launcher == null) {
+                // Started without bin/relayguard, which makes the pair on a first start: the tests make it.
+                server.useWebAdminToken(webAdminToken(actualRoot));
+            }
+            return server;
+        }
+
+        private static String webAdminToken(Path root) throws IOException {
+            try {
+                WebAdminJwt keys = Files.exists(root.resolve(WebAdminJwt.PRIVATE_KEY)) ? WebAdminJwt.of(root) : WebAdminJwt.install(root);
+                return keys.token(WebAdminJwt.ADMIN, true);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         public JamesServer start() throws IOException {
@@ -368,6 +390,29 @@ public final class JamesServer implements AutoCloseable {
         if (!result.started) {
             throw new IllegalStateException("James did not start (" + result.reason + "). Log " + log + ":\n" + tail(logText(), 60));
         }
+        if (launcher != null && webAdminToken.isEmpty()) {
+            webAdminToken = Optional.of(tokenFromDistribution());
+        }
+    }
+
+    /** A token as an operator gets one: the distribution's {@code bin/relayguard-token}, as the server's user. */
+    public String tokenFromDistribution() throws IOException {
+        List<String> command = new ArrayList<>(launcher != null ? launcher : List.of());
+        command.add(serverDir.resolve("bin/relayguard-token").toString());
+        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().put("RELAYGUARD_ROOT", root.toString());
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        try {
+            if (process.waitFor() != 0 || output.isEmpty()) {
+                throw new IllegalStateException("bin/relayguard-token failed (exit " + process.exitValue() + "): " + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return output;
     }
 
     /** Starts James expecting it to refuse to start; returns its log. */

@@ -2,6 +2,7 @@ package org.relayguard.tools;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -167,6 +168,34 @@ public final class WebAdmin {
             samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
         }
         return samples;
+    }
+
+    /**
+     * The status webadmin answers to one request that names {@code host} in its {@code Host} header,
+     * as a browser does for a page of that name (DNS rebinding), with this client's token if any.
+     * Over a plain socket: java.net.http does not let a caller set {@code Host}.
+     */
+    public int statusWithHost(String host, String method, String path) {
+        URI base = URI.create(baseUrl);
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
+            String request = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n"
+                + bearerToken.map(token -> "Authorization: Bearer " + token + "\r\n").orElse("")
+                + "Content-Length: 0\r\nConnection: close\r\n\r\n";
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            if (!answer.startsWith("HTTP/1.1 ") || answer.length() < 12) {
+                throw new IllegalStateException(method + " " + path + " with Host " + host + ": no HTTP answer: " + answer);
+            }
+            return Integer.parseInt(answer.substring(9, 12));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The same webadmin with another token. */
+    public WebAdmin withToken(String token) {
+        return new WebAdmin(baseUrl, Optional.of(token));
     }
 
     private HttpRequest.Builder builder(URI uri) {

@@ -162,9 +162,12 @@ public final class ClusterMain {
             summary.append("  Next hops    local sinks: M365 127.0.0.1:").append(hops.m365Port())
                 .append(", internet 127.0.0.1:").append(hops.internetPort()).append('\n');
         }
-        summary.append("Shared quarantine, from any node:\n")
-            .append("  curl -s http://127.0.0.1:").append(cluster.node(0).webAdminPort()).append("/mailRepositories/var%2Fmail%2Fm365-relaydeny/mails\n")
-            .append("  curl -s http://127.0.0.1:").append(cluster.node(nodes - 1).webAdminPort()).append("/relayguard/quarantine/var%2Fmail%2Fm365-relaydeny/report\n")
+        // Each node has its own webadmin key pair (conf/webadmin/), so a token of its own.
+        summary.append("Shared quarantine, from any node (webadmin wants a token of that node's bin/relayguard-token):\n")
+            .append("  curl -s -H \"Authorization: Bearer $(").append(tokenCommand(cluster.node(0))).append(")\" http://127.0.0.1:")
+            .append(cluster.node(0).webAdminPort()).append("/mailRepositories/var%2Fmail%2Fm365-relaydeny/mails\n")
+            .append("  curl -s -H \"Authorization: Bearer $(").append(tokenCommand(cluster.node(nodes - 1))).append(")\" http://127.0.0.1:")
+            .append(cluster.node(nodes - 1).webAdminPort()).append("/relayguard/quarantine/var%2Fmail%2Fm365-relaydeny/report\n")
             .append("Ctrl-C stops everything.");
         System.out.println(summary);
         stopped.await();
@@ -201,5 +204,9 @@ public final class ClusterMain {
     private static void fail(String message) {
         System.err.println("cluster.sh: " + message);
         System.exit(2);
+    }
+
+    private static String tokenCommand(JamesServer node) {
+        return "RELAYGUARD_ROOT=" + node.root() + " " + JamesServer.defaultServerDir().resolve("bin/relayguard-token");
     }
 }
