@@ -44,9 +44,10 @@ import org.relayguard.tools.load.PlainPipeline;
  * test shows that the memory server without Relay Guard parks the same ones, and that the Relay
  * Guard server, whose queue stores each message as received, relays them unchanged.</p>
  *
- * <p>The corpus is not part of this repository (BSD-2 licence, see its LICENSE): it is read from
- * {@code relayguard.corpus.dir}, which the pom points at {@code ../shared/corpus/sisimai-set-of-emails}
- * beside the clone. Without it these tests fail: they never pass by skipping.</p>
+ * <p>The corpus is in this repository, {@code integration-tests/corpus/sisimai-set-of-emails}, with its
+ * LICENSE (BSD-2) and README beside the messages; the pom gives its path as {@code relayguard.corpus.dir}.
+ * Its files are kept byte for byte (no Maven step copies them, {@code .gitattributes} keeps git from
+ * converting their line ends). Without it these tests fail: they never pass by skipping.</p>
  *
  * <p>What the client does to a file is what a real SMTP client does: line ends become CRLF (the
  * {@code mac} files have bare CRs, {@code bsd} LF, {@code dos} CRLF), a last line without line end is
@@ -250,13 +251,13 @@ class CorpusTest {
         return errors;
     }
 
-    /** Every file under maildir/, which must be there: CI has the corpus, and a missing one is an error. */
+    /** Every file under maildir/, which must be there: the repository has the corpus, and a missing one is an error. */
     static List<CorpusMessage> corpus() throws IOException {
         String property = System.getProperty(CORPUS_PROPERTY);
-        assertThat(property).as("system property %s (the pom sets it to ../shared/corpus/sisimai-set-of-emails beside the clone)", CORPUS_PROPERTY)
+        assertThat(property).as("system property %s (the pom sets it to integration-tests/corpus/sisimai-set-of-emails)", CORPUS_PROPERTY)
             .isNotBlank();
         Path maildir = Path.of(property).toAbsolutePath().normalize().resolve("maildir");
-        assertThat(maildir).as("the sisimai corpus (%s=%s) is required; it is not in this repository", CORPUS_PROPERTY, property)
+        assertThat(maildir).as("the sisimai corpus (%s=%s) is required; it is in the repository", CORPUS_PROPERTY, property)
             .isDirectory();
         for (String directory : DIRECTORIES) {
             assertThat(maildir.resolve(directory)).as("corpus directory " + directory).isDirectory();

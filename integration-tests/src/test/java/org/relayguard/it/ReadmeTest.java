@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,11 +18,15 @@ import org.junit.jupiter.api.Test;
 /**
  * README.md stays what an operator reads in five minutes: at most 250 lines, and its only shell
  * commands are the two set-up commands, the gateway with the sample configuration and the test
- * command, the latter being the command CI's {@code .ci/run} runs.
+ * command, the latter being the command CI's {@code .ci/run} runs. That command, {@code ./test.sh},
+ * runs {@code mvn -B verify} after installing (or naming) exactly the Debian packages README lists.
  */
 class ReadmeTest {
     static final Path README = DocLinksTest.REPOSITORY.resolve("README.md");
     static final Path CI = DocLinksTest.REPOSITORY.resolve(".ci/run");
+    static final Path TEST_SCRIPT = DocLinksTest.REPOSITORY.resolve("test.sh");
+    private static final Pattern README_PACKAGES = Pattern.compile("Debian's `([a-z0-9 \\n-]+)`");
+    private static final Pattern SCRIPT_PACKAGE = Pattern.compile("missing\\+=\\(([a-z0-9-]+)\\)");
     private static final Pattern SH_BLOCK = Pattern.compile("(?s)```sh\\n(.*?)```");
 
     @Test
@@ -31,7 +37,7 @@ class ReadmeTest {
     @Test
     void theOnlyShellCommandsOfTheReadmeAreTheTwoSetUpCommands() throws IOException {
         assertThat(shellBlocks(Files.readString(README, StandardCharsets.UTF_8)))
-            .containsExactly("./run.sh --demo", "mvn -B verify");
+            .containsExactly("./run.sh --demo", "./test.sh");
     }
 
     @Test
@@ -40,6 +46,29 @@ class ReadmeTest {
         List<String> ciLines = Files.readAllLines(CI, StandardCharsets.UTF_8);
 
         assertThat(ciLines.get(ciLines.size() - 1).trim()).as("the command .ci/run ends with").isEqualTo(testCommand);
+    }
+
+    @Test
+    void theTestScriptEndsByRunningMavenVerifyWithItsArguments() throws IOException {
+        List<String> lines = Files.readAllLines(TEST_SCRIPT, StandardCharsets.UTF_8);
+
+        assertThat(lines.get(lines.size() - 1).trim()).as("the command test.sh ends with").isEqualTo("exec mvn -B verify \"$@\"");
+        assertThat(Files.isExecutable(TEST_SCRIPT)).as("test.sh is executable").isTrue();
+    }
+
+    @Test
+    void theReadmeListsExactlyThePackagesTheTestScriptInstalls() throws IOException {
+        Matcher listed = README_PACKAGES.matcher(Files.readString(README, StandardCharsets.UTF_8));
+        assertThat(listed.find()).as("README's list of Debian packages (Debian's `…`)").isTrue();
+        Set<String> readme = new TreeSet<>(List.of(listed.group(1).trim().split("\\s+")));
+
+        Set<String> script = new TreeSet<>();
+        Matcher installed = SCRIPT_PACKAGE.matcher(Files.readString(TEST_SCRIPT, StandardCharsets.UTF_8));
+        while (installed.find()) {
+            script.add(installed.group(1));
+        }
+
+        assertThat(readme).as("the packages README names, against those test.sh checks and installs").isEqualTo(script);
     }
 
     static List<String> shellBlocks(String markdown) {
