@@ -69,7 +69,7 @@ class DiskSpaceGuardTest {
         assertThat(result.getResult()).isEqualTo(HookReturnCode.denySoft());
         assertThat(result.getSmtpRetCode()).isEqualTo("452");
         assertThat(result.getSmtpDescription()).isEqualTo("4.3.1 Insufficient system storage");
-        assertThat(metrics.countForMetric(LowSpaceEpisodes.REFUSED_METRIC)).isEqualTo(1);
+        assertThat(metrics.countFor(LowSpaceEpisodes.REFUSED_METRIC)).isEqualTo(1);
     }
 
     @Test
