@@ -160,11 +160,21 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         metrics.runPublishingTimerMetric(ENQUEUED_TIMER_METRIC_NAME_PREFIX + name.asString(), () -> {
             MailBodies.Body body = null;
             try {
-                body = bodies.store(mail);
                 long now = System.currentTimeMillis();
                 long due = delay.isNegative() || delay.isZero() ? now : saturatedAdd(now, delay);
-                Entry entry = new Entry(MailEnvelope.write(mail), body, nextSequence(), due, due > now);
+                String envelope = MailEnvelope.write(mail);
+                long sequence = nextSequence();
                 Item handedOut = handedOut(mail);
+                if (handedOut != null) {
+                    // A retry of an unchanged mail names the body it was read from: nothing to write.
+                    // Only as the replacement its done sends: once done, that body may be gone.
+                    Optional<MailBodies.Body> same = bodies.unchanged(mail, handedOut.body);
+                    if (same.isPresent() && handedOut.replaceOnDone(new Entry(envelope, same.get(), sequence, due, due > now))) {
+                        return;
+                    }
+                }
+                body = bodies.store(mail);
+                Entry entry = new Entry(envelope, body, sequence, due, due > now);
                 if (handedOut == null || !handedOut.replaceOnDone(entry)) {
                     send(entry);
                 }
@@ -421,7 +431,8 @@ final class ArtemisMailQueue implements ManageableMailQueue {
                     oldBody.delete();
                 }
             } catch (Exception e) {
-                if (replacement != null) {
+                // The old entry stays, naming its body: a replacement naming the same one keeps it.
+                if (replacement != null && !replacement.body.isSameAs(oldBody)) {
                     replacement.body.delete();
                 }
                 throw new MailQueueException("Mail queue " + name.asString() + ": cannot complete a delivery", e);
@@ -531,8 +542,8 @@ final class ArtemisMailQueue implements ManageableMailQueue {
             if (completed) {
                 return false;
             }
-            if (replacement != null) {
-                // Queued twice before done: the later state of the mail wins.
+            if (replacement != null && !replacement.body.isSameAs(body)) {
+                // Queued twice before done: the later state of the mail wins (the body it was read from stays).
                 receiver.discard(replacement);
             }
             replacement = entry;

@@ -210,6 +210,43 @@ class ArtemisMailQueueTest implements DelayedManageableMailQueueContract, MailQu
     }
 
     /**
+     * A retry of a large mail that no mailet changed names the file its body is in rather than
+     * writing it again: on a full disk that write failed, the mail came back at once, and
+     * failed again (DiskFullTest's log: a few hundred failed retries a second).
+     */
+    @Test
+    void aRetryOfAnUnchangedLargeMailWritesNoNewBodyAndKeepsItsBody() throws Exception {
+        String received = "Subject: large\r\n\r\n" + "x".repeat(MailBodies.INLINE_LIMIT) + "\r\n";
+        org.apache.mailet.Mail mail = defaultMail().name("large").build();
+        mail.setMessage(new org.apache.james.server.core.MimeMessageWrapper(
+            org.apache.james.server.core.MimeMessageInputStreamSource.create("received",
+                new java.io.ByteArrayInputStream(received.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))));
+        queue.enQueue(mail);
+        Path mails = store.resolve("mails");
+        java.util.List<Path> before = bodyFiles(mails);
+        assertThat(before).hasSize(1);
+
+        MailQueue.MailQueueItem item = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+        queue.enQueue(item.getMail(), Duration.ofHours(1));
+        item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+
+        assertThat(bodyFiles(mails)).as("the same file, not a copy").isEqualTo(before);
+        assertThat(queue.flush()).isEqualTo(1);
+        MailQueue.MailQueueItem again = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        again.getMail().getMessage().writeTo(out);
+        assertThat(out.toString(java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo(received);
+        again.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+        assertThat(bodyFiles(mails)).as("delivered: its body goes").isEmpty();
+    }
+
+    private static java.util.List<Path> bodyFiles(Path directory) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(directory)) {
+            return files.sorted().collect(java.util.stream.Collectors.toList());
+        }
+    }
+
+    /**
      * Delivered once its done is taken; a done on the session of a broker run that stopped fails
      * (the mail is not acknowledged and comes out again, as for a crash of James).
      */
