@@ -1,5 +1,7 @@
 package org.relayguard.server;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -22,12 +24,13 @@ public final class MailQueues {
     /** Under the server root: the broker's journal, bindings, paging, and the message bodies ({@code mails/}). */
     static final String STORE = "file://var/store/artemis";
 
+    private final Path store;
     private final ArtemisBroker broker;
     private final ArtemisMailQueueFactory factory;
 
     @Inject
     MailQueues(FileSystem fileSystem, MailQueueItemDecoratorFactory decorators, MetricFactory metrics, GaugeRegistry gauges) throws Exception {
-        Path store = fileSystem.getFile(STORE).toPath();
+        store = fileSystem.getFile(STORE).toPath();
         broker = new ArtemisBroker(store);
         factory = new ArtemisMailQueueFactory(broker, decorators, metrics, gauges);
         try {
@@ -45,6 +48,15 @@ public final class MailQueues {
 
     boolean isRunning() {
         return broker.isActive();
+    }
+
+    /** The usable bytes on the volume of the broker's store; -1 when it cannot be read. */
+    long freeSpace() {
+        try {
+            return Files.getFileStore(store).getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     @PreDestroy

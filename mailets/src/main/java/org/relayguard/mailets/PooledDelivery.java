@@ -111,6 +111,7 @@ public class PooledDelivery extends GenericMailet {
     private Bouncer bouncer;
     private Metric outgoingMails;
     private Disposable dequeuing;
+    private final DeliveryFailures failures = new DeliveryFailures(Clock.systemUTC());
     private Scheduler workers;
     private ScheduledExecutorService idleSweeper;
 
@@ -205,7 +206,7 @@ public class PooledDelivery extends GenericMailet {
     private void start(int maxConnections, Duration idleTimeout) {
         workers = Schedulers.newBoundedElastic(maxConnections, Integer.MAX_VALUE, NAME + "-" + getMailetName());
         dequeuing = Flux.from(queue.deQueue())
-            .flatMap(item -> Mono.fromRunnable(() -> deliver(item)).subscribeOn(workers), maxConnections)
+            .flatMap(item -> Mono.fromCallable(() -> deliver(item)).subscribeOn(workers).flatMap(this::giveBack), maxConnections)
             .onErrorContinue((error, item) -> LOGGER.error("{}: delivery loop", NAME, error))
             .subscribeOn(Schedulers.newSingle(NAME + "-dequeue-" + getMailetName()))
             .subscribe();
@@ -230,20 +231,53 @@ public class PooledDelivery extends GenericMailet {
         mail.setState(Mail.GHOST);
     }
 
-    private void deliver(MailQueue.MailQueueItem item) {
+    /**
+     * One attempt at the mail. A failure (not a refusal by the next hop: the queue or the disk,
+     * such as a retry that could not be queued on a full disk) gives the mail back to the queue,
+     * where it is due at once, so only after a pause that doubles with each failure in a row up
+     * to {@link DeliveryFailures#MAX_PAUSE}: without it a mail failed and came back hundreds of times a
+     * second, a log line each. The pause holds the worker's slot, not a thread.
+     */
+    private Optional<Failed> deliver(MailQueue.MailQueueItem item) {
         Mail mail = item.getMail();
         try {
             settle(mail, delivrer.deliver(mail));
             item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
-        } catch (Exception e) {
-            LOGGER.error("{}: mail {}: left in the queue for another attempt", NAME, mail.getName(), e);
-            try {
-                item.done(MailQueue.MailQueueItem.CompletionStatus.RETRY);
-            } catch (Exception again) {
-                LOGGER.error("{}: mail {}: cannot give it back to the queue", NAME, mail.getName(), again);
-            }
-        } finally {
+            failures.succeeded();
             LifecycleUtil.dispose(mail);
+            return Optional.empty();
+        } catch (Exception e) {
+            return Optional.of(new Failed(item, mail.getName(), failures.failed(mail.getName(), e)));
+        }
+    }
+
+    private Mono<Void> giveBack(Optional<Failed> failed) {
+        if (failed.isEmpty()) {
+            return Mono.empty();
+        }
+        Failed it = failed.get();
+        return Mono.delay(it.pause, workers)
+            .then(Mono.fromRunnable(() -> {
+                try {
+                    it.item.done(MailQueue.MailQueueItem.CompletionStatus.RETRY);
+                } catch (Exception again) {
+                    failures.notGivenBack(it.mailName, again);
+                } finally {
+                    LifecycleUtil.dispose(it.item.getMail());
+                }
+            }));
+    }
+
+    /** A mail whose attempt failed, and how long to wait before giving it back. */
+    private static final class Failed {
+        private final MailQueue.MailQueueItem item;
+        private final String mailName;
+        private final Duration pause;
+
+        Failed(MailQueue.MailQueueItem item, String mailName, Duration pause) {
+            this.item = item;
+            this.mailName = mailName;
+            this.pause = pause;
         }
     }
 

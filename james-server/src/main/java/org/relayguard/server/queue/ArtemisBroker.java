@@ -1,7 +1,12 @@
 package org.relayguard.server.queue;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.activemq.artemis.api.core.SimpleString;
@@ -19,6 +24,8 @@ import org.apache.activemq.artemis.core.server.Queue;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.settings.impl.AddressFullMessagePolicy;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Apache ActiveMQ Artemis broker that holds the mail queues, inside James's JVM. Reached
@@ -28,21 +35,97 @@ import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
  *
  * <p>Files under the given directory: {@code journal/}, {@code bindings/}, {@code paging/},
  * {@code large-messages/}, and {@code mails/} for the message bodies ({@link MailBodies}).</p>
+ *
+ * <p>On a full disk: Artemis's own disk monitor ({@code max-disk-usage}) is off, because it would
+ * block senders (an SMTP session would hang) rather than fail them; the SMTP handler
+ * {@code DiskSpaceGuard} refuses new mail well before. An I/O error in the journal (a write on a
+ * full disk) makes Artemis stop its server (its {@code IOCriticalErrorListener}); then this broker
+ * starts it again in the JVM, every second until it starts, from the same journal: every mail it
+ * had acknowledged comes back once, and the queues' senders and consumers reconnect.</p>
  */
 public final class ArtemisBroker implements AutoCloseable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(ArtemisBroker.class);
     private static final AtomicInteger IN_VM_IDS = new AtomicInteger(1_000);
-
-    private final Path directory;
-    private final EmbeddedActiveMQ embedded;
-    private final ServerLocator locator;
-    private final ClientSessionFactory sessions;
+    private static final long WATCH_PERIOD_MILLIS = 1_000;
+    /** A send or an acknowledgement normally takes milliseconds: never hold an SMTP session for long. */
+    private static final long CALL_TIMEOUT_MILLIS = 5_000;
 
     static final int JOURNAL_BUFFER_TIMEOUT_NANOS = 100_000;
     static final int LARGE_MESSAGE_SIZE = 1024 * 1024;
 
+    private final Path directory;
+    private final ScheduledExecutorService watchdog;
+    private volatile Instance instance;
+    private volatile boolean closed;
+    private Instant stoppedSince;
+    private int restartAttempts;
+
+    /** One run of the embedded server and the client factory that reaches it. */
+    private static final class Instance {
+        private final long generation;
+        private final EmbeddedActiveMQ embedded;
+        private final ServerLocator locator;
+        private final ClientSessionFactory sessions;
+
+        Instance(long generation, EmbeddedActiveMQ embedded, ServerLocator locator, ClientSessionFactory sessions) {
+            this.generation = generation;
+            this.embedded = embedded;
+            this.locator = locator;
+            this.sessions = sessions;
+        }
+
+        void close() {
+            sessions.close();
+            locator.close();
+            try {
+                embedded.stop();
+            } catch (Exception e) {
+                LOGGER.debug("Stopping the mail queue broker", e);
+            }
+        }
+    }
+
     public ArtemisBroker(Path directory) throws Exception {
         this.directory = directory;
+        this.instance = start(1);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "mailqueue-broker-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+        watchdog.scheduleWithFixedDelay(this::restartIfStopped, WATCH_PERIOD_MILLIS, WATCH_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private Instance start(long generation) throws Exception {
         int serverId = IN_VM_IDS.incrementAndGet();
+        EmbeddedActiveMQ embedded = new EmbeddedActiveMQ();
+        embedded.setConfiguration(configuration(serverId));
+        try {
+            embedded.start();
+        } catch (Exception e) {
+            stopQuietly(embedded);
+            throw e;
+        }
+        ServerLocator locator = ActiveMQClient.createServerLocatorWithoutHA(new TransportConfiguration(InVMConnectorFactory.class.getName(),
+            Map.of(TransportConstants.SERVER_ID_PROP_NAME, serverId)));
+        // A consumer receives a message only when it asks for one: no mail sits in a consumer's buffer.
+        locator.setConsumerWindowSize(0);
+        locator.setBlockOnDurableSend(true);
+        locator.setBlockOnAcknowledge(true);
+        locator.setCallTimeout(CALL_TIMEOUT_MILLIS);
+        // A queue entry (envelope, and a message of up to MailBodies.INLINE_LIMIT) stays one journal
+        // record: the client would otherwise stream an entry over 100 KiB as a "large message".
+        locator.setMinLargeMessageSize(LARGE_MESSAGE_SIZE);
+        try {
+            return new Instance(generation, embedded, locator, locator.createSessionFactory());
+        } catch (Exception e) {
+            locator.close();
+            stopQuietly(embedded);
+            throw e;
+        }
+    }
+
+    private ConfigurationImpl configuration(int serverId) {
         ConfigurationImpl configuration = new ConfigurationImpl();
         configuration.setName("relayguard");
         configuration.setPersistenceEnabled(true);
@@ -56,6 +139,9 @@ public final class ArtemisBroker implements AutoCloseable {
         // 3.3 ms): every enqueue and every acknowledgement waits for a sync, so a mail paid two such
         // waits. A short window still gathers the writes of concurrent SMTP sessions into one sync.
         configuration.setJournalBufferTimeout_NIO(JOURNAL_BUFFER_TIMEOUT_NANOS);
+        // Off: past it Artemis blocks every sender until the disk scan sees room, which would hang
+        // SMTP sessions and the deliveries' retries. DiskSpaceGuard refuses new mail before.
+        configuration.setMaxDiskUsage(-1);
         configuration.setJournalDirectory(directory.resolve("journal").toString());
         configuration.setBindingsDirectory(directory.resolve("bindings").toString());
         configuration.setPagingDirectory(directory.resolve("paging").toString());
@@ -72,25 +158,58 @@ public final class ArtemisBroker implements AutoCloseable {
             .setAutoDeleteAddresses(false)
             .setAutoDeleteQueues(false)
             .setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE));
+        return configuration;
+    }
 
-        embedded = new EmbeddedActiveMQ();
-        embedded.setConfiguration(configuration);
-        embedded.start();
+    private static void stopQuietly(EmbeddedActiveMQ embedded) {
+        try {
+            embedded.stop();
+        } catch (Exception e) {
+            LOGGER.debug("Stopping the mail queue broker", e);
+        }
+    }
 
-        locator = ActiveMQClient.createServerLocatorWithoutHA(new TransportConfiguration(InVMConnectorFactory.class.getName(),
-            Map.of(TransportConstants.SERVER_ID_PROP_NAME, serverId)));
-        // A consumer receives a message only when it asks for one: no mail sits in a consumer's buffer.
-        locator.setConsumerWindowSize(0);
-        locator.setBlockOnDurableSend(true);
-        locator.setBlockOnAcknowledge(true);
-        // A queue entry (envelope, and a message of up to MailBodies.INLINE_LIMIT) stays one journal
-        // record: the client would otherwise stream an entry over 100 KiB as a "large message".
-        locator.setMinLargeMessageSize(LARGE_MESSAGE_SIZE);
-        sessions = locator.createSessionFactory();
+    /** Runs every second: after Artemis stopped its server on an I/O error, starts it again. */
+    private synchronized void restartIfStopped() {
+        if (closed) {
+            return;
+        }
+        Instance current = instance;
+        ActiveMQServer.SERVER_STATE state = current.embedded.getActiveMQServer().getState();
+        if (state == ActiveMQServer.SERVER_STATE.STARTED || state == ActiveMQServer.SERVER_STATE.STARTING) {
+            return;
+        }
+        if (stoppedSince == null) {
+            stoppedSince = Instant.now();
+            restartAttempts = 0;
+            LOGGER.error("The mail queue broker stopped (an I/O error in its journal, such as a full disk); restarting it");
+        }
+        if (state == ActiveMQServer.SERVER_STATE.STOPPING) {
+            return;
+        }
+        restartAttempts++;
+        try {
+            current.close();
+            instance = start(current.generation + 1);
+            LOGGER.warn("The mail queue broker runs again, {} s after it stopped ({} attempts)",
+                Duration.between(stoppedSince, Instant.now()).toSeconds(), restartAttempts);
+            stoppedSince = null;
+        } catch (Exception e) {
+            if (restartAttempts == 1) {
+                LOGGER.error("The mail queue broker cannot start yet; trying again every second", e);
+            }
+        } catch (Error e) {
+            LOGGER.error("The mail queue broker cannot start", e);
+        }
     }
 
     public boolean isActive() {
-        return embedded.getActiveMQServer().isActive();
+        return instance.embedded.getActiveMQServer().isActive();
+    }
+
+    /** Grows by one at every restart: a session of an older one is dead. */
+    long generation() {
+        return instance.generation;
     }
 
     Path directory() {
@@ -98,11 +217,11 @@ public final class ArtemisBroker implements AutoCloseable {
     }
 
     ActiveMQServer server() {
-        return embedded.getActiveMQServer();
+        return instance.embedded.getActiveMQServer();
     }
 
     ClientSessionFactory sessions() {
-        return sessions;
+        return instance.sessions;
     }
 
     Queue queue(String name) {
@@ -111,8 +230,13 @@ public final class ArtemisBroker implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        sessions.close();
-        locator.close();
-        embedded.stop();
+        synchronized (this) {
+            closed = true;
+        }
+        watchdog.shutdownNow();
+        Instance current = instance;
+        current.sessions.close();
+        current.locator.close();
+        current.embedded.stop();
     }
 }

@@ -83,9 +83,8 @@ final class ArtemisMailQueue implements ManageableMailQueue {
     private final MetricFactory metrics;
     private final Metric enqueued;
     private final Metric dequeued;
-    /** The queue's count of mails it has filed when this object was made, and how many we have sent it since. */
-    private final long filedBefore;
-    private final AtomicLong sent = new AtomicLong();
+    /** The queue's count of filed mails and how many we have sent it since, for the broker's current run. */
+    private volatile Filing filing;
     /** The mails handed out to a deliverer and not done yet, by identity: a deliverer queues the very object again to retry it. */
     private final Map<Mail, Item> handedOut = new IdentityHashMap<>();
 
@@ -101,8 +100,39 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         this.enqueued = metrics.generate(ENQUEUED_METRIC_NAME_PREFIX + name.asString());
         this.dequeued = metrics.generate(DEQUEUED_METRIC_NAME_PREFIX + name.asString());
         gauges.register(QUEUE_SIZE_METRIC_NAME_PREFIX + name.asString(), this::sizeOrZero);
+        this.filing = newFiling();
+    }
+
+    /** The queue's filed count at a moment of one run of the broker, and the mails sent to it since. */
+    private static final class Filing {
+        private final long generation;
+        private final long filedBefore;
+        private final AtomicLong sent = new AtomicLong();
+
+        Filing(long generation, long filedBefore) {
+            this.generation = generation;
+            this.filedBefore = filedBefore;
+        }
+    }
+
+    private Filing newFiling() {
+        long generation = broker.generation();
         Queue queue = broker.queue(address.toString());
-        this.filedBefore = queue == null ? 0 : queue.getMessagesAdded();
+        return new Filing(generation, queue == null ? 0 : queue.getMessagesAdded());
+    }
+
+    /** A restarted broker counts from its journal again: start a new count with it. */
+    private Filing filing() {
+        Filing current = filing;
+        if (current.generation != broker.generation()) {
+            synchronized (this) {
+                if (filing.generation != broker.generation()) {
+                    filing = newFiling();
+                }
+                current = filing;
+            }
+        }
+        return current;
     }
 
     static String addressOf(MailQueueName name) {
@@ -130,11 +160,21 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         metrics.runPublishingTimerMetric(ENQUEUED_TIMER_METRIC_NAME_PREFIX + name.asString(), () -> {
             MailBodies.Body body = null;
             try {
-                body = bodies.store(mail);
                 long now = System.currentTimeMillis();
                 long due = delay.isNegative() || delay.isZero() ? now : saturatedAdd(now, delay);
-                Entry entry = new Entry(MailEnvelope.write(mail), body, nextSequence(), due, due > now);
+                String envelope = MailEnvelope.write(mail);
+                long sequence = nextSequence();
                 Item handedOut = handedOut(mail);
+                if (handedOut != null) {
+                    // A retry of an unchanged mail names the body it was read from: nothing to write.
+                    // Only as the replacement its done sends: once done, that body may be gone.
+                    Optional<MailBodies.Body> same = bodies.unchanged(mail, handedOut.body);
+                    if (same.isPresent() && handedOut.replaceOnDone(new Entry(envelope, same.get(), sequence, due, due > now))) {
+                        return;
+                    }
+                }
+                body = bodies.store(mail);
+                Entry entry = new Entry(envelope, body, sequence, due, due > now);
                 if (handedOut == null || !handedOut.replaceOnDone(entry)) {
                     send(entry);
                 }
@@ -168,8 +208,9 @@ final class ArtemisMailQueue implements ManageableMailQueue {
     }
 
     private void send(Entry entry) throws Exception {
+        Filing current = filing();
         producers.send(address, entry::toMessage);
-        awaitFiled(sent.incrementAndGet());
+        awaitFiled(current, current.sent.incrementAndGet());
     }
 
     /** A queue entry to be sent: the mail's envelope, its body, its place in the queue and when it is due. */
@@ -215,12 +256,12 @@ final class ArtemisMailQueue implements ManageableMailQueue {
      * enqueue (webadmin's, or James's contract tests') would not see it. With several senders at
      * once a sender may be let go by another's mail: then only the listing lags, never the mail.
      */
-    private void awaitFiled(long sentCount) throws MailQueueException {
+    private void awaitFiled(Filing counts, long sentCount) throws MailQueueException {
         Queue queue = queue();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (queue.getMessagesAdded() - filedBefore < sentCount) {
-            if (System.nanoTime() > deadline) {
-                LOGGER.warn("Mail queue {}: the broker has not filed a stored mail after 10 s; it is safe, listings may lag", name.asString());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (queue.getMessagesAdded() - counts.filedBefore < sentCount) {
+            if (System.nanoTime() > deadline || counts.generation != broker.generation()) {
+                LOGGER.warn("Mail queue {}: the broker has not filed a stored mail after 2 s; it is safe, listings may lag", name.asString());
                 return;
             }
             // Usually a few microseconds: park briefly rather than sleep a whole millisecond.
@@ -265,9 +306,7 @@ final class ArtemisMailQueue implements ManageableMailQueue {
      */
     private final class Receiver {
         private final FluxSink<MailQueueItem> sink;
-        private final ClientSession session;
-        private final ClientConsumer consumer;
-        private final ClientProducer producer;
+        private volatile Link link;
         private final Semaphore demand = new Semaphore(0);
         private final AtomicBoolean stopped = new AtomicBoolean();
         private final AtomicInteger outstanding = new AtomicInteger();
@@ -275,10 +314,29 @@ final class ArtemisMailQueue implements ManageableMailQueue {
 
         Receiver(FluxSink<MailQueueItem> sink) throws ActiveMQException {
             this.sink = sink;
-            this.session = broker.sessions().createSession(null, null, false, false, false, false, 0);
-            this.consumer = session.createConsumer(address);
-            this.producer = session.createProducer(address);
-            session.start();
+            this.link = new Link();
+        }
+
+        /**
+         * Waits for the broker to run again after it stopped (an I/O error), then receives on a new
+         * session. A mail handed out on the old one and not acknowledged is in the queue again.
+         */
+        private void reconnect(Exception cause) throws InterruptedException {
+            LOGGER.warn("Mail queue {}: the broker connection is gone ({}); reconnecting", name.asString(), cause.toString());
+            link.closeQuietly();
+            while (!stopped.get()) {
+                Thread.sleep(1_000);
+                if (!broker.isActive()) {
+                    continue;
+                }
+                try {
+                    link = new Link();
+                    LOGGER.warn("Mail queue {}: receiving again", name.asString());
+                    return;
+                } catch (ActiveMQException | RuntimeException e) {
+                    LOGGER.debug("Mail queue {}: reconnecting", name.asString(), e);
+                }
+            }
         }
 
         void request(long count) {
@@ -296,12 +354,25 @@ final class ArtemisMailQueue implements ManageableMailQueue {
                     if (!demand.tryAcquire(1, TimeUnit.SECONDS)) {
                         continue;
                     }
-                    ClientMessage message = null;
-                    while (message == null && !stopped.get()) {
-                        message = consumer.receive(1_000);
-                    }
-                    if (message != null) {
-                        emit(message);
+                    Link current = link;
+                    try {
+                        ClientMessage message = null;
+                        while (message == null && !stopped.get()) {
+                            if (current.generation != broker.generation()) {
+                                throw new IllegalStateException("the broker was restarted");
+                            }
+                            message = current.consumer.receive(1_000);
+                        }
+                        if (message != null) {
+                            emit(current, message);
+                        } else {
+                            demand.release();
+                        }
+                    } catch (ActiveMQException | IllegalStateException e) {
+                        demand.release();
+                        if (!stopped.get()) {
+                            reconnect(e);
+                        }
                     }
                 }
             } catch (Exception e) {
@@ -314,7 +385,7 @@ final class ArtemisMailQueue implements ManageableMailQueue {
             }
         }
 
-        private void emit(ClientMessage message) throws ActiveMQException {
+        private void emit(Link from, ClientMessage message) throws ActiveMQException {
             MailBodies.Body body;
             MailImpl mail;
             try {
@@ -323,7 +394,7 @@ final class ArtemisMailQueue implements ManageableMailQueue {
                 if (!body.exists()) {
                     // An entry whose mail went on and whose body is gone: left by a crash of a version that did not commit retries with their acknowledgement.
                     LOGGER.warn("Mail queue {}: entry for mail {} has no body any more, dropped as a duplicate", name.asString(), mail.getName());
-                    complete(message, null);
+                    complete(from, message, null);
                     demand.release();
                     return;
                 }
@@ -335,7 +406,7 @@ final class ArtemisMailQueue implements ManageableMailQueue {
             }
             outstanding.incrementAndGet();
             dequeued.increment();
-            Item item = new Item(this, message, mail, body);
+            Item item = new Item(this, from, message, mail, body);
             synchronized (handedOut) {
                 handedOut.put(mail, item);
             }
@@ -351,15 +422,17 @@ final class ArtemisMailQueue implements ManageableMailQueue {
             MailBodies.Body oldBody = item.body;
             try {
                 Entry next = replacement != null ? replacement : status == MailItemStatus.AGAIN ? Entry.dueNow(message, oldBody) : null;
-                complete(message, next);
+                Filing counts = filing();
+                complete(item.link, message, next);
                 if (next != null) {
-                    awaitFiled(sent.incrementAndGet());
+                    awaitFiled(counts, counts.sent.incrementAndGet());
                 }
                 if (next == null || !next.body.isSameAs(oldBody)) {
                     oldBody.delete();
                 }
             } catch (Exception e) {
-                if (replacement != null) {
+                // The old entry stays, naming its body: a replacement naming the same one keeps it.
+                if (replacement != null && !replacement.body.isSameAs(oldBody)) {
                     replacement.body.delete();
                 }
                 throw new MailQueueException("Mail queue " + name.asString() + ": cannot complete a delivery", e);
@@ -373,17 +446,17 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         }
 
         /** Acknowledges the message and sends the entry that follows it, if any, in one transaction. */
-        private void complete(ClientMessage message, Entry next) throws ActiveMQException {
-            synchronized (session) {
+        private void complete(Link on, ClientMessage message, Entry next) throws ActiveMQException {
+            synchronized (on.session) {
                 try {
                     if (next != null) {
-                        producer.send(next.toMessage(session));
+                        on.producer.send(next.toMessage(on.session));
                     }
                     message.individualAcknowledge();
-                    session.commit();
+                    on.session.commit();
                 } catch (ActiveMQException | RuntimeException e) {
                     // Neither happened: the message stays in the queue, delivered again after a restart or a new consumer.
-                    rollbackQuietly();
+                    on.rollbackQuietly();
                     throw e;
                 }
             }
@@ -393,7 +466,34 @@ final class ArtemisMailQueue implements ManageableMailQueue {
             entry.body.delete();
         }
 
-        private void rollbackQuietly() {
+        private void closeWhenIdle() {
+            if (stopped.get() && outstanding.get() == 0 && closed.compareAndSet(false, true)) {
+                link.closeQuietly();
+            }
+        }
+    }
+
+    /** A transacted session on one run of the broker, with its consumer and the producer of retries. */
+    private final class Link {
+        private final long generation;
+        private final ClientSession session;
+        private final ClientConsumer consumer;
+        private final ClientProducer producer;
+
+        Link() throws ActiveMQException {
+            this.generation = broker.generation();
+            this.session = broker.sessions().createSession(null, null, false, false, false, false, 0);
+            try {
+                this.consumer = session.createConsumer(address);
+                this.producer = session.createProducer(address);
+                session.start();
+            } catch (ActiveMQException | RuntimeException e) {
+                session.close();
+                throw e;
+            }
+        }
+
+        void rollbackQuietly() {
             try {
                 session.rollback(false);
             } catch (ActiveMQException e) {
@@ -401,15 +501,13 @@ final class ArtemisMailQueue implements ManageableMailQueue {
             }
         }
 
-        private void closeWhenIdle() {
-            if (stopped.get() && outstanding.get() == 0 && closed.compareAndSet(false, true)) {
-                try {
-                    synchronized (session) {
-                        session.close();
-                    }
-                } catch (ActiveMQException e) {
-                    LOGGER.debug("Mail queue {}: closing a consumer", name.asString(), e);
+        void closeQuietly() {
+            try {
+                synchronized (session) {
+                    session.close();
                 }
+            } catch (ActiveMQException e) {
+                LOGGER.debug("Mail queue {}: closing a consumer", name.asString(), e);
             }
         }
     }
@@ -418,6 +516,7 @@ final class ArtemisMailQueue implements ManageableMailQueue {
 
     private static final class Item implements MailQueueItem {
         private final Receiver receiver;
+        private final Link link;
         private final ClientMessage message;
         private final Mail mail;
         private final MailBodies.Body body;
@@ -425,8 +524,9 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         private boolean completed;
         private Entry replacement;
 
-        Item(Receiver receiver, ClientMessage message, Mail mail, MailBodies.Body body) {
+        Item(Receiver receiver, Link link, ClientMessage message, Mail mail, MailBodies.Body body) {
             this.receiver = receiver;
+            this.link = link;
             this.message = message;
             this.mail = mail;
             this.body = body;
@@ -442,8 +542,8 @@ final class ArtemisMailQueue implements ManageableMailQueue {
             if (completed) {
                 return false;
             }
-            if (replacement != null) {
-                // Queued twice before done: the later state of the mail wins.
+            if (replacement != null && !replacement.body.isSameAs(body)) {
+                // Queued twice before done: the later state of the mail wins (the body it was read from stays).
                 receiver.discard(replacement);
             }
             replacement = entry;

@@ -39,7 +39,7 @@ public final class ArtemisMailQueueFactory implements MailQueueFactory<Manageabl
         this.decorators = decorators;
         this.metrics = metrics;
         this.gauges = gauges;
-        this.producers = new Producers(broker.sessions());
+        this.producers = new Producers(broker);
         this.bodies = new MailBodies(broker.directory().resolve("mails"));
     }
 

@@ -81,6 +81,23 @@ final class MailBodies {
     }
 
     /**
+     * The body a mail handed out by the queue was read from, when it is a file and the mail's
+     * message is still exactly those bytes (headers and body untouched): a retry then names the
+     * same file rather than writing the message again. On a full disk that write is what fails,
+     * and a failed retry left the mail due at once: a loop of failed writes and log lines.
+     */
+    Optional<Body> unchanged(Mail mail, Body readFrom) throws MessagingException {
+        if (!(readFrom instanceof FileBody) || !(mail.getMessage() instanceof MimeMessageWrapper)) {
+            return Optional.empty();
+        }
+        MimeMessageWrapper wrapper = (MimeMessageWrapper) mail.getMessage();
+        Optional<MimeMessageSource> received = receivedSource(wrapper);
+        boolean same = !wrapper.isHeaderModified() && received.isPresent()
+            && received.get() instanceof BodySource && ((BodySource) received.get()).id.equals(((FileBody) readFrom).id);
+        return same ? Optional.of(readFrom) : Optional.empty();
+    }
+
+    /**
      * About the stored size: the received bytes' size when the body is unchanged (a header change
      * adds little, and the exact size would cost James another parse of the headers), else James's.
      */

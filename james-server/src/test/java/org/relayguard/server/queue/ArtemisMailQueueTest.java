@@ -130,6 +130,135 @@ class ArtemisMailQueueTest implements DelayedManageableMailQueueContract, MailQu
         assertThat(queue.getSize()).isEqualTo(1);
     }
 
+    /**
+     * A write error in the journal (a full disk) makes Artemis stop its server: the journal calls
+     * its storage manager's {@code criticalError}, whose {@code IOCriticalErrorListener} stops the
+     * server on another thread, exactly as below. While it is down an enqueue fails at once (an
+     * SMTP session answers 451 rather than hanging); the broker is then started again in the JVM
+     * without anyone's help, every mail acknowledged before comes out exactly once (those handed
+     * out and not done included), the consumer that was running resumes, and new mail is taken.
+     */
+    @Test
+    void aBrokerStoppedByAJournalWriteErrorIsRestartedAndNothingIsLostOrDoubled() throws Exception {
+        for (int i = 1; i <= 10; i++) {
+            queue.enQueue(defaultMail().name("before" + i).build());
+        }
+        java.util.concurrent.BlockingQueue<MailQueue.MailQueueItem> handedOut = new java.util.concurrent.LinkedBlockingQueue<>();
+        reactor.core.Disposable consumer = Flux.from(queue.deQueue()).limitRate(1).subscribe(handedOut::add);
+        java.util.List<String> delivered = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try {
+            for (int i = 0; i < 3; i++) {
+                deliver(handedOut.poll(10, java.util.concurrent.TimeUnit.SECONDS), delivered);
+            }
+
+            java.util.List<Long> enqueueMillisWhileDown = new java.util.ArrayList<>();
+            java.util.List<String> enqueuedWhileDown = new java.util.ArrayList<>();
+            // Holding the broker keeps its watchdog from starting it again while we look at it down.
+            synchronized (broker) {
+                broker.server().getStorageManager().criticalError(new java.io.IOException("No space left on device"));
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+                while (broker.server().getState() != org.apache.activemq.artemis.core.server.ActiveMQServer.SERVER_STATE.STOPPED) {
+                    assertThat(System.nanoTime()).as("the broker stops after the I/O error").isLessThan(deadline);
+                    Thread.sleep(10);
+                }
+                for (int i = 1; i <= 3; i++) {
+                    long start = System.nanoTime();
+                    try {
+                        queue.enQueue(defaultMail().name("whileDown" + i).build());
+                        enqueuedWhileDown.add("whileDown" + i);
+                    } catch (Exception e) {
+                        // Refused: the SMTP session answers 451 and the client sends it again later.
+                    }
+                    enqueueMillisWhileDown.add(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                }
+            }
+            assertThat(enqueueMillisWhileDown).as("an enqueue while the broker is down answers within a second")
+                .allSatisfy(millis -> assertThat(millis).isLessThan(1_000));
+            assertThat(enqueuedWhileDown).as("the broker is down: nothing can be filed").isEmpty();
+
+            long stoppedAt = System.nanoTime();
+            long deadline = stoppedAt + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (!broker.isActive()) {
+                assertThat(System.nanoTime()).as("the broker runs again within 10 s").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            System.out.printf("ArtemisMailQueueTest: the broker ran again %d ms after it stopped%n",
+                java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt));
+            queue.enQueue(defaultMail().name("after").build());
+
+            long drainUntil = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (System.nanoTime() < drainUntil) {
+                MailQueue.MailQueueItem item = handedOut.poll(delivered.size() < 11 ? 1_000 : 1_500, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (item != null) {
+                    deliver(item, delivered);
+                } else if (delivered.size() >= 11) {
+                    break;
+                }
+            }
+        } finally {
+            consumer.dispose();
+        }
+
+        java.util.List<String> expected = new java.util.ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            expected.add("before" + i);
+        }
+        expected.add("after");
+        assertThat(delivered).as("every acknowledged mail once, by the consumer that ran before the stop")
+            .containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(queue.getSize()).isZero();
+    }
+
+    /**
+     * A retry of a large mail that no mailet changed names the file its body is in rather than
+     * writing it again: on a full disk that write failed, the mail came back at once, and
+     * failed again (DiskFullTest's log: a few hundred failed retries a second).
+     */
+    @Test
+    void aRetryOfAnUnchangedLargeMailWritesNoNewBodyAndKeepsItsBody() throws Exception {
+        String received = "Subject: large\r\n\r\n" + "x".repeat(MailBodies.INLINE_LIMIT) + "\r\n";
+        org.apache.mailet.Mail mail = defaultMail().name("large").build();
+        mail.setMessage(new org.apache.james.server.core.MimeMessageWrapper(
+            org.apache.james.server.core.MimeMessageInputStreamSource.create("received",
+                new java.io.ByteArrayInputStream(received.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))));
+        queue.enQueue(mail);
+        Path mails = store.resolve("mails");
+        java.util.List<Path> before = bodyFiles(mails);
+        assertThat(before).hasSize(1);
+
+        MailQueue.MailQueueItem item = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+        queue.enQueue(item.getMail(), Duration.ofHours(1));
+        item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+
+        assertThat(bodyFiles(mails)).as("the same file, not a copy").isEqualTo(before);
+        assertThat(queue.flush()).isEqualTo(1);
+        MailQueue.MailQueueItem again = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        again.getMail().getMessage().writeTo(out);
+        assertThat(out.toString(java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo(received);
+        again.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+        assertThat(bodyFiles(mails)).as("delivered: its body goes").isEmpty();
+    }
+
+    private static java.util.List<Path> bodyFiles(Path directory) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(directory)) {
+            return files.sorted().collect(java.util.stream.Collectors.toList());
+        }
+    }
+
+    /**
+     * Delivered once its done is taken; a done on the session of a broker run that stopped fails
+     * (the mail is not acknowledged and comes out again, as for a crash of James).
+     */
+    private static void deliver(MailQueue.MailQueueItem item, java.util.List<String> delivered) {
+        try {
+            item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+            delivered.add(item.getMail().getName());
+        } catch (Exception e) {
+            // Not acknowledged: it is in the queue again.
+        }
+    }
+
     private void restart() throws Exception {
         factory.close();
         broker.close();
