@@ -11,6 +11,7 @@ import static org.mockito.Mockito.when;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 import org.apache.commons.configuration2.BaseHierarchicalConfiguration;
@@ -23,6 +24,7 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.SMTPSessionImpl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.mockito.Mockito;
 
 class ClientHostNameTest {
     private static final String CLIENT = "192.0.2.7";
@@ -75,10 +77,59 @@ class ClientHostNameTest {
         SMTPSession session = session();
         handler(literal -> NAME, "5").doHelo(session, "client.example");
 
-        verify(transport, timeout(5000)).setReadable(true);
+        awaitInstalledName(session);
         assertThat(installedName(session)).isEqualTo(NAME);
+        assertThat(readingLeftPaused(transport)).isFalse();
         assertThat(session.getRemoteAddress().getAddress().getHostAddress()).isEqualTo(CLIENT);
         assertThat(session.getRemoteAddress().getPort()).isEqualTo(40000);
+    }
+
+    /**
+     * A lookup that answers at once may be done before the handler looks (then it installs the name
+     * without pausing the client) or just after (then it pauses and resumes): wait for the name, not
+     * for one of the two paths.
+     */
+    private static void awaitInstalledName(SMTPSession session) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (installedName(session) == null && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    /** Whether the handler paused reading the client more often than it resumed it. */
+    private static boolean readingLeftPaused(ProtocolTransport transport) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            if (readableCalls(transport, false) == readableCalls(transport, true)) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    private static long readableCalls(ProtocolTransport transport, boolean readable) {
+        return Mockito.mockingDetails(transport).getInvocations().stream()
+            .filter(invocation -> invocation.getMethod().getName().equals("setReadable"))
+            .filter(invocation -> invocation.getArgument(0).equals(readable))
+            .count();
+    }
+
+    @Test
+    void aNameInTheCacheShouldBeInstalledAtHeloWithoutPausingTheClient() throws Exception {
+        ClientHostName clientHostName = handler(literal -> NAME, "5");
+        SMTPSession first = session();
+        clientHostName.doHelo(first, "client.example");
+        awaitInstalledName(first);
+
+        ProtocolTransport secondTransport = mock(ProtocolTransport.class);
+        when(secondTransport.getRemoteAddress()).thenReturn(new InetSocketAddress(InetAddress.getByName(CLIENT), 40001));
+        when(secondTransport.getLocalAddress()).thenReturn(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 25));
+        SMTPSession second = new SMTPSessionImpl(secondTransport, mock(SMTPConfiguration.class));
+        clientHostName.doHelo(second, "client.example");
+
+        assertThat(installedName(second)).isEqualTo(NAME);
+        verify(secondTransport, never()).setReadable(false);
     }
 
     @Test
@@ -136,8 +187,9 @@ class ClientHostNameTest {
 
         handler(literal -> "40.107.1.2".equals(literal) ? NAME : "wrong.example", "5").doHelo(session, "client.example");
 
-        verify(transport, timeout(5000)).setReadable(true);
+        awaitInstalledName(session);
         assertThat(installedName(session)).isEqualTo(NAME);
+        assertThat(readingLeftPaused(transport)).isFalse();
         assertThat(session.getRemoteAddress().getAddress().getHostAddress()).isEqualTo("40.107.1.2");
         assertThat(session.getProxyInformation().get().getDestination()).isEqualTo(destination);
     }
