@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.relayguard.tools.JamesServer;
 import org.relayguard.tools.NextHops;
+import org.relayguard.tools.Outcomes;
 import org.relayguard.tools.Scenario;
 import org.relayguard.tools.SilentDnsServer;
 import org.relayguard.tools.SmtpClient;
@@ -37,9 +38,9 @@ import org.relayguard.tools.SmtpSink;
  * Clients whose reverse lookup never ends (issue 28): the gateway's resolver is a DNS server that
  * never answers ({@link SilentDnsServer}), the JVM pointed at it by a resolv.conf of its own
  * ({@link JamesServer.Builder#resolvConf}: the JDK's resolver and James's dnsjava both read it),
- * without the tests' hosts file. 1,000 connections come from {@code 127.0.0.5}, which only that
+ * the tests' hosts file as its /etc/hosts. 1,000 connections come from {@code 127.0.0.5}, which only that
  * server could name; the shipped per-address limit lets 20 in. Meanwhile another client
- * ({@code 127.0.0.1}, named by the system's /etc/hosts, so its own lookup is quick) must get its
+ * ({@code 127.0.0.1}, named by that hosts file, so its own lookup is quick) must get its
  * mail accepted and delivered within {@value #FACTOR} times an idle gateway's time (or
  * {@value #FLOOR_MILLIS} ms on a loaded machine; a single stalled lookup costs glibc's 10 s). Before
  * the fix, James looked every connection's name up on its I/O threads: the other client waited
@@ -57,6 +58,9 @@ class SlowReverseDnsTest {
     static final String STALLED_SOURCE = "127.0.0.5";
     static final String OTHER_STALLED_SOURCE = "127.0.0.6";
     static final String OTHER_SOURCE = "127.0.0.1";
+    /** Another network than the rest: 64 addresses whose lookups stall, more than the pool's 32 threads. */
+    static final String STALLED_NETWORK = "127.0.1.";
+    static final int STALLED_ADDRESSES = 64;
 
     private SilentDnsServer dns;
     private Path resolvConf;
@@ -71,7 +75,8 @@ class SlowReverseDnsTest {
         resolvConf = dns.resolvConf(Files.createTempFile("relayguard-resolv-", ".conf"));
         hops = NextHops.start();
         james = JamesServer.builder().nextHops(hops)
-            .demoHostNames(false)
+            // The namespace's /etc/hosts names 127.0.0.1 localhost and 127.0.0.2 an Exchange Online host.
+            .demoHostNames(true)
             .resolvConf(resolvConf)
             .env("RELAYGUARD_SMTP_LOOKUP_TIMEOUT", String.valueOf(LOOKUP_TIMEOUT_SECONDS))
             .start();
@@ -152,6 +157,48 @@ class SlowReverseDnsTest {
             .containsEntry("relayguard_smtp_connections_refused_total", (double) (CONNECTIONS - PER_ADDRESS))
             .hasEntrySatisfying("relayguard_smtp_connections_reset_total", resets -> assertThat(resets).isPositive())
             .hasEntrySatisfying("relayguard_smtp_reverse_lookups_timed_out_total", timedOut -> assertThat(timedOut).isPositive());
+    }
+
+    @Test
+    void anExchangeOnlineHostKeepsItsNameWhileManyAddressesOfAnotherNetworkStallTheirLookups() throws Exception {
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 1; i <= STALLED_ADDRESSES; i++) {
+                Socket socket = connect(STALLED_NETWORK + i);
+                stalled.add(socket);
+                send(socket, "EHLO stalled.example");
+            }
+            for (Socket socket : stalled) {
+                assertThat(readLine(socket)).startsWith("220 ");
+            }
+
+            // A foreign tenant's mail from Exchange Online (SPEC: X-OriginatorOrg absent → deny): the
+            // rules must see its host name, so its lookup must not wait behind the stalled ones.
+            String id = "foreign-" + ids.incrementAndGet();
+            try (SmtpClient client = SmtpClient.connect(james.smtpPort(), Optional.of(JamesServer.M365_HOST_SOURCE), Optional.empty())) {
+                assertThat(client.send("a@evil.example", List.of("someone@external.example"), message(id)).code).isEqualTo(250);
+            }
+            assertThat(awaitDelivered(id).header("Received")).as("the host name the rules saw")
+                .startsWith("from " + JamesServer.M365_HOST_NAME + " (EHLO ");
+            assertThat(awaitQuarantined(id)).as("denied (audit mode: quarantined and relayed)").isTrue();
+        } finally {
+            for (Socket socket : stalled) {
+                socket.close();
+            }
+        }
+    }
+
+    private boolean awaitQuarantined(String id) {
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (Instant.now().isBefore(deadline)) {
+            for (String key : james.webAdmin().mailKeys(JamesServer.QUARANTINE)) {
+                if (id.equals(Outcomes.headerOf(james.webAdmin().rawMail(JamesServer.QUARANTINE, key), Scenario.SCENARIO_HEADER))) {
+                    return true;
+                }
+            }
+            JamesServer.sleep(100);
+        }
+        return false;
     }
 
     /** A mail from {@value #OTHER_SOURCE}, from connecting to its delivery at the internet next hop; checks it kept its host name. */

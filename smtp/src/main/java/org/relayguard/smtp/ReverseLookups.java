@@ -2,13 +2,17 @@ package org.relayguard.smtp;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
 import com.google.common.cache.CacheBuilder;
@@ -21,6 +25,12 @@ import com.google.common.util.concurrent.ThreadFactoryBuilder;
  * holds one thread of the pool, never an I/O thread; lookups of one address at the same time are one
  * lookup.
  *
+ * <p>One network gets at most {@value #MAX_PER_NETWORK} lookups under way (running or waiting for a
+ * thread; a network is an IPv4 /24 or an IPv6 /48): a client whose reverse zone stalls, from as
+ * many addresses as it likes, would otherwise take every thread, and every other client's lookup
+ * would wait behind its own and time out, losing its host name. Past that share an address of that
+ * network gets no name at once, and none is remembered for it (fail closed for that client only).</p>
+ *
  * <p>The lookup is the JDK's ({@code InetAddress.getHostName} on an address without a name: a
  * reverse lookup, forward-confirmed, the IP literal otherwise), as James 3.8.1 does on its I/O
  * threads, so the rules see the names they saw. The JDK gives the PTR record's TTL to no one: the
@@ -30,9 +40,12 @@ final class ReverseLookups implements AutoCloseable {
     static final int MAX_ADDRESSES = 100_000;
     /** Lookups waiting for a thread, beyond which an address gets no name at once. */
     static final int MAX_WAITING = 1000;
+    /** Lookups under way for one network (IPv4 /24, IPv6 /48) at most. */
+    static final int MAX_PER_NETWORK = 4;
 
     private final ThreadPoolExecutor pool;
     private final ConcurrentMap<InetAddress, CompletableFuture<String>> answers;
+    private final ConcurrentMap<ByteBuffer, AtomicInteger> underWayPerNetwork = new ConcurrentHashMap<>();
     private final Duration timeout;
     private final UnaryOperator<String> resolver;
 
@@ -63,7 +76,7 @@ final class ReverseLookups implements AutoCloseable {
     CompletableFuture<Answer> nameOf(InetAddress address) {
         CompletableFuture<String> lookup = answers.computeIfAbsent(address, this::lookUp);
         if (lookup == null) {
-            // MAX_WAITING lookups wait already: no name now, and none remembered.
+            // Its network's share of the pool is taken, or MAX_WAITING lookups wait already: no name now, and none remembered.
             return CompletableFuture.completedFuture(new Answer(address.getHostAddress(), true));
         }
         if (lookup.isDone()) {
@@ -76,12 +89,30 @@ final class ReverseLookups implements AutoCloseable {
 
     private CompletableFuture<String> lookUp(InetAddress address) {
         String literal = address.getHostAddress();
-        try {
-            return CompletableFuture.supplyAsync(() -> resolver.apply(literal), pool)
-                .exceptionally(error -> literal);
-        } catch (RejectedExecutionException e) {
+        ByteBuffer network = network(address);
+        AtomicInteger underWay = underWayPerNetwork.computeIfAbsent(network, any -> new AtomicInteger());
+        if (underWay.incrementAndGet() > MAX_PER_NETWORK) {
+            release(network);
             return null;
         }
+        try {
+            return CompletableFuture.supplyAsync(() -> resolver.apply(literal), pool)
+                .exceptionally(error -> literal)
+                .whenComplete((name, error) -> release(network));
+        } catch (RejectedExecutionException e) {
+            release(network);
+            return null;
+        }
+    }
+
+    private void release(ByteBuffer network) {
+        underWayPerNetwork.computeIfPresent(network, (key, count) -> count.decrementAndGet() <= 0 ? null : count);
+    }
+
+    /** The address's network: its first 3 bytes (IPv4 /24) or 6 bytes (IPv6 /48). */
+    static ByteBuffer network(InetAddress address) {
+        byte[] bytes = address.getAddress();
+        return ByteBuffer.wrap(Arrays.copyOf(bytes, bytes.length == 4 ? 3 : 6));
     }
 
     @Override

@@ -22,7 +22,9 @@ class ReverseLookupsTest {
     @AfterEach
     void tearDown() {
         answer.countDown();
-        reverseLookups.close();
+        if (reverseLookups != null) {
+            reverseLookups.close();
+        }
     }
 
     private static InetAddress address(String literal) {
@@ -34,7 +36,11 @@ class ReverseLookupsTest {
     }
 
     private ReverseLookups start(Duration timeout, Duration cacheTtl, UnaryOperator<String> resolver) {
-        reverseLookups = new ReverseLookups(2, timeout, cacheTtl, literal -> {
+        return start(2, timeout, cacheTtl, resolver);
+    }
+
+    private ReverseLookups start(int threads, Duration timeout, Duration cacheTtl, UnaryOperator<String> resolver) {
+        reverseLookups = new ReverseLookups(threads, timeout, cacheTtl, literal -> {
             lookups.incrementAndGet();
             return resolver.apply(literal);
         });
@@ -123,5 +129,50 @@ class ReverseLookupsTest {
 
         assertThat(reverseLookups.nameOf(CLIENT).get(5, TimeUnit.SECONDS).name).isEqualTo("mail.example.net");
         assertThat(lookups).hasValue(1);
+    }
+
+    /** The attacker's network stalls, everyone else's answers at once. */
+    private String stalledFor198(String literal) {
+        return literal.startsWith("198.51.100.") ? stalled(literal) : "mail.example.net";
+    }
+
+    @Test
+    void oneNetworkWhoseLookupsStallShouldNotTakeTheThreadsOfAnother() throws Exception {
+        start(8, Duration.ofSeconds(5), Duration.ofMinutes(5), this::stalledFor198);
+        for (int i = 1; i <= 50; i++) {
+            reverseLookups.nameOf(address("198.51.100." + i));
+        }
+
+        ReverseLookups.Answer name = reverseLookups.nameOf(CLIENT).get(5, TimeUnit.SECONDS);
+
+        assertThat(name.name).isEqualTo("mail.example.net");
+        assertThat(name.timedOut).isFalse();
+        assertThat(lookups).as("lookups started").hasValue(ReverseLookups.MAX_PER_NETWORK + 1);
+    }
+
+    @Test
+    void anAddressPastItsNetworksShareShouldGetNoNameAtOnceAndNoneRemembered() throws Exception {
+        start(8, Duration.ofSeconds(5), Duration.ofMinutes(5), this::stalledFor198);
+        for (int i = 1; i <= ReverseLookups.MAX_PER_NETWORK; i++) {
+            reverseLookups.nameOf(address("198.51.100." + i));
+        }
+
+        var pastTheShare = reverseLookups.nameOf(address("198.51.100.99"));
+
+        assertThat(pastTheShare).isDone();
+        assertThat(pastTheShare.get().name).isEqualTo("198.51.100.99");
+        assertThat(pastTheShare.get().timedOut).isTrue();
+        answer.countDown();
+        Thread.sleep(200);
+        assertThat(reverseLookups.nameOf(address("198.51.100.99")).get(5, TimeUnit.SECONDS).name)
+            .as("looked up once the network's lookups ended").isEqualTo("mail.example.net");
+    }
+
+    @Test
+    void networkShouldBeTheIpv4Slash24AndTheIpv6Slash48() {
+        assertThat(ReverseLookups.network(address("198.51.100.7"))).isEqualTo(ReverseLookups.network(address("198.51.100.200")));
+        assertThat(ReverseLookups.network(address("198.51.100.7"))).isNotEqualTo(ReverseLookups.network(address("198.51.101.7")));
+        assertThat(ReverseLookups.network(address("2001:db8:1::1"))).isEqualTo(ReverseLookups.network(address("2001:db8:1:ffff::2")));
+        assertThat(ReverseLookups.network(address("2001:db8:1::1"))).isNotEqualTo(ReverseLookups.network(address("2001:db8:2::1")));
     }
 }
