@@ -3,7 +3,6 @@ package org.relayguard.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -92,7 +91,7 @@ class HostileClientsTest {
             for (int i = 0; i < 300; i++) {
                 Socket socket = connect(HOSTILE_SOURCE);
                 idle.add(socket);
-                greetings.add(readLine(socket));
+                greetings.add(RawSmtp.readLine(socket));
             }
 
             assertThat(greetings.subList(0, PER_ADDRESS)).allMatch(line -> line.startsWith("220 "));
@@ -120,7 +119,7 @@ class HostileClientsTest {
             // the order they were opened in, only how many.
             List<String> firstLines = new ArrayList<>();
             for (Socket socket : held) {
-                firstLines.add(readLine(socket));
+                firstLines.add(RawSmtp.readLine(socket));
             }
 
             assertThat(firstLines.stream().filter(line -> line.startsWith("220 "))).hasSize(PER_LISTENER);
@@ -140,11 +139,11 @@ class HostileClientsTest {
     @Test
     void aClientThatSendsNothingGets421AndIsDisconnectedAfterTheCommandTimeout() throws Exception {
         try (Socket silent = connect(HOSTILE_SOURCE)) {
-            assertThat(readLine(silent)).startsWith("220 ");
+            assertThat(RawSmtp.readLine(silent)).startsWith("220 ");
             Instant start = Instant.now();
             silent.setSoTimeout((TIMEOUT_SECONDS + 20) * 1000);
 
-            assertThat(readLine(silent)).startsWith("421 4.4.2 No command completed within " + TIMEOUT_SECONDS + " s");
+            assertThat(RawSmtp.readLine(silent)).startsWith("421 4.4.2 No command completed within " + TIMEOUT_SECONDS + " s");
             assertThat(silent.getInputStream().read()).as("end of stream: James closed the connection").isEqualTo(-1);
             assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(TIMEOUT_SECONDS + 10));
         }
@@ -158,7 +157,7 @@ class HostileClientsTest {
             for (int i = 0; i < PER_ADDRESS; i++) {
                 Socket socket = connect(HOSTILE_SOURCE);
                 sockets.add(socket);
-                assertThat(readLine(socket)).startsWith("220 ");
+                assertThat(RawSmtp.readLine(socket)).startsWith("220 ");
                 slow.submit(() -> {
                     for (byte b : "EHLO slowloris.example.with.a.long.name\r\n".getBytes(StandardCharsets.US_ASCII)) {
                         socket.getOutputStream().write(b);
@@ -173,7 +172,7 @@ class HostileClientsTest {
             assertOthersKeepTheirPace();
             for (Socket socket : sockets) {
                 socket.setSoTimeout((TIMEOUT_SECONDS + 20) * 1000);
-                assertThat(readLine(socket)).startsWith("421 4.4.2 No command completed within " + TIMEOUT_SECONDS + " s");
+                assertThat(RawSmtp.readLine(socket)).startsWith("421 4.4.2 No command completed within " + TIMEOUT_SECONDS + " s");
             }
         } finally {
             closeAll(sockets);
@@ -186,16 +185,16 @@ class HostileClientsTest {
     void aClientThatDisconnectsInTheMiddleOfDataHasNothingRelayed() throws Exception {
         String id = "cut-mid-data";
         try (Socket socket = connect(HOSTILE_SOURCE)) {
-            readLine(socket);
-            send(socket, "EHLO cut.example");
+            RawSmtp.readLine(socket);
+            RawSmtp.send(socket, "EHLO cut.example");
             readReply(socket);
-            send(socket, "MAIL FROM:<b@example.org>");
+            RawSmtp.send(socket, "MAIL FROM:<b@example.org>");
             assertThat(readReply(socket)).startsWith("250");
-            send(socket, "RCPT TO:<someone@external.example>");
+            RawSmtp.send(socket, "RCPT TO:<someone@external.example>");
             assertThat(readReply(socket)).startsWith("250");
-            send(socket, "DATA");
+            RawSmtp.send(socket, "DATA");
             assertThat(readReply(socket)).startsWith("354");
-            send(socket, "Subject: " + id + "\r\n" + Scenario.SCENARIO_HEADER + ": " + id + "\r\n\r\nthe first half of a mail");
+            RawSmtp.send(socket, "Subject: " + id + "\r\n" + Scenario.SCENARIO_HEADER + ": " + id + "\r\n\r\nthe first half of a mail");
         }
 
         assertOthersKeepTheirPace();
@@ -208,8 +207,8 @@ class HostileClientsTest {
     void hundredsOfPipelinedCommandsAreEachAnsweredAndTheSessionGoesOn() throws Exception {
         int commands = 500;
         try (Socket socket = connect(HOSTILE_SOURCE)) {
-            readLine(socket);
-            send(socket, "EHLO pipelining.example");
+            RawSmtp.readLine(socket);
+            RawSmtp.send(socket, "EHLO pipelining.example");
             readReply(socket);
             StringBuilder burst = new StringBuilder();
             for (int i = 0; i < commands; i++) {
@@ -222,11 +221,11 @@ class HostileClientsTest {
             }
             // A whole transaction pipelined (RFC 2920), then the session is still good for a mail.
             String id = "pipelined-mail";
-            send(socket, "MAIL FROM:<b@example.org>\r\nRCPT TO:<someone@external.example>\r\nDATA");
+            RawSmtp.send(socket, "MAIL FROM:<b@example.org>\r\nRCPT TO:<someone@external.example>\r\nDATA");
             assertThat(readReply(socket)).startsWith("250");
             assertThat(readReply(socket)).startsWith("250");
             assertThat(readReply(socket)).startsWith("354");
-            send(socket, "Subject: " + id + "\r\n" + Scenario.SCENARIO_HEADER + ": " + id + "\r\n\r\npipelined\r\n.");
+            RawSmtp.send(socket, "Subject: " + id + "\r\n" + Scenario.SCENARIO_HEADER + ": " + id + "\r\n\r\npipelined\r\n.");
             assertThat(readReply(socket)).startsWith("250");
             awaitRelayed(id);
         }
@@ -238,16 +237,16 @@ class HostileClientsTest {
         String id = "endless-header-line";
         Optional<String> reply;
         try (Socket socket = connect(HOSTILE_SOURCE)) {
-            readLine(socket);
-            send(socket, "EHLO endless.example");
+            RawSmtp.readLine(socket);
+            RawSmtp.send(socket, "EHLO endless.example");
             readReply(socket);
-            send(socket, "MAIL FROM:<b@example.org>");
+            RawSmtp.send(socket, "MAIL FROM:<b@example.org>");
             readReply(socket);
-            send(socket, "RCPT TO:<someone@external.example>");
+            RawSmtp.send(socket, "RCPT TO:<someone@external.example>");
             readReply(socket);
-            send(socket, "DATA");
+            RawSmtp.send(socket, "DATA");
             assertThat(readReply(socket)).startsWith("354");
-            send(socket, Scenario.SCENARIO_HEADER + ": " + id + "\r\nSubject: " + id);
+            RawSmtp.send(socket, Scenario.SCENARIO_HEADER + ": " + id + "\r\nSubject: " + id);
             reply = writeUntilAnswered(socket, "X-Endless: ", 4 * 1024 * 1024);
         }
 
@@ -379,36 +378,16 @@ class HostileClientsTest {
     // ---- raw SMTP for the hostile side ----
 
     private Socket connect(String source) throws IOException {
-        Socket socket = new Socket();
-        socket.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
-        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), james.smtpPort()), 10_000);
-        socket.setSoTimeout(30_000);
-        return socket;
+        return RawSmtp.connect(source, james.smtpPort());
     }
 
-    private static void send(Socket socket, String lines) throws IOException {
-        OutputStream out = socket.getOutputStream();
-        out.write((lines + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-    }
 
-    private static String readLine(Socket socket) throws IOException {
-        InputStream in = socket.getInputStream();
-        StringBuilder line = new StringBuilder();
-        int c;
-        while ((c = in.read()) != -1 && c != '\n') {
-            if (c != '\r') {
-                line.append((char) c);
-            }
-        }
-        return line.toString();
-    }
 
     /** The last line of a (multi-line) reply. */
     private static String readReply(Socket socket) throws IOException {
         String line;
         do {
-            line = readLine(socket);
+            line = RawSmtp.readLine(socket);
         } while (line.length() > 3 && line.charAt(3) == '-');
         return line;
     }

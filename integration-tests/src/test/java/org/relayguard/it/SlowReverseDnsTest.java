@@ -5,13 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,7 +109,7 @@ class SlowReverseDnsTest {
                 }
                 stalled.add(socket);
                 // Said at once, unread: those let in start their lookup with it.
-                send(socket, "EHLO stalled.example");
+                RawSmtp.send(socket, "EHLO stalled.example");
             }
 
             long loadedMillis = deliveryMillis();
@@ -124,7 +119,7 @@ class SlowReverseDnsTest {
 
             List<String> greetings = new ArrayList<>();
             for (Socket socket : stalled) {
-                greetings.add(readLine(socket));
+                greetings.add(RawSmtp.readLine(socket));
             }
             assertThat(greetings.stream().filter(line -> line.startsWith("220 "))).hasSize(PER_ADDRESS);
             assertThat(greetings.stream().filter(line -> line.startsWith("421 4.7.0 Too many connections"))).hasSize(CONNECTIONS - PER_ADDRESS);
@@ -166,10 +161,10 @@ class SlowReverseDnsTest {
             for (int i = 1; i <= STALLED_ADDRESSES; i++) {
                 Socket socket = connect(STALLED_NETWORK + i);
                 stalled.add(socket);
-                send(socket, "EHLO stalled.example");
+                RawSmtp.send(socket, "EHLO stalled.example");
             }
             for (Socket socket : stalled) {
-                assertThat(readLine(socket)).startsWith("220 ");
+                assertThat(RawSmtp.readLine(socket)).startsWith("220 ");
             }
 
             // A foreign tenant's mail from Exchange Online (SPEC: X-OriginatorOrg absent → deny): the
@@ -248,28 +243,8 @@ class SlowReverseDnsTest {
     }
 
     private Socket connect(String source) throws IOException {
-        Socket socket = new Socket();
-        socket.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
-        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), james.smtpPort()), 10_000);
-        socket.setSoTimeout(30_000);
-        return socket;
+        return RawSmtp.connect(source, james.smtpPort());
     }
 
-    private static void send(Socket socket, String line) throws IOException {
-        OutputStream out = socket.getOutputStream();
-        out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-    }
 
-    private static String readLine(Socket socket) throws IOException {
-        InputStream in = socket.getInputStream();
-        StringBuilder line = new StringBuilder();
-        int c;
-        while ((c = in.read()) != -1 && c != '\n') {
-            if (c != '\r') {
-                line.append((char) c);
-            }
-        }
-        return line.toString();
-    }
 }
