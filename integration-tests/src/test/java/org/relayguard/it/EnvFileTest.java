@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 class EnvFileTest {
     static final Path ENV_FILE = DocLinksTest.REPOSITORY.resolve("james-server/src/main/dist/conf/relayguard.env");
     static final Path BIN = DocLinksTest.REPOSITORY.resolve("james-server/src/main/dist/bin/relayguard");
-    static final Path JAMES_ROOT = DocLinksTest.REPOSITORY.resolve("james-conf/src/main/james");
+    /** The install bundle's server root as james-conf builds it (its two mailetcontainer.xml are generated). */
+    static final Path JAMES_ROOT = DocLinksTest.REPOSITORY.resolve("james-conf/target/james");
     static final Path SERVER_SOURCES = DocLinksTest.REPOSITORY.resolve("james-server/src/main/java");
 
     /** ${env:NAME:-default} (James's configuration) or ${NAME:-default} (logback). */

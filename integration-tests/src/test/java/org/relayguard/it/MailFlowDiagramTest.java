@@ -39,11 +39,11 @@ import org.xml.sax.InputSource;
  *
  * <p>The diagram's convention (said on the page): a processor is a node {@code id["name"]} or
  * {@code id["name: what it does"]}; anything else (a repository, a next hop) is a rounded node
- * {@code id(["..."])}; each diagram starts with {@code %% file: <path under james-conf/src/main/james>}.</p>
+ * {@code id(["..."])}; each diagram starts with {@code %% file: <path in the install bundle>}.</p>
  */
 class MailFlowDiagramTest {
     static final Path DIAGRAM = DocLinksTest.REPOSITORY.resolve("docs/mail-flow.md");
-    static final Path JAMES_CONF = DocLinksTest.REPOSITORY.resolve("james-conf/src/main/james");
+    static final Path JAMES_CONF = EnvFileTest.JAMES_ROOT;
 
     private static final Pattern MERMAID = Pattern.compile("(?s)```mermaid\\n(.*?)```");
     private static final Pattern FILE = Pattern.compile("%% file: (\\S+)");

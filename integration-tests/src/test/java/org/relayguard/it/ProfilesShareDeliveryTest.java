@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -22,11 +23,13 @@ import org.xml.sax.InputSource;
 /**
  * The two profiles differ in their settings and in how they check Microsoft 365 mail; from the
  * quarantine on they are one gateway. Each shipped mailetcontainer.xml stays one complete file an
- * operator copies and edits, so those processors are written in both, between the lines
+ * operator copies and edits, so those processors are in both, between the lines
  * "SHARED BY BOTH PROFILES" and "END OF THE SHARED PROCESSORS", and must be the same lines in both:
- * a fix made in one profile only would otherwise reach half of the gateways. What really differs there,
- * the profile's name in the decision log, is the entity {@code profile} of each file's DOCTYPE.
- * The files are read from the laid-out server roots, as the bundle ships them.
+ * a fix made in one profile only would otherwise reach half of the gateways. They are written once,
+ * {@code james-conf/src/main/mailetcontainer/shared-processors.xml}, and the james-conf build puts
+ * them into each profile's own part ({@code hardened.xml}, {@code proofpoint.xml} beside it). What
+ * really differs there, the profile's name in the decision log, is the entity {@code profile} of each
+ * file's DOCTYPE. The files are read from the laid-out server roots, as the bundle ships them.
  */
 class ProfilesShareDeliveryTest {
     static final String BEGIN = "<!-- ===== SHARED BY BOTH PROFILES";
@@ -35,6 +38,28 @@ class ProfilesShareDeliveryTest {
     static final List<String> SHARED_PROCESSORS = List.of(
         "m365_relaydeny", "m365_release", "transport", "to_m365", "relay", "relay-denied", "bounces", "error");
     static final Pattern PROCESSOR = Pattern.compile("<processor state=\"([^\"]+)\"");
+    /** The profiles' sources: each profile's own part and the shared processors. */
+    static final Path SOURCES = DocLinksTest.REPOSITORY.resolve("james-conf/src/main/mailetcontainer");
+    /** The line of a profile's own part that the build replaces with the shared processors. */
+    static final String SHARED_LINE = "<!-- SHARED PROCESSORS: the build puts shared-processors.xml here -->";
+
+    /** Each shipped file is its profile's own part with the one shared source in place, verbatim. */
+    @Test
+    void eachShippedProfileIsItsOwnPartWithTheOneSharedSource() throws Exception {
+        try (JamesServer hardened = JamesServer.builder().prepare();
+             JamesServer proofpoint = JamesServer.builder().profile(JamesServer.Profile.PROOFPOINT).prepare()) {
+            String sharedSource = Files.readString(SOURCES.resolve("shared-processors.xml"), StandardCharsets.UTF_8).strip();
+            String hardenedXml = Files.readString(hardened.conf("mailetcontainer.xml"), StandardCharsets.UTF_8);
+            String proofpointXml = Files.readString(proofpoint.conf("mailetcontainer.xml"), StandardCharsets.UTF_8);
+
+            assertThat(shared(hardenedXml)).as("the shared part of the hardened profile").isEqualTo(sharedSource);
+            assertThat(shared(proofpointXml)).as("the shared part of the proofpoint profile").isEqualTo(sharedSource);
+            assertThat(hardenedXml).as("conf/mailetcontainer.xml made from hardened.xml")
+                .isEqualTo(ownPart("hardened.xml").replace(SHARED_LINE, sharedSource));
+            assertThat(proofpointXml).as("profiles/proofpoint/mailetcontainer.xml made from proofpoint.xml")
+                .isEqualTo(ownPart("proofpoint.xml").replace(SHARED_LINE, sharedSource));
+        }
+    }
 
     @Test
     void theQuarantineAndDeliveryProcessorsAreTheSameLinesInBothProfiles() throws Exception {
@@ -81,6 +106,12 @@ class ProfilesShareDeliveryTest {
         assertThat(end).as("the line " + END).isGreaterThan(begin);
         assertThat(xml.indexOf(BEGIN, begin + 1)).as("one shared part").isNegative();
         return xml.substring(begin, end + END.length());
+    }
+
+    static String ownPart(String source) throws Exception {
+        String own = Files.readString(SOURCES.resolve(source), StandardCharsets.UTF_8);
+        assertThat(own).as("%s has the line for the shared processors", source).contains(SHARED_LINE);
+        return own;
     }
 
     static String outsideShared(String xml) {

@@ -41,7 +41,8 @@ import org.relayguard.mailets.MailetParameterCheck.ConfiguredMailet;
 class ReferenceParametersTest {
     private static final Path REPOSITORY = Path.of(System.getProperty("basedir", "."), "..").toAbsolutePath().normalize();
     private static final Path REFERENCE = REPOSITORY.resolve("docs/reference.md");
-    private static final Path HARDENED = REPOSITORY.resolve("james-conf/src/main/james/conf/mailetcontainer.xml");
+    /** The hardened profile's own part, whose DOCTYPE the shipped conf/mailetcontainer.xml has. */
+    private static final Path HARDENED = REPOSITORY.resolve("james-conf/src/main/mailetcontainer/hardened.xml");
     private static final String PACKAGE = "org.relayguard.mailets.";
 
     private static final Pattern MAILET_HEADING = Pattern.compile("^###+ Mailet `(\\w+)`\\s*$");

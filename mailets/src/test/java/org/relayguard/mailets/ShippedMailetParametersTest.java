@@ -30,12 +30,17 @@ import org.relayguard.mailets.MailetParameterCheck.Result;
  * parameter the mailet never asks for; see {@link MailetParameterCheck}.</p>
  */
 class ShippedMailetParametersTest {
-    /** The james-conf module; surefire sets {@code basedir} to this module's directory. */
-    private static final Path JAMES_CONF = Path.of(System.getProperty("basedir", "."))
-        .resolve(Path.of("..", "james-conf", "src", "main", "james"))
+    /**
+     * The profiles' sources in the james-conf module, from which its build makes the shipped
+     * mailetcontainer.xml files; surefire sets {@code basedir} to this module's directory.
+     */
+    private static final Path PROFILES = Path.of(System.getProperty("basedir", "."))
+        .resolve(Path.of("..", "james-conf", "src", "main", "mailetcontainer"))
         .normalize();
-    private static final String HARDENED = "conf/mailetcontainer.xml";
-    private static final String PROOFPOINT = "profiles/proofpoint/mailetcontainer.xml";
+    private static final String HARDENED = "hardened.xml";
+    private static final String PROOFPOINT = "proofpoint.xml";
+    /** The line of a profile's source that the build replaces with the shared processors. */
+    private static final String SHARED_PROCESSORS = "<!-- SHARED PROCESSORS: the build puts shared-processors.xml here -->";
 
     /** The opt-in recipe is enabled by deleting these two lines of the hardened file. */
     private static final Pattern SECRET_HEADER_BEGIN = Pattern.compile("\\s*<!--\\s*SECRET HEADER BEGIN\\s*");
@@ -193,8 +198,12 @@ class ShippedMailetParametersTest {
         assertThat(result.problem()).contains("Bounce", "init() failed", "attachement");
     }
 
-    private static String read(String file) throws IOException {
-        return Files.readString(JAMES_CONF.resolve(file), StandardCharsets.UTF_8);
+    /** A profile's mailetcontainer.xml as the james-conf build makes it (its pom.xml, antrun). */
+    private static String read(String profile) throws IOException {
+        String own = Files.readString(PROFILES.resolve(profile), StandardCharsets.UTF_8);
+        assertThat(own).as("%s has the line for the shared processors", profile).contains(SHARED_PROCESSORS);
+        String shared = Files.readString(PROFILES.resolve("shared-processors.xml"), StandardCharsets.UTF_8).strip();
+        return own.replace(SHARED_PROCESSORS, shared);
     }
 
     /** The hardened file as an operator enables the recipe: its two marker lines deleted. */
