@@ -8,11 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import com.google.common.base.Joiner;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
-import com.google.common.collect.Sets;
 
 /**
  * The query of {@code GET /relayguard/quarantine/:encodedPath/mails}, checked as strictly as the
@@ -38,43 +36,18 @@ public final class MailFilter {
     static final int MAX_LIMIT = 1000;
 
     public static MailFilter parse(Map<String, String[]> query) {
-        Set<String> unknown = Sets.difference(query.keySet(), KNOWN);
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("Unknown query parameter(s) " + Joiner.on(", ").join(ImmutableSet.copyOf(unknown).asList())
-                + "; known: " + Joiner.on(", ").join(KNOWN));
-        }
+        QueryParameters.refuseUnknown(query, KNOWN);
         ImmutableMap.Builder<String, String> texts = ImmutableMap.builder();
         for (String name : TEXT_FILTERS) {
-            single(query, name).map(value -> value.trim().toLowerCase(Locale.ROOT)).filter(value -> !value.isEmpty())
+            QueryParameters.single(query, name).map(value -> value.trim().toLowerCase(Locale.ROOT)).filter(value -> !value.isEmpty())
                 .ifPresent(value -> texts.put(name, value));
         }
-        int limit = single(query, LIMIT).map(value -> {
-            try {
-                int parsed = Integer.parseInt(value.trim());
-                if (parsed < 1 || parsed > MAX_LIMIT) {
-                    throw new IllegalArgumentException("'" + LIMIT + "' must be between 1 and " + MAX_LIMIT + ", got " + parsed);
-                }
-                return parsed;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("'" + LIMIT + "' must be a whole number, got '" + value + "'");
-            }
-        }).orElse(DEFAULT_LIMIT);
+        int limit = QueryParameters.integer(query, LIMIT, 1, MAX_LIMIT).orElse(DEFAULT_LIMIT);
         return new MailFilter(texts.build(), instant(query, SINCE), instant(query, UNTIL), limit);
     }
 
-    private static Optional<String> single(Map<String, String[]> query, String name) {
-        String[] values = query.get(name);
-        if (values == null) {
-            return Optional.empty();
-        }
-        if (values.length != 1) {
-            throw new IllegalArgumentException("'" + name + "' must be given once");
-        }
-        return Optional.of(values[0]);
-    }
-
     private static Optional<Instant> instant(Map<String, String[]> query, String name) {
-        return single(query, name).map(String::trim).filter(value -> !value.isEmpty()).map(value -> {
+        return QueryParameters.single(query, name).map(String::trim).filter(value -> !value.isEmpty()).map(value -> {
             try {
                 return Instant.parse(value);
             } catch (DateTimeParseException e) {

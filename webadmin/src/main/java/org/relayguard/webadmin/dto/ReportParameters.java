@@ -7,10 +7,8 @@ import java.util.Set;
 
 import org.relayguard.matchers.HeaderValues;
 
-import com.google.common.base.Joiner;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
-import com.google.common.collect.Sets;
 
 /**
  * The query parameters of the report, checked strictly: a misspelt parameter (say {@code whatif})
@@ -30,34 +28,11 @@ public final class ReportParameters {
     public static final int MAX_CANDIDATES = 100;
 
     public static ReportParameters parse(Map<String, String[]> query) {
-        Set<String> unknown = Sets.difference(query.keySet(), KNOWN);
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("Unknown query parameter(s) " + Joiner.on(", ").join(ImmutableSet.copyOf(unknown).asList())
-                + "; known: " + Joiner.on(", ").join(KNOWN));
-        }
+        QueryParameters.refuseUnknown(query, KNOWN);
         return new ReportParameters(
-            integer(query, LIMIT, 1, MAX_LIMIT).orElse(DEFAULT_LIMIT),
-            integer(query, SAMPLE_KEYS, 0, MAX_SAMPLE_KEYS).orElse(DEFAULT_SAMPLE_KEYS),
+            QueryParameters.integer(query, LIMIT, 1, MAX_LIMIT).orElse(DEFAULT_LIMIT),
+            QueryParameters.integer(query, SAMPLE_KEYS, 0, MAX_SAMPLE_KEYS).orElse(DEFAULT_SAMPLE_KEYS),
             whatIf(query));
-    }
-
-    private static Optional<Integer> integer(Map<String, String[]> query, String name, int min, int max) {
-        String[] values = query.get(name);
-        if (values == null) {
-            return Optional.empty();
-        }
-        if (values.length != 1) {
-            throw new IllegalArgumentException("'" + name + "' must be given once");
-        }
-        try {
-            int value = Integer.parseInt(values[0].trim());
-            if (value < min || value > max) {
-                throw new IllegalArgumentException("'" + name + "' must be between " + min + " and " + max + ", got " + value);
-            }
-            return Optional.of(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + name + "' must be a whole number, got '" + values[0] + "'");
-        }
     }
 
     /** Comma-separated, the parameter may be repeated; values are normalised as the matcher does. */
