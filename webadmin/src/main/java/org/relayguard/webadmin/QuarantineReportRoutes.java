@@ -14,6 +14,12 @@ import org.apache.james.mailrepository.api.MailRepositoryPath;
 import org.apache.james.mailrepository.api.MailRepositoryStore;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.JsonTransformer;
+import org.relayguard.webadmin.configuration.AllowedOrgs;
+import org.relayguard.webadmin.configuration.ConfiguredTenants;
+import org.relayguard.webadmin.dto.QuarantineReport;
+import org.relayguard.webadmin.dto.ReportParameters;
+import org.relayguard.webadmin.quarantine.QuarantineScan;
+import org.relayguard.webadmin.quarantine.QuarantineSummaries;
 
 import spark.Request;
 import spark.Response;

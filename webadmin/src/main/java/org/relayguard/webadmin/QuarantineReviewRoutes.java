@@ -20,6 +20,14 @@ import org.eclipse.jetty.http.HttpStatus;
 import org.relayguard.mailets.LogDecision;
 import org.relayguard.matchers.DenyReason;
 import org.relayguard.matchers.DomainListLookup;
+import org.relayguard.webadmin.configuration.AllowedOrgs;
+import org.relayguard.webadmin.configuration.ConfiguredTenants;
+import org.relayguard.webadmin.configuration.GatewayMode;
+import org.relayguard.webadmin.dto.MailDetails;
+import org.relayguard.webadmin.dto.MailFilter;
+import org.relayguard.webadmin.dto.MailListing;
+import org.relayguard.webadmin.dto.QuarantinedMail;
+import org.relayguard.webadmin.quarantine.QuarantineSummaries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,7 +122,7 @@ public class QuarantineReviewRoutes implements Routes {
     }
 
     /** Every mail's summary, none read again ({@link QuarantineSummaries}); the rows lack what only the mail has. */
-    void list(MailRepository repository, MailListing listing) throws MessagingException {
+    public void list(MailRepository repository, MailListing listing) throws MessagingException {
         summaries.forEach(repository, summary -> listing.add(QuarantinedMail.of(summary,
             DenyReason.of(summary.evidence(), allowedOrgs.values(), tenants.tenants(), this::inDomainList))));
     }
@@ -124,7 +132,7 @@ public class QuarantineReviewRoutes implements Routes {
      * and recipients are not kept per mail, since no filter tests them. A mail removed meanwhile is
      * left out.
      */
-    void complete(List<MailRepository> repositories, MailListing listing) throws MessagingException {
+    public void complete(List<MailRepository> repositories, MailListing listing) throws MessagingException {
         listing.complete(row -> {
             for (MailRepository repository : repositories) {
                 MailKey key = new MailKey(row.key);

@@ -2,6 +2,10 @@ package org.relayguard.webadmin;
 
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.server.core.configuration.ConfigurationProvider;
+import org.relayguard.webadmin.configuration.AllowedOrgs;
+import org.relayguard.webadmin.configuration.ConfiguredTenants;
+import org.relayguard.webadmin.configuration.GatewayMode;
+import org.relayguard.webadmin.quarantine.QuarantineSummaries;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;

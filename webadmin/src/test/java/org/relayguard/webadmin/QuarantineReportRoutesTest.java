@@ -3,7 +3,7 @@ package org.relayguard.webadmin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
-import static org.relayguard.webadmin.QuarantineMails.org;
+import static org.relayguard.webadmin.quarantine.QuarantineMails.org;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,6 +30,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.relayguard.webadmin.configuration.AllowedOrgs;
+import org.relayguard.webadmin.configuration.ConfiguredTenants;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

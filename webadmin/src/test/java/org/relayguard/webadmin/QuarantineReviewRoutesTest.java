@@ -1,8 +1,8 @@
 package org.relayguard.webadmin;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.relayguard.webadmin.QuarantineMails.org;
-import static org.relayguard.webadmin.QuarantineMails.xoorg;
+import static org.relayguard.webadmin.quarantine.QuarantineMails.org;
+import static org.relayguard.webadmin.quarantine.QuarantineMails.xoorg;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,6 +32,10 @@ import org.apache.james.webadmin.utils.JsonTransformer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.relayguard.webadmin.configuration.AllowedOrgs;
+import org.relayguard.webadmin.configuration.ConfiguredTenants;
+import org.relayguard.webadmin.configuration.GatewayMode;
+import org.relayguard.webadmin.quarantine.QuarantineMails;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
