@@ -48,6 +48,10 @@ import reactor.core.scheduler.Schedulers;
  * bounded pool of open SMTP connections per next hop, many mails per connection, with TLS
  * sessions resumed across connections ({@link PooledDelivrerToHost}, {@link SmtpConnectionPool}).
  *
+ * <p>Each attempt runs as in RemoteDelivery ({@link DeliveryTrial}): in the mail's logging context
+ * (MDC {@code mail}, {@code recipients}, {@code sender}), timed as {@code RemoteDeliveryTrial},
+ * counted in {@code outgoingMails} when delivered.</p>
+ *
  * <p>For a next hop that takes much mail: a Microsoft 365 smart host, an outbound gateway. A
  * {@code gateway} is required; delivery to the internet's MX hosts stays with RemoteDelivery.</p>
  *
