@@ -1,6 +1,7 @@
 package org.relayguard.mailets;
 
 import javax.inject.Inject;
+import javax.mail.MessagingException;
 
 import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.domainlist.api.DomainList;
@@ -60,6 +61,22 @@ final class DeliveryServices {
 
     boolean startsThreads() {
         return threads == RemoteDelivery.ThreadState.START_THREADS;
+    }
+
+    /**
+     * A routing mailet's {@code delivery} parameter: whether {@link PooledDelivery} delivers (the
+     * default) or James's RemoteDelivery; anything else is refused, naming the mailet.
+     */
+    static boolean pooled(String mailetName, String delivery) throws MessagingException {
+        String chosen = delivery == null ? PooledDelivery.NAME : delivery.trim();
+        switch (chosen) {
+            case PooledDelivery.NAME:
+                return true;
+            case "RemoteDelivery":
+                return false;
+            default:
+                throw new MessagingException(mailetName + ": parameter 'delivery' is PooledDelivery or RemoteDelivery, not '" + chosen + "'");
+        }
     }
 
     /** The mailet that delivers one route: PooledDelivery, or James's RemoteDelivery. */

@@ -56,15 +56,12 @@ public class InternetDelivery extends GenericMailet {
 
     @Override
     public void init() throws MessagingException {
-        String chosen = getInitParameter(DELIVERY, PooledDelivery.NAME).trim();
-        if (!chosen.equals(PooledDelivery.NAME) && !chosen.equals("RemoteDelivery")) {
-            throw new MessagingException(NAME + ": parameter '" + DELIVERY + "' is PooledDelivery or RemoteDelivery, not '" + chosen + "'");
-        }
+        boolean poolChosen = DeliveryServices.pooled(NAME, getInitParameter(DELIVERY));
         // Checked whichever mailet delivers: a wrong value fails now, not when a gateway is set one day.
         PooledDelivery.positive(getMailetConfig(), PooledDelivery.MAX_CONNECTIONS_PER_HOST, PooledDelivery.DEFAULT_MAX_CONNECTIONS_PER_HOST);
         PooledDelivery.positive(getMailetConfig(), PooledDelivery.IDLE_TIMEOUT, (int) PooledDelivery.DEFAULT_IDLE_TIMEOUT.toMillis());
         String gateway = getInitParameter(GATEWAY);
-        boolean pooled = chosen.equals(PooledDelivery.NAME) && gateway != null && !gateway.isBlank();
+        boolean pooled = poolChosen && gateway != null && !gateway.isBlank();
         delivery = services.mailet(pooled);
         try {
             delivery.init(new DeliveryConfig(getMailetConfig(), getMailetName(), pooled ? Set.of(DELIVERY)

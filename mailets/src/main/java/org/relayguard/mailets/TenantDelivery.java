@@ -92,7 +92,7 @@ public class TenantDelivery extends GenericMailet {
         }
         tenants = Tenants.parse(NAME, description);
         domainListLookup = new DomainListLookup(services.domainList(), NAME);
-        boolean pooled = pooled();
+        boolean pooled = DeliveryServices.pooled(NAME, getInitParameter(DELIVERY));
         Map<String, GenericMailet> started = new LinkedHashMap<>();
         try {
             for (Tenant tenant : tenants.all()) {
@@ -104,18 +104,6 @@ public class TenantDelivery extends GenericMailet {
             throw e;
         }
         deliveries = ImmutableMap.copyOf(started);
-    }
-
-    private boolean pooled() throws MessagingException {
-        String delivery = getInitParameter(DELIVERY, "PooledDelivery").trim();
-        switch (delivery) {
-            case "RemoteDelivery":
-                return false;
-            case "PooledDelivery":
-                return true;
-            default:
-                throw new MessagingException(NAME + ": parameter '" + DELIVERY + "' is RemoteDelivery or PooledDelivery, not '" + delivery + "'");
-        }
     }
 
     private GenericMailet delivery(Tenant tenant, boolean pooled) throws MessagingException {
