@@ -1,25 +1,16 @@
 package org.relayguard.mailets;
 
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
-import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
 
-import org.apache.james.dnsservice.api.DNSService;
-import org.apache.james.domainlist.api.DomainList;
-import org.apache.james.metrics.api.MetricFactory;
-import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.transport.mailets.RemoteDelivery;
 import org.apache.mailet.Mail;
-import org.apache.mailet.MailetConfig;
-import org.apache.mailet.MailetContext;
 import org.apache.mailet.ProcessingState;
 import org.apache.mailet.base.GenericMailet;
-
-import com.google.common.collect.ImmutableList;
 
 /**
  * Step 4, the internet route: with an outbound gateway ({@code gateway}), a {@link PooledDelivery}
@@ -55,34 +46,26 @@ public class InternetDelivery extends GenericMailet {
     static final String DELIVERY = "delivery";
     static final String GATEWAY = "gateway";
 
-    private final DeliveryMailets deliveries;
+    private final DeliveryServices services;
     private GenericMailet delivery;
 
     @Inject
-    public InternetDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory) {
-        this(dnsService, domainList, queueFactory, metricFactory, RemoteDelivery.ThreadState.START_THREADS);
-    }
-
-    /** {@code DO_NOT_START_THREADS}: mail is queued, never delivered (tests, the parameter check). */
-    public InternetDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory,
-                            RemoteDelivery.ThreadState threads) {
-        this.deliveries = new DeliveryMailets(dnsService, domainList, queueFactory, metricFactory, threads);
+    public InternetDelivery(DeliveryServices services) {
+        this.services = services;
     }
 
     @Override
     public void init() throws MessagingException {
-        String chosen = getInitParameter(DELIVERY, PooledDelivery.NAME).trim();
-        if (!chosen.equals(PooledDelivery.NAME) && !chosen.equals("RemoteDelivery")) {
-            throw new MessagingException(NAME + ": parameter '" + DELIVERY + "' is PooledDelivery or RemoteDelivery, not '" + chosen + "'");
-        }
+        boolean poolChosen = DeliveryServices.pooled(NAME, getInitParameter(DELIVERY));
         // Checked whichever mailet delivers: a wrong value fails now, not when a gateway is set one day.
         PooledDelivery.positive(getMailetConfig(), PooledDelivery.MAX_CONNECTIONS_PER_HOST, PooledDelivery.DEFAULT_MAX_CONNECTIONS_PER_HOST);
         PooledDelivery.positive(getMailetConfig(), PooledDelivery.IDLE_TIMEOUT, (int) PooledDelivery.DEFAULT_IDLE_TIMEOUT.toMillis());
         String gateway = getInitParameter(GATEWAY);
-        boolean pooled = chosen.equals(PooledDelivery.NAME) && gateway != null && !gateway.isBlank();
-        delivery = deliveries.create(pooled);
+        boolean pooled = poolChosen && gateway != null && !gateway.isBlank();
+        delivery = services.mailet(pooled);
         try {
-            delivery.init(new DeliveryConfig(getMailetConfig(), pooled));
+            delivery.init(new DeliveryConfig(getMailetConfig(), getMailetName(), pooled ? Set.of(DELIVERY)
+                : Set.of(DELIVERY, PooledDelivery.MAX_CONNECTIONS_PER_HOST, PooledDelivery.IDLE_TIMEOUT), Map.of()));
         } catch (MessagingException | RuntimeException e) {
             throw new MessagingException(NAME + ": " + (pooled ? PooledDelivery.NAME : "RemoteDelivery")
                 + " refused its configuration: " + e.getMessage(), e);
@@ -115,41 +98,5 @@ public class InternetDelivery extends GenericMailet {
     @Override
     public Collection<ProcessingState> requiredProcessingState() {
         return delivery.requiredProcessingState();
-    }
-
-    /** This mailet's configuration as the delivering mailet sees it: without {@code delivery}, and for RemoteDelivery without the pool's parameters. */
-    private static final class DeliveryConfig implements MailetConfig {
-        private final MailetConfig config;
-        private final List<String> hidden;
-
-        DeliveryConfig(MailetConfig config, boolean pooled) {
-            this.config = config;
-            this.hidden = pooled
-                ? List.of(DELIVERY)
-                : List.of(DELIVERY, PooledDelivery.MAX_CONNECTIONS_PER_HOST, PooledDelivery.IDLE_TIMEOUT);
-        }
-
-        @Override
-        public String getInitParameter(String name) {
-            return hidden.contains(name) ? null : config.getInitParameter(name);
-        }
-
-        @Override
-        public Iterator<String> getInitParameterNames() {
-            List<String> names = new ArrayList<>();
-            config.getInitParameterNames().forEachRemaining(names::add);
-            names.removeAll(hidden);
-            return ImmutableList.copyOf(names).iterator();
-        }
-
-        @Override
-        public MailetContext getMailetContext() {
-            return config.getMailetContext();
-        }
-
-        @Override
-        public String getMailetName() {
-            return config.getMailetName();
-        }
     }
 }

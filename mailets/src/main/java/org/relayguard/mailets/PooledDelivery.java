@@ -6,7 +6,6 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,23 +18,15 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
-import org.apache.james.dnsservice.api.DNSService;
-import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.lifecycle.api.LifecycleUtil;
-import org.apache.james.metrics.api.Metric;
-import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.metrics.api.TimeMetric;
 import org.apache.james.queue.api.MailPrioritySupport;
 import org.apache.james.queue.api.MailQueue;
-import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.transport.mailets.RemoteDelivery;
 import org.apache.james.transport.mailets.remote.delivery.Bouncer;
-import org.apache.james.transport.mailets.remote.delivery.Delay;
-import org.apache.james.transport.mailets.remote.delivery.DeliveryRetriesHelper;
-import org.apache.james.transport.mailets.remote.delivery.ExecutionResult;
 import org.apache.james.transport.mailets.remote.delivery.MailDelivrer;
 import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfiguration;
-import org.apache.mailet.Attribute;
-import org.apache.mailet.AttributeValue;
+import org.apache.james.util.MDCBuilder;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetConfig;
 import org.apache.mailet.ProcessingState;
@@ -56,6 +47,10 @@ import reactor.core.scheduler.Schedulers;
  * parameters, the same durable queue, retry schedule, partial delivery and bounces), but over a
  * bounded pool of open SMTP connections per next hop, many mails per connection, with TLS
  * sessions resumed across connections ({@link PooledDelivrerToHost}, {@link SmtpConnectionPool}).
+ *
+ * <p>Each attempt runs as in RemoteDelivery ({@link DeliveryTrial}): in the mail's logging context
+ * (MDC {@code mail}, {@code recipients}, {@code sender}), timed as {@code RemoteDeliveryTrial},
+ * counted in {@code outgoingMails} when delivered.</p>
  *
  * <p>For a next hop that takes much mail: a Microsoft 365 smart host, an outbound gateway. A
  * {@code gateway} is required; delivery to the internet's MX hosts stays with RemoteDelivery.</p>
@@ -95,44 +90,27 @@ public class PooledDelivery extends GenericMailet {
     static final String IDLE_TIMEOUT = "idleTimeout";
     static final int DEFAULT_MAX_CONNECTIONS_PER_HOST = 8;
     static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
-    private static final String OUTGOING_MAILS = "outgoingMails";
 
     private static final Logger LOGGER = LoggerFactory.getLogger(PooledDelivery.class);
 
-    private final DNSService dnsService;
-    private final DomainList domainList;
-    private final MailQueueFactory<?> queueFactory;
-    private final MetricFactory metricFactory;
-    private final RemoteDelivery.ThreadState threads;
+    private final DeliveryServices services;
     private RemoteDeliveryConfiguration configuration;
     private MailQueue queue;
     private PooledDelivrerToHost toHost;
-    private MailDelivrer delivrer;
-    private Bouncer bouncer;
-    private Metric outgoingMails;
+    private DeliveryTrial trial;
     private Disposable dequeuing;
     private final DeliveryFailures failures = new DeliveryFailures(Clock.systemUTC());
     private Scheduler workers;
     private ScheduledExecutorService idleSweeper;
 
     @Inject
-    public PooledDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory) {
-        this(dnsService, domainList, queueFactory, metricFactory, RemoteDelivery.ThreadState.START_THREADS);
-    }
-
-    /** {@code DO_NOT_START_THREADS}: mail is queued, never delivered (tests, the parameter check). */
-    public PooledDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory,
-                          RemoteDelivery.ThreadState threads) {
-        this.dnsService = dnsService;
-        this.domainList = domainList;
-        this.queueFactory = queueFactory;
-        this.metricFactory = metricFactory;
-        this.threads = threads;
+    public PooledDelivery(DeliveryServices services) {
+        this.services = services;
     }
 
     @Override
     public void init() throws MessagingException {
-        configuration = new RemoteDeliveryConfiguration(getMailetConfig(), domainList);
+        configuration = new RemoteDeliveryConfiguration(getMailetConfig(), services.domainList());
         if (configuration.getGatewayServer().isEmpty()) {
             throw new MessagingException(NAME + ": parameter 'gateway' is required (MX delivery stays with RemoteDelivery)");
         }
@@ -140,12 +118,12 @@ public class PooledDelivery extends GenericMailet {
         Duration idleTimeout = Duration.ofMillis(positive(getMailetConfig(), IDLE_TIMEOUT, (int) DEFAULT_IDLE_TIMEOUT.toMillis()));
         String protocol = configuration.isSSLEnable() ? "smtps" : "smtp";
         boolean trustAll = "*".equals(configuration.createFinalJavaxProperties().getProperty("mail." + protocol + ".ssl.trust"));
-        queue = queueFactory.createQueue(configuration.getOutGoingQueueName());
+        queue = services.queueFactory().createQueue(configuration.getOutGoingQueueName());
         toHost = new PooledDelivrerToHost(configuration, getMailetContext(), socketFactory(trustAll), maxConnections, idleTimeout, Clock.systemUTC());
-        bouncer = new Bouncer(configuration, getMailetContext());
-        delivrer = new MailDelivrer(configuration, toHost, dnsService, bouncer, getMailetContext());
-        outgoingMails = metricFactory.generate(OUTGOING_MAILS);
-        if (threads == RemoteDelivery.ThreadState.START_THREADS) {
+        Bouncer bouncer = new Bouncer(configuration, getMailetContext());
+        trial = new DeliveryTrial(configuration, new MailDelivrer(configuration, toHost, services.dnsService(), bouncer, getMailetContext()),
+            bouncer, queue, getMailetContext(), services.metricFactory());
+        if (services.startsThreads()) {
             start(maxConnections, idleTimeout);
         }
     }
@@ -232,23 +210,28 @@ public class PooledDelivery extends GenericMailet {
     }
 
     /**
-     * One attempt at the mail. A failure (not a refusal by the next hop: the queue or the disk,
-     * such as a retry that could not be queued on a full disk) gives the mail back to the queue,
-     * where it is due at once, so only after a pause that doubles with each failure in a row up
-     * to {@link DeliveryFailures#MAX_PAUSE}: without it a mail failed and came back hundreds of times a
-     * second, a log line each. The pause holds the worker's slot, not a thread.
+     * One attempt at the mail ({@link DeliveryTrial}), in the mail's logging context and timed, as
+     * James's RemoteDelivery does it. A failure (not a refusal by the next hop: the queue or the
+     * disk, such as a retry that could not be queued on a full disk) gives the mail back to the
+     * queue, where it is due at once, so only after a pause that doubles with each failure in a row
+     * up to {@link DeliveryFailures#MAX_PAUSE}: without it a mail failed and came back hundreds of
+     * times a second, a log line each. The pause holds the worker's slot, not a thread.
      */
     private Optional<Failed> deliver(MailQueue.MailQueueItem item) {
         Mail mail = item.getMail();
-        try {
-            settle(mail, delivrer.deliver(mail));
-            item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
-            failures.succeeded();
-            LifecycleUtil.dispose(mail);
-            return Optional.empty();
-        } catch (Exception e) {
-            return Optional.of(new Failed(item, mail.getName(), failures.failed(mail.getName(), e)));
-        }
+        return MDCBuilder.withMdc(DeliveryTrial.context(mail), () -> {
+            TimeMetric timer = trial.timer();
+            try {
+                trial.attempt(mail);
+                item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+                timer.stopAndPublish();
+                failures.succeeded();
+                LifecycleUtil.dispose(mail);
+                return Optional.<Failed>empty();
+            } catch (Exception e) {
+                return Optional.of(new Failed(item, mail.getName(), failures.failed(mail.getName(), e)));
+            }
+        });
     }
 
     private Mono<Void> giveBack(Optional<Failed> failed) {
@@ -257,7 +240,7 @@ public class PooledDelivery extends GenericMailet {
         }
         Failed it = failed.get();
         return Mono.delay(it.pause, workers)
-            .then(Mono.fromRunnable(() -> {
+            .then(Mono.fromRunnable(() -> MDCBuilder.withMdc(DeliveryTrial.context(it.item.getMail()), () -> {
                 try {
                     it.item.done(MailQueue.MailQueueItem.CompletionStatus.RETRY);
                 } catch (Exception again) {
@@ -265,7 +248,7 @@ public class PooledDelivery extends GenericMailet {
                 } finally {
                     LifecycleUtil.dispose(it.item.getMail());
                 }
-            }));
+            })));
     }
 
     /** A mail whose attempt failed, and how long to wait before giving it back. */
@@ -279,52 +262,6 @@ public class PooledDelivery extends GenericMailet {
             this.mailName = mailName;
             this.pause = pause;
         }
-    }
-
-    /** What follows an attempt: RemoteDelivery's rules, on RemoteDelivery's attributes, so a queue holds the same mail either way. */
-    private void settle(Mail mail, ExecutionResult result) throws MessagingException {
-        switch (result.getExecutionState()) {
-            case SUCCESS:
-                outgoingMails.increment();
-                Optional<ProcessingState> onSuccess = configuration.getOnSuccess();
-                if (onSuccess.isPresent()) {
-                    getMailetContext().sendMail(mail, onSuccess.get().getValue());
-                }
-                return;
-            case PERMANENT_FAILURE:
-                mail.setAttribute(new Attribute(Bouncer.IS_DELIVERY_PERMANENT_ERROR, AttributeValue.of(true)));
-                bouncer.bounce(mail, result.getException().orElse(null));
-                return;
-            case TEMPORARY_FAILURE:
-            default:
-                retryLater(mail, result);
-        }
-    }
-
-    private void retryLater(Mail mail, ExecutionResult result) throws MessagingException {
-        if (!Mail.ERROR.equals(mail.getState())) {
-            mail.setState(Mail.ERROR);
-            DeliveryRetriesHelper.initRetries(mail);
-        }
-        mail.setAttribute(new Attribute(Bouncer.IS_DELIVERY_PERMANENT_ERROR, AttributeValue.of(false)));
-        int retries = DeliveryRetriesHelper.retrieveRetries(mail);
-        if (retries >= configuration.getMaxRetries()) {
-            bouncer.bounce(mail, new Exception("Too many retries failure. Bouncing after " + retries + " retries.",
-                result.getException().orElse(null)));
-            return;
-        }
-        DeliveryRetriesHelper.incrementRetries(mail);
-        mail.setLastUpdated(new java.util.Date());
-        if (configuration.isUsePriority()) {
-            mail.setAttribute(MailPrioritySupport.LOW_PRIORITY_ATTRIBUTE);
-        }
-        queue.enQueue(mail, delay(retries + 1));
-    }
-
-    /** The delay before attempt number {@code retry} + 1: delayTime's, then RemoteDelivery's default beyond its list. */
-    private Duration delay(int retry) {
-        List<Duration> delays = configuration.getDelayTimes();
-        return retry > delays.size() ? Delay.DEFAULT_DELAY_TIME : delays.get(retry - 1);
     }
 
     @Override

@@ -2,7 +2,6 @@ package org.relayguard.mailets;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,16 +13,10 @@ import javax.mail.MessagingException;
 
 import org.apache.james.core.Domain;
 import org.apache.james.core.MailAddress;
-import org.apache.james.dnsservice.api.DNSService;
-import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.domainlist.api.DomainListException;
 import org.apache.james.lifecycle.api.LifecycleUtil;
-import org.apache.james.metrics.api.MetricFactory;
-import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.transport.mailets.RemoteDelivery;
 import org.apache.mailet.Mail;
-import org.apache.mailet.MailetConfig;
-import org.apache.mailet.MailetContext;
 import org.apache.mailet.ProcessingState;
 import org.apache.mailet.base.GenericMailet;
 import org.relayguard.matchers.DomainListLookup;
@@ -32,7 +25,6 @@ import org.relayguard.matchers.Tenants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 import com.google.common.collect.Iterators;
@@ -76,20 +68,14 @@ public class TenantDelivery extends GenericMailet {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(TenantDelivery.class);
 
-    private final DeliveryMailets deliveryMailets;
+    private final DeliveryServices services;
     private Tenants tenants = Tenants.none();
     private DomainListLookup domainListLookup;
     private Map<String, GenericMailet> deliveries = ImmutableMap.of();
 
     @Inject
-    public TenantDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory) {
-        this(dnsService, domainList, queueFactory, metricFactory, RemoteDelivery.ThreadState.START_THREADS);
-    }
-
-    /** {@code DO_NOT_START_THREADS}: mail is queued, never delivered (tests, the parameter check). */
-    public TenantDelivery(DNSService dnsService, DomainList domainList, MailQueueFactory<?> queueFactory, MetricFactory metricFactory,
-                          RemoteDelivery.ThreadState threads) {
-        this.deliveryMailets = new DeliveryMailets(dnsService, domainList, queueFactory, metricFactory, threads);
+    public TenantDelivery(DeliveryServices services) {
+        this.services = services;
     }
 
     @Override
@@ -105,8 +91,8 @@ public class TenantDelivery extends GenericMailet {
             throw new MessagingException(NAME + ": parameter '" + TENANTS + "' is required (the tenants description)");
         }
         tenants = Tenants.parse(NAME, description);
-        domainListLookup = new DomainListLookup(deliveryMailets.domainList(), NAME);
-        boolean pooled = pooled();
+        domainListLookup = new DomainListLookup(services.domainList(), NAME);
+        boolean pooled = DeliveryServices.pooled(NAME, getInitParameter(DELIVERY));
         Map<String, GenericMailet> started = new LinkedHashMap<>();
         try {
             for (Tenant tenant : tenants.all()) {
@@ -120,22 +106,12 @@ public class TenantDelivery extends GenericMailet {
         deliveries = ImmutableMap.copyOf(started);
     }
 
-    private boolean pooled() throws MessagingException {
-        String delivery = getInitParameter(DELIVERY, "PooledDelivery").trim();
-        switch (delivery) {
-            case "RemoteDelivery":
-                return false;
-            case "PooledDelivery":
-                return true;
-            default:
-                throw new MessagingException(NAME + ": parameter '" + DELIVERY + "' is RemoteDelivery or PooledDelivery, not '" + delivery + "'");
-        }
-    }
-
     private GenericMailet delivery(Tenant tenant, boolean pooled) throws MessagingException {
-        GenericMailet delivery = deliveryMailets.create(pooled);
+        GenericMailet delivery = services.mailet(pooled);
         try {
-            delivery.init(new TenantMailetConfig(getMailetConfig(), tenant));
+            // The tenant's smart host and queue; every other parameter is this mailet's.
+            delivery.init(new DeliveryConfig(getMailetConfig(), getMailetName() + "[" + tenant.name() + "]", Set.of(TENANTS, DELIVERY),
+                ImmutableMap.of(GATEWAY, tenant.smartHost(), OUTGOING, QUEUE_PREFIX + tenant.name())));
         } catch (MessagingException | RuntimeException e) {
             throw new MessagingException(NAME + ": tenant '" + tenant.name() + "': " + (pooled ? "PooledDelivery" : "RemoteDelivery")
                 + " refused its configuration: " + e.getMessage(), e);
@@ -147,7 +123,7 @@ public class TenantDelivery extends GenericMailet {
     private void warnAboutDomainsNotInTheDomainList(Tenant tenant) {
         for (String domain : tenant.domains()) {
             try {
-                if (!deliveryMailets.domainList().containsDomain(Domain.of(domain))) {
+                if (!services.domainList().containsDomain(Domain.of(domain))) {
                     LOGGER.warn("{}: domain {} of tenant {} is not in James's DomainList: mail for it is not routed to {}",
                         NAME, domain, tenant.name(), tenant.smartHost());
                 }
@@ -217,56 +193,5 @@ public class TenantDelivery extends GenericMailet {
     @Override
     public String getMailetInfo() {
         return NAME + " (" + deliveries.size() + " tenant" + (deliveries.size() == 1 ? "" : "s") + ")";
-    }
-
-    /**
-     * This mailet's configuration as one tenant's RemoteDelivery sees it: its smart host as
-     * {@code gateway}, its queue as {@code outgoing}, without {@code tenants}, every other parameter
-     * read from this mailet's own configuration when RemoteDelivery asks for it.
-     */
-    private static final class TenantMailetConfig implements MailetConfig {
-        private final MailetConfig config;
-        private final Tenant tenant;
-
-        TenantMailetConfig(MailetConfig config, Tenant tenant) {
-            this.config = config;
-            this.tenant = tenant;
-        }
-
-        @Override
-        public String getInitParameter(String name) {
-            switch (name) {
-                case GATEWAY:
-                    return tenant.smartHost();
-                case OUTGOING:
-                    return QUEUE_PREFIX + tenant.name();
-                case TENANTS:
-                case DELIVERY:
-                    return null;
-                default:
-                    return config.getInitParameter(name);
-            }
-        }
-
-        @Override
-        public Iterator<String> getInitParameterNames() {
-            List<String> names = new ArrayList<>();
-            config.getInitParameterNames().forEachRemaining(names::add);
-            names.remove(TENANTS);
-            names.remove(DELIVERY);
-            names.add(GATEWAY);
-            names.add(OUTGOING);
-            return ImmutableList.copyOf(names).iterator();
-        }
-
-        @Override
-        public MailetContext getMailetContext() {
-            return config.getMailetContext();
-        }
-
-        @Override
-        public String getMailetName() {
-            return config.getMailetName() + "[" + tenant.name() + "]";
-        }
     }
 }

@@ -13,7 +13,6 @@ import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
 import org.apache.james.queue.memory.MemoryMailQueueFactory;
-import org.apache.james.transport.mailets.RemoteDelivery;
 import org.apache.mailet.base.test.FakeMailContext;
 import org.apache.mailet.base.test.FakeMailetConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -29,8 +28,9 @@ class InternetDeliveryTest {
     void setUp() throws Exception {
         domainList = mock(DomainList.class);
         when(domainList.getDefaultDomain()).thenReturn(Domain.of("gateway.test"));
-        mailet = new InternetDelivery(mock(DNSService.class), domainList, new MemoryMailQueueFactory(new RawMailQueueItemDecoratorFactory()),
-            new RecordingMetricFactory(), RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+        mailet = new InternetDelivery(DeliveryServices.queueOnly(mock(DNSService.class), domainList,
+            new MemoryMailQueueFactory(new RawMailQueueItemDecoratorFactory()),
+            new RecordingMetricFactory()));
     }
 
     @AfterEach

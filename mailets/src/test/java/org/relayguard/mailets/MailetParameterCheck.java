@@ -399,13 +399,13 @@ final class MailetParameterCheck {
                 return new RemoteDelivery(dns, domainList, queues, metrics, RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
             }
             if (mailetClass == PooledDelivery.class) {
-                return new PooledDelivery(dns, domainList, queues, metrics, RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+                return new PooledDelivery(DeliveryServices.queueOnly(dns, domainList, queues, metrics));
             }
             if (mailetClass == InternetDelivery.class) {
-                return new InternetDelivery(dns, domainList, queues, metrics, RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+                return new InternetDelivery(DeliveryServices.queueOnly(dns, domainList, queues, metrics));
             }
             if (mailetClass == TenantDelivery.class) {
-                return new TenantDelivery(dns, domainList, queues, metrics, RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+                return new TenantDelivery(DeliveryServices.queueOnly(dns, domainList, queues, metrics));
             }
             Constructor<?> constructor = injectionConstructor(mailetClass);
             Object[] arguments = Arrays.stream(constructor.getParameterTypes())

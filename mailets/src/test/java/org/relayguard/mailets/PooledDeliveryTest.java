@@ -24,8 +24,10 @@ import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
 import org.apache.james.queue.memory.MemoryMailQueueFactory;
-import org.apache.james.transport.mailets.RemoteDelivery;
+import org.apache.james.transport.mailets.remote.delivery.Bouncer;
 import org.apache.james.transport.mailets.remote.delivery.DeliveryRetriesHelper;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMail;
 import org.apache.mailet.base.test.FakeMailContext;
@@ -33,6 +35,11 @@ import org.apache.mailet.base.test.FakeMailetConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 import com.google.common.collect.ImmutableList;
 
@@ -49,6 +56,7 @@ class PooledDeliveryTest {
     private DomainList domainList;
     private DNSService dns;
     private FakeMailContext context;
+    private RecordingMetricFactory metrics;
     private final List<PooledDelivery> mailets = new ArrayList<>();
 
     @BeforeEach
@@ -61,6 +69,7 @@ class PooledDeliveryTest {
         when(dns.getByName(anyString())).thenReturn(InetAddress.getLoopbackAddress());
         when(dns.getAllByName(anyString())).thenReturn(ImmutableList.of(InetAddress.getLoopbackAddress()));
         context = FakeMailContext.defaultContext();
+        metrics = new RecordingMetricFactory();
     }
 
     @AfterEach
@@ -83,7 +92,7 @@ class PooledDeliveryTest {
     }
 
     private PooledDelivery started(FakeMailetConfig.Builder config) throws MessagingException {
-        PooledDelivery mailet = new PooledDelivery(dns, domainList, queues, new RecordingMetricFactory());
+        PooledDelivery mailet = new PooledDelivery(new DeliveryServices(dns, domainList, queues, metrics));
         mailets.add(mailet);
         mailet.init(config.build());
         return mailet;
@@ -118,8 +127,7 @@ class PooledDeliveryTest {
 
     @Test
     void initShouldFailNamingTheMailetAndTheParameterWhenTheGatewayIsMissing() {
-        PooledDelivery mailet = new PooledDelivery(dns, domainList, queues, new RecordingMetricFactory(),
-            RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+        PooledDelivery mailet = new PooledDelivery(DeliveryServices.queueOnly(dns, domainList, queues, new RecordingMetricFactory()));
 
         assertThatThrownBy(() -> mailet.init(FakeMailetConfig.builder().mailetName("to-gateway").mailetContext(context)
                 .setProperty("outgoing", QUEUE).build()))
@@ -131,8 +139,7 @@ class PooledDeliveryTest {
     @Test
     void initShouldFailNamingTheMailetAndTheParameterWhenMaxConnectionsPerHostIsNotPositive() {
         for (String value : List.of("0", "-1", "eight", "")) {
-            PooledDelivery mailet = new PooledDelivery(dns, domainList, queues, new RecordingMetricFactory(),
-                RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+            PooledDelivery mailet = new PooledDelivery(DeliveryServices.queueOnly(dns, domainList, queues, new RecordingMetricFactory()));
 
             assertThatThrownBy(() -> mailet.init(config().setProperty("maxConnectionsPerHost", value).build()))
                 .as("maxConnectionsPerHost '%s'", value)
@@ -144,8 +151,7 @@ class PooledDeliveryTest {
 
     @Test
     void initShouldFailNamingTheMailetAndTheParameterWhenIdleTimeoutIsNotPositive() {
-        PooledDelivery mailet = new PooledDelivery(dns, domainList, queues, new RecordingMetricFactory(),
-            RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+        PooledDelivery mailet = new PooledDelivery(DeliveryServices.queueOnly(dns, domainList, queues, new RecordingMetricFactory()));
 
         assertThatThrownBy(() -> mailet.init(config().setProperty("idleTimeout", "30s").build()))
             .isInstanceOf(MessagingException.class)
@@ -196,6 +202,12 @@ class PooledDeliveryTest {
         eventually("the mail back in the queue, retried once", () -> retriesOfTheQueuedMails().equals(List.of(1)));
         assertThat(nextHop.received()).isEmpty();
         assertThat(context.getSentMails()).as("no bounce for a temporary failure").isEmpty();
+        Mail queued = ((ManageableMailQueue) queues.getQueue(MailQueueName.of(QUEUE)).orElseThrow()).browse().next().getMail();
+        assertThat(queued.getState()).as("RemoteDelivery's state for a mail being retried").isEqualTo(Mail.ERROR);
+        assertThat(queued.getAttribute(Bouncer.IS_DELIVERY_PERMANENT_ERROR))
+            .contains(new Attribute(Bouncer.IS_DELIVERY_PERMANENT_ERROR, AttributeValue.of(false)));
+        eventually("the attempt timed", () -> metrics.executionTimesFor("RemoteDeliveryTrial").size() == 1);
+        assertThat(metrics.countFor("outgoingMails")).isZero();
     }
 
     @Test
@@ -212,6 +224,39 @@ class PooledDeliveryTest {
         });
         assertThat(nextHop.connectionCount()).as("the first attempt and the retry").isEqualTo(2);
         eventually("the queue empty", () -> uncheckedQueued() == 0);
+    }
+
+    @Test
+    void eachLineLoggedDuringADeliveryShouldCarryTheMailsContextAsRemoteDeliverysDo() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(PooledDelivrerToHost.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try {
+            PooledDelivery mailet = started(config());
+
+            mailet.service(mail("with-context", "user@fabrikam.example", "other@fabrikam.example"));
+
+            eventually("the mail at the next hop", () -> nextHop.received().size() == 1);
+            eventually("the line saying it was sent", () -> !lines.list.isEmpty());
+            assertThat(lines.list).allSatisfy(line -> assertThat(line.getMDCPropertyMap())
+                .containsEntry("mail", "with-context")
+                .containsEntry("recipients", "[user@fabrikam.example, other@fabrikam.example]")
+                .containsEntry("sender", "sender@contoso.com"));
+        } finally {
+            logger.detachAppender(lines);
+        }
+    }
+
+    @Test
+    void eachAttemptShouldBeTimedAndEachDeliveredMailCountedUnderRemoteDeliverysMetricNames() throws Exception {
+        PooledDelivery mailet = started(config());
+
+        mailet.service(mail("first", "user@fabrikam.example"));
+        mailet.service(mail("second", "user@fabrikam.example"));
+
+        eventually("both attempts timed", () -> metrics.executionTimesFor("RemoteDeliveryTrial").size() == 2);
+        assertThat(metrics.countFor("outgoingMails")).isEqualTo(2);
     }
 
     private long uncheckedQueued() {

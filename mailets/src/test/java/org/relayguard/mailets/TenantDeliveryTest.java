@@ -21,7 +21,6 @@ import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
 import org.apache.james.queue.memory.MemoryMailQueueFactory;
-import org.apache.james.transport.mailets.RemoteDelivery;
 import org.apache.mailet.Mail;
 import org.apache.mailet.ProcessingState;
 import org.apache.mailet.base.test.FakeMail;
@@ -63,8 +62,7 @@ class TenantDeliveryTest {
     }
 
     private TenantDelivery mailet(FakeMailetConfig.Builder config) throws MessagingException {
-        TenantDelivery mailet = new TenantDelivery(mock(DNSService.class), domainList, queues, new RecordingMetricFactory(),
-            RemoteDelivery.ThreadState.DO_NOT_START_THREADS);
+        TenantDelivery mailet = new TenantDelivery(DeliveryServices.queueOnly(mock(DNSService.class), domainList, queues, new RecordingMetricFactory()));
         mailet.init(config.mailetName("TenantDelivery").mailetContext(FakeMailContext.defaultContext()).build());
         mailets.add(mailet);
         return mailet;
