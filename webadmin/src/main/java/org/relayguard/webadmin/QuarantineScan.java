@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.apache.mailet.Mail;
-import org.relayguard.matchers.DenyReason;
-import org.relayguard.matchers.OrgClause;
+import org.relayguard.core.decision.DenyReason;
+import org.relayguard.core.decision.OrgClause;
 
 import com.google.common.base.Joiner;
 import com.google.common.collect.ImmutableList;
@@ -29,7 +29,6 @@ import com.google.common.collect.ImmutableSet;
  * of the running configuration.
  */
 final class QuarantineScan {
-    static final String MESSAGE_SOURCE = "X-MS-Exchange-Generated-Message-Source";
     static final String ONMICROSOFT_SUFFIX = ".onmicrosoft.com";
     /** Distinct values tracked per dimension; beyond it mails are counted as overflow. */
     static final int DEFAULT_MAX_GROUPS = 10_000;

@@ -15,7 +15,7 @@ import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.mailrepository.api.MailKey;
 import org.apache.james.mailrepository.api.MailRepository;
 import org.apache.mailet.Mail;
-import org.relayguard.matchers.Tenants;
+import org.relayguard.core.tenants.Tenants;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
