@@ -136,7 +136,7 @@ fi
 [ -d "$SERVER/lib" ] && [ -x "$SERVER/bin/relayguard" ] || die "$SERVER is missing: run without --no-build"
 # The extension is installed the way an operator installs it; a copy on James's class path would hide
 # mistakes. lib/ holds the server's own jar (relayguard-james-server) and none of the extension's.
-for jar in matchers mailets smtp webadmin; do
+for jar in core matchers mailets smtp webadmin; do
     if compgen -G "$SERVER/lib/relayguard-$jar-*" >/dev/null; then
         die "$SERVER/lib holds the Relay Guard extension jar relayguard-$jar: it belongs in extensions-jars/ only"
     fi

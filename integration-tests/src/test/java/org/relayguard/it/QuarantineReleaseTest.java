@@ -62,6 +62,7 @@ class QuarantineReleaseTest {
                 .allMatch(name -> name.startsWith("org/relayguard/server/"));
         }
         assertThat(james.logText())
+            .contains("Loading custom classpath resource " + james.root().resolve("extensions-jars/relayguard-core-"))
             .contains("Loading custom classpath resource " + james.root().resolve("extensions-jars/relayguard-matchers-"))
             .contains("Loading custom classpath resource " + james.root().resolve("extensions-jars/relayguard-mailets-"))
             .contains("org.relayguard.mailets.SwitchableNull instantiated");

@@ -12,36 +12,34 @@ import org.apache.james.core.Domain;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.metrics.api.Metric;
 import org.apache.james.metrics.api.MetricFactory;
-import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
-import org.relayguard.matchers.HeaderValues;
-import org.relayguard.matchers.DenyReason;
-import org.relayguard.matchers.DomainListLookup;
-import org.relayguard.matchers.Tenant;
-import org.relayguard.matchers.Tenants;
+import org.relayguard.core.decision.DecisionLog;
+import org.relayguard.core.decision.DenyReason;
+import org.relayguard.core.dns.DomainListLookup;
+import org.relayguard.core.mail.HeaderValues;
+import org.relayguard.core.parameters.StrictBoolean;
+import org.relayguard.core.tenants.Tenant;
+import org.relayguard.core.tenants.Tenants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.google.common.base.CharMatcher;
-import com.google.common.base.Joiner;
 import com.google.common.collect.ImmutableSet;
 
 /**
- * Writes one line per Relay Guard decision to the logger {@code relayguard.decisions} and counts
- * it in James's metrics. Placed in the {@code m365_relaydeny} processor (after the quarantine,
- * before {@code SwitchableNull}) with {@code decision=deny}, and in {@code m365_release} with
+ * Writes one line per Relay Guard decision to the decision log ({@link DecisionLog}, the logger
+ * {@code relayguard.decisions}) and counts it in James's metrics. Placed in the
+ * {@code m365_relaydeny} processor (after the quarantine, before {@code SwitchableNull}) with {@code decision=deny}, and in {@code m365_release} with
  * {@code decision=release}. It never reads the body, and changes nothing on the mail but its
  * error message (below).
  *
- * <p>The line, as {@code key=value}: {@code decision}, {@code action}, {@code mode},
- * {@code profile}, {@code route}, {@code rule}, {@code condition}, {@code mail},
- * {@code remoteHost}, {@code remoteIp}, {@code sender}, {@code recipients},
- * {@code originatorOrg}, {@code messageSource}, {@code xoorg}, {@code tenant}, {@code tls}.</p>
+ * <p>The line and its keys: {@link DecisionLog}.</p>
  *
  * <p>{@code tls} is the TLS protocol of the SMTP session the mail came in on ({@code TLSv1.3},
  * {@code none} in clear text), from the mail attribute {@code org.relayguard.tls} that the SMTP
- * handler {@code TlsSessionAttribute} sets; {@code -} when the listener does not record it.</p>
+ * handler {@code TlsSessionAttribute} sets ({@code MailAttributes.TLS}); {@code -} when the listener
+ * does not record it.</p>
  *
  * <p>{@code rule} and {@code route} come from the notice that the rule's {@code ToProcessor} left on
  * the mail ({@link DenyReason}); {@code condition} of a deny is the reason inside that rule, judged
@@ -73,7 +71,6 @@ import com.google.common.collect.ImmutableSet;
  * }</pre>
  */
 public class LogDecision extends GenericMailet {
-    public static final String LOGGER_NAME = "relayguard.decisions";
     public static final String DENIED_METRIC = "relayguard_denied";
     public static final String DISCARDED_METRIC = "relayguard_discarded";
     public static final String RELEASED_METRIC = "relayguard_released";
@@ -84,12 +81,9 @@ public class LogDecision extends GenericMailet {
     static final String ENFORCE = "enforce";
     static final String ALLOWED_ORGS = "allowedOrgs";
     static final String TENANTS = "tenants";
-    static final String MESSAGE_SOURCE = "X-MS-Exchange-Generated-Message-Source";
     static final String RELEASE_CONDITION = "operator-release";
-    /** Set by the SMTP handler {@code org.relayguard.smtp.TlsSessionAttribute}: a String. */
-    public static final AttributeName TLS_ATTRIBUTE = AttributeName.of("org.relayguard.tls");
 
-    private static final Logger DECISIONS = LoggerFactory.getLogger(LOGGER_NAME);
+    private static final Logger DECISIONS = LoggerFactory.getLogger(DecisionLog.LOGGER_NAME);
     private static final Logger LOGGER = LoggerFactory.getLogger(LogDecision.class);
     private static final CharMatcher LABEL_CHARS = CharMatcher.inRange('!', '~').and(CharMatcher.noneOf("\"\\=")).precomputed();
 
@@ -202,14 +196,8 @@ public class LogDecision extends GenericMailet {
     }
 
     private static boolean parseEnforce(String value) throws MessagingException {
-        switch (value.toLowerCase(Locale.US)) {
-            case "true":
-                return true;
-            case "false":
-                return false;
-            default:
-                throw new MessagingException(NAME + ": parameter '" + ENFORCE + "' must be 'true' or 'false', got '" + value + "'");
-        }
+        return StrictBoolean.parse(value)
+            .orElseThrow(() -> new MessagingException(NAME + ": parameter '" + ENFORCE + "' must be 'true' or 'false', got '" + value + "'"));
     }
 
     @Override
@@ -227,40 +215,9 @@ public class LogDecision extends GenericMailet {
     }
 
     private String line(Mail mail) {
-        return line(decision.name().toLowerCase(Locale.US), action(),
+        return DecisionLog.line(decision.name().toLowerCase(Locale.US), action(),
             decision == Decision.RELEASE ? Optional.of(RELEASE_CONDITION) : Optional.empty(),
             enforce, profile, mail, DenyReason.of(mail, allowedOrgs, tenants, this::inDomainList));
-    }
-
-    /**
-     * A line of the decision log, as this mailet writes it, for a decision taken elsewhere too:
-     * the review page's delete ({@code decision=delete}) writes its line with it, so that every
-     * line has the same keys and the same escaping.
-     *
-     * @param condition the condition to write in place of the reason's (a release's {@code operator-release})
-     */
-    public static String line(String decision, String action, Optional<String> condition, boolean enforce, String profile,
-                              Mail mail, DenyReason reason) {
-        Optional<List<String>> messageSource = headerInstances(mail, MESSAGE_SOURCE);
-        return new DecisionLine()
-            .add("decision", decision)
-            .add("action", action)
-            .add("mode", enforce ? "enforce" : "audit")
-            .add("profile", profile)
-            .add("route", reason.route())
-            .add("rule", reason.rule())
-            .add("condition", condition.orElse(reason.condition()))
-            .add("mail", Optional.ofNullable(mail.getName()))
-            .add("remoteHost", Optional.ofNullable(mail.getRemoteHost()))
-            .add("remoteIp", Optional.ofNullable(mail.getRemoteAddr()))
-            .add("sender", mail.getMaybeSender().asString("<>"))
-            .add("recipients", mail.getRecipients().size())
-            .add("originatorOrg", reason.originatorOrgs().flatMap(LogDecision::joined))
-            .add("messageSource", messageSource.flatMap(LogDecision::joined))
-            .add("xoorg", reason.xoorg())
-            .add("tenant", reason.tenant())
-            .add("tls", tls(mail))
-            .toString();
     }
 
     /** A DomainList that cannot be read only costs the line its {@code domain-unowned} (the rule itself failed closed). */
@@ -273,32 +230,11 @@ public class LogDecision extends GenericMailet {
         }
     }
 
-    /** Absent when the listener does not record it; a value that is not a String is logged as such. */
-    private static Optional<String> tls(Mail mail) {
-        return mail.getAttribute(TLS_ATTRIBUTE)
-            .map(attribute -> attribute.getValue().getValue())
-            .map(value -> value instanceof String ? (String) value : "not-a-string");
-    }
-
     private String action() {
         if (decision == Decision.RELEASE) {
             return "deliver";
         }
-        return enforce ? "quarantine+discard" : "quarantine+relay";
-    }
-
-    /** Empty when the headers cannot be read (the rule treats that mail as suspicious too). */
-    private static Optional<List<String>> headerInstances(Mail mail, String header) {
-        try {
-            return Optional.of(HeaderValues.instances(mail, header));
-        } catch (MessagingException | RuntimeException e) {
-            LOGGER.warn("{}: cannot read header '{}' of mail {}", NAME, header, mail.getName(), e);
-            return Optional.empty();
-        }
-    }
-
-    private static Optional<String> joined(List<String> instances) {
-        return instances.isEmpty() ? Optional.empty() : Optional.of(Joiner.on(", ").join(instances));
+        return DecisionLog.denyAction(enforce);
     }
 
     @Override

@@ -1,12 +1,12 @@
 package org.relayguard.mailets;
 
-import java.util.Locale;
 import java.util.Optional;
 
 import javax.mail.MessagingException;
 
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
+import org.relayguard.core.parameters.StrictBoolean;
 
 import com.google.common.collect.ImmutableSet;
 
@@ -43,14 +43,8 @@ public class SwitchableNull extends GenericMailet {
     private static boolean parseEnabled(Optional<String> value) throws MessagingException {
         String text = value.map(String::trim)
             .orElseThrow(() -> new MessagingException(NAME + ": parameter '" + ENABLED + "' is required (true to discard, false to audit)"));
-        switch (text.toLowerCase(Locale.US)) {
-            case "true":
-                return true;
-            case "false":
-                return false;
-            default:
-                throw new MessagingException(NAME + ": parameter '" + ENABLED + "' must be 'true' or 'false', got '" + text + "'");
-        }
+        return StrictBoolean.parse(text)
+            .orElseThrow(() -> new MessagingException(NAME + ": parameter '" + ENABLED + "' must be 'true' or 'false', got '" + text + "'"));
     }
 
     @Override

@@ -19,9 +19,9 @@ import org.apache.james.transport.mailets.RemoteDelivery;
 import org.apache.mailet.Mail;
 import org.apache.mailet.ProcessingState;
 import org.apache.mailet.base.GenericMailet;
-import org.relayguard.matchers.DomainListLookup;
-import org.relayguard.matchers.Tenant;
-import org.relayguard.matchers.Tenants;
+import org.relayguard.core.dns.DomainListLookup;
+import org.relayguard.core.tenants.Tenant;
+import org.relayguard.core.tenants.Tenants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -31,6 +31,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.relayguard.core.decision.DecisionLine;
+import org.relayguard.core.decision.DecisionLog;
+import org.relayguard.core.mail.MailAttributes;
 import org.slf4j.LoggerFactory;
 
 import ch.qos.logback.classic.Logger;
@@ -44,7 +47,7 @@ class LogDecisionTest {
     private final RecordingMetricFactory metrics = new RecordingMetricFactory();
     private MemoryDomainList domainList;
     private final ListAppender<ILoggingEvent> decisions = new ListAppender<>();
-    private final Logger decisionLogger = (Logger) LoggerFactory.getLogger(LogDecision.LOGGER_NAME);
+    private final Logger decisionLogger = (Logger) LoggerFactory.getLogger(DecisionLog.LOGGER_NAME);
 
     @BeforeEach
     void ourDomains() throws Exception {
@@ -277,7 +280,7 @@ class LogDecisionTest {
     @Test
     void serviceShouldLogTheTlsProtocolOfTheSmtpSession() throws Exception {
         FakeMail mail = mail("a@evil.example");
-        mail.setAttribute(new Attribute(LogDecision.TLS_ATTRIBUTE, AttributeValue.of("TLSv1.3")));
+        mail.setAttribute(new Attribute(MailAttributes.TLS, AttributeValue.of("TLSv1.3")));
 
         deny("false").service(mail);
 
@@ -287,7 +290,7 @@ class LogDecisionTest {
     @Test
     void serviceShouldLogNoneForASessionInClearText() throws Exception {
         FakeMail mail = mail("a@evil.example");
-        mail.setAttribute(new Attribute(LogDecision.TLS_ATTRIBUTE, AttributeValue.of("none")));
+        mail.setAttribute(new Attribute(MailAttributes.TLS, AttributeValue.of("none")));
 
         release().service(mail);
 
@@ -297,7 +300,7 @@ class LogDecisionTest {
     @Test
     void serviceShouldNotTrustATlsAttributeThatIsNotAString() throws Exception {
         FakeMail mail = mail("a@evil.example");
-        mail.setAttribute(new Attribute(LogDecision.TLS_ATTRIBUTE, AttributeValue.of(13)));
+        mail.setAttribute(new Attribute(MailAttributes.TLS, AttributeValue.of(13)));
 
         deny("false").service(mail);
 

@@ -8,6 +8,7 @@ import javax.mail.MessagingException;
 import org.apache.james.core.Domain;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.mailet.Mail;
+import org.relayguard.core.mail.FromDomains;
 
 /**
  * Tenant binding of the {@code From:} header, an opt-in beside {@link SenderNotOwnedByTenant}:

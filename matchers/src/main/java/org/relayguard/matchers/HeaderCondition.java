@@ -4,6 +4,8 @@ import java.util.List;
 
 import javax.mail.MessagingException;
 
+import org.relayguard.core.mail.HeaderValues;
+
 import com.google.common.base.CharMatcher;
 import com.google.common.base.Strings;
 

@@ -9,6 +9,7 @@ import javax.mail.MessagingException;
 import org.apache.james.core.MailAddress;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMatcher;
+import org.relayguard.core.mail.HeaderValues;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

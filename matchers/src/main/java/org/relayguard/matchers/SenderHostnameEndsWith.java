@@ -7,6 +7,9 @@ import javax.mail.MessagingException;
 import org.apache.james.core.MailAddress;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMatcher;
+import org.relayguard.core.dns.DnsNameSet;
+import org.relayguard.core.dns.HostnameSuffix;
+import org.relayguard.core.parameters.ConditionLists;
 
 import com.google.common.collect.ImmutableList;
 

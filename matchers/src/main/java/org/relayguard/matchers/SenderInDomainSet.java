@@ -12,6 +12,10 @@ import org.apache.james.core.MaybeSender;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMatcher;
+import org.relayguard.core.dns.DnsNameSet;
+import org.relayguard.core.dns.DomainListLookup;
+import org.relayguard.core.dns.DomainSetEntry;
+import org.relayguard.core.parameters.ConditionLists;
 
 import com.google.common.collect.ImmutableList;
 

@@ -10,6 +10,10 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMatcher;
+import org.relayguard.core.dns.DomainListLookup;
+import org.relayguard.core.tenants.Tenant;
+import org.relayguard.core.tenants.TenantIdentity;
+import org.relayguard.core.tenants.Tenants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -8,9 +8,12 @@ import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
 import org.apache.mailet.Attribute;
-import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMatcher;
+import org.relayguard.core.dns.DnsNames;
+import org.relayguard.core.mail.HeaderValues;
+import org.relayguard.core.mail.MailAttributes;
+import org.relayguard.core.parameters.ConditionLists;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +24,7 @@ import com.google.common.collect.ImmutableSet;
  * Matches mail whose SMTP session gave no tenant identity (XOORG), or one that is none of the
  * configured organizations: {@link HeaderNotEquals} for the value Exchange Online gives in the
  * session itself rather than in a header the sending tenant writes. The value is the mail
- * attribute {@code org.relayguard.xoorg}, which the SMTP handler
+ * attribute {@code org.relayguard.xoorg} ({@link MailAttributes#XOORG}), which the SMTP handler
  * {@code org.relayguard.smtp.XoorgExtension} sets.
  *
  * <p>Condition: {@code <organization>[, <organization>…]}, domain names. Values are normalised as
@@ -37,8 +40,6 @@ import com.google.common.collect.ImmutableSet;
  */
 public class XoorgNotEquals extends GenericMatcher {
     static final String NAME = "XoorgNotEquals";
-    /** Where {@code org.relayguard.smtp.XoorgExtension} stores the session's XOORG value. */
-    public static final AttributeName XOORG_ATTRIBUTE = AttributeName.of("org.relayguard.xoorg");
 
     private static final Logger LOGGER = LoggerFactory.getLogger(XoorgNotEquals.class);
 
@@ -51,7 +52,7 @@ public class XoorgNotEquals extends GenericMatcher {
 
     @Override
     public Collection<MailAddress> match(Mail mail) {
-        Optional<String> organization = mail.getAttribute(XOORG_ATTRIBUTE).flatMap(attribute -> organization(mail, attribute));
+        Optional<String> organization = mail.getAttribute(MailAttributes.XOORG).flatMap(attribute -> organization(mail, attribute));
         if (organization.isPresent() && organizations.contains(organization.get())) {
             return ImmutableList.of();
         }
@@ -61,7 +62,7 @@ public class XoorgNotEquals extends GenericMatcher {
     private static Optional<String> organization(Mail mail, Attribute attribute) {
         Object value = attribute.getValue().getValue();
         if (!(value instanceof String)) {
-            LOGGER.warn("{}: attribute {} of mail {} is not a string, treating it as a match", NAME, XOORG_ATTRIBUTE.asString(), mail.getName());
+            LOGGER.warn("{}: attribute {} of mail {} is not a string, treating it as a match", NAME, MailAttributes.XOORG.asString(), mail.getName());
             return Optional.empty();
         }
         return canonical((String) value);

@@ -2,8 +2,8 @@ package org.relayguard.matchers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.relayguard.matchers.TenantsTest.TWO_TENANTS;
-import static org.relayguard.matchers.TenantsTest.withXoorg;
+import static org.relayguard.core.mail.TestMails.withXoorg;
+import static org.relayguard.core.tenants.TestTenants.TWO_TENANTS;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,11 +16,13 @@ import javax.mail.internet.MimeMessage;
 import org.apache.mailet.base.test.FakeMail;
 import org.apache.mailet.base.test.FakeMatcherConfig;
 import org.junit.jupiter.api.Test;
+import org.relayguard.core.mail.TestMails;
+import org.relayguard.core.tenants.TestTenants;
 
 class FromNotOwnedByTenantTest {
 
     private static FromNotOwnedByTenant matcher(String condition) throws Exception {
-        FromNotOwnedByTenant matcher = new FromNotOwnedByTenant(TenantsTest.domainList("contoso.com"));
+        FromNotOwnedByTenant matcher = new FromNotOwnedByTenant(TestTenants.domainList("contoso.com"));
         matcher.init(FakeMatcherConfig.builder()
             .matcherName("FromNotOwnedByTenant")
             .condition(condition)

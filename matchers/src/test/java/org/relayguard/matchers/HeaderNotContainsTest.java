@@ -2,12 +2,13 @@ package org.relayguard.matchers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.relayguard.matchers.TestMails.withHeaders;
+import static org.relayguard.core.mail.TestMails.withHeaders;
 
 import javax.mail.MessagingException;
 
 import org.apache.mailet.base.test.FakeMatcherConfig;
 import org.junit.jupiter.api.Test;
+import org.relayguard.core.mail.TestMails;
 
 class HeaderNotContainsTest {
     private static final String SOURCE_CONDITION = "X-MS-Exchange-Generated-Message-Source:Mailbox Rules Agent";

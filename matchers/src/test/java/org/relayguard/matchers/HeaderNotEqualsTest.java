@@ -2,20 +2,26 @@ package org.relayguard.matchers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.relayguard.matchers.TestMails.RECIPIENT;
-import static org.relayguard.matchers.TestMails.withHeaders;
+import static org.relayguard.core.mail.TestMails.RECIPIENT;
+import static org.relayguard.core.mail.TestMails.withHeaders;
 
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
+import org.apache.mailet.base.test.FakeMail;
 import org.apache.mailet.base.test.FakeMatcherConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.relayguard.core.decision.OrgClause;
+import org.relayguard.core.mail.HeaderValues;
+import org.relayguard.core.mail.TestMails;
 
 class HeaderNotEqualsTest {
     private static final String ORG_CONDITION = "X-OriginatorOrg:contoso.onmicrosoft.com, contoso.com";
+
+    private static final String ORG_CLAUSE_ORGS = "contoso.onmicrosoft.com, Contoso.COM";
 
     static HeaderNotEquals matcher(String condition) throws MessagingException {
         HeaderNotEquals matcher = new HeaderNotEquals();
@@ -181,5 +187,23 @@ class HeaderNotEqualsTest {
     @Test
     void getMatcherInfoShouldIncludeTheCondition() throws Exception {
         assertThat(matcher(ORG_CONDITION).getMatcherInfo()).contains("HeaderNotEquals").contains("X-OriginatorOrg");
+    }
+
+    /** The decision log and the report judge the X-OriginatorOrg clause with core's OrgClause: it must agree with this matcher. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "",
+        "X-OriginatorOrg: contoso.com",
+        "X-OriginatorOrg: evil.onmicrosoft.com",
+        "X-OriginatorOrg: contoso.com|X-OriginatorOrg: evil.example",
+        "X-OriginatorOrg:  Contoso.Onmicrosoft.Com |x-originatororg: contoso.com",
+        "X-OriginatorOrg: contoso\r\n .com",
+        "X-OriginatorOrg: contoso.com.evil.example"})
+    void orgClauseShouldDenyExactlyWhenThisMatcherMatches(String headers) throws Exception {
+        String[] lines = headers.isEmpty() ? new String[0] : headers.split("\\|");
+        FakeMail mail = withHeaders(lines);
+        boolean matcherDenies = !matcher("X-OriginatorOrg:" + ORG_CLAUSE_ORGS).match(mail).isEmpty();
+
+        assertThat(OrgClause.evaluate(HeaderValues.instances(mail, "x-originatororg"), HeaderValues.normaliseList(ORG_CLAUSE_ORGS)).denies()).isEqualTo(matcherDenies);
     }
 }

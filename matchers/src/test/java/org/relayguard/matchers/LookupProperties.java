@@ -10,13 +10,14 @@ import javax.mail.MessagingException;
 import javax.mail.internet.AddressException;
 
 import org.apache.james.core.MailAddress;
-
 import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.domainlist.memory.MemoryDomainList;
 import org.apache.mailet.base.GenericMatcher;
 import org.apache.mailet.base.test.FakeMail;
 import org.apache.mailet.base.test.FakeMatcherConfig;
 import org.mockito.Mockito;
+import org.relayguard.core.dns.DnsNameSet;
+import org.relayguard.core.dns.DnsNames;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

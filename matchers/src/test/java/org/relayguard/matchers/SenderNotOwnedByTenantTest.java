@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
-import static org.relayguard.matchers.TenantsTest.TWO_TENANTS;
-import static org.relayguard.matchers.TenantsTest.withXoorg;
+import static org.relayguard.core.mail.TestMails.withXoorg;
+import static org.relayguard.core.tenants.TestTenants.TWO_TENANTS;
 
 import java.util.Properties;
 
@@ -24,6 +24,8 @@ import org.apache.mailet.base.test.FakeMail;
 import org.apache.mailet.base.test.FakeMatcherConfig;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.relayguard.core.mail.TestMails;
+import org.relayguard.core.tenants.TestTenants;
 
 class SenderNotOwnedByTenantTest {
     /** contoso owns James's DomainList; fabrikam lists its domains; northwind owns everything below northwind.example. */
@@ -36,7 +38,7 @@ class SenderNotOwnedByTenantTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        domainList = TenantsTest.domainList("contoso.com", "contoso.onmicrosoft.com", "fabrikam.example");
+        domainList = TestTenants.domainList("contoso.com", "contoso.onmicrosoft.com", "fabrikam.example");
     }
 
     private SenderNotOwnedByTenant matcher(String condition) throws MessagingException {
@@ -263,7 +265,7 @@ class SenderNotOwnedByTenantTest {
 
     @Test
     void initShouldThrowNamingTheMatcherAndTheTenant() {
-        assertThatThrownBy(() -> matcher(TenantsTest.CONTOSO + " | fabrikam: orgs fabrikam.example; domains contoso.com; smarthost mx.fabrikam.example"))
+        assertThatThrownBy(() -> matcher(TestTenants.CONTOSO + " | fabrikam: orgs fabrikam.example; domains contoso.com; smarthost mx.fabrikam.example"))
             .isInstanceOf(MessagingException.class)
             .hasMessage("SenderNotOwnedByTenant: tenant 'fabrikam': domain 'contoso.com' is claimed by tenant 'contoso' too");
         assertThatThrownBy(() -> matcher(""))

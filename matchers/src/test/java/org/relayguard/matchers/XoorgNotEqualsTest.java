@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.relayguard.core.mail.MailAttributes;
+import org.relayguard.core.mail.TestMails;
 
 class XoorgNotEqualsTest {
     private static final String RECIPIENT = "someone@external.example";
@@ -38,7 +40,7 @@ class XoorgNotEqualsTest {
 
     static FakeMail mailWithXoorg(Object value) throws MessagingException {
         FakeMail mail = mail();
-        mail.setAttribute(new Attribute(XoorgNotEquals.XOORG_ATTRIBUTE, AttributeValue.ofAny(value)));
+        mail.setAttribute(new Attribute(MailAttributes.XOORG, AttributeValue.ofAny(value)));
         return mail;
     }
 
@@ -65,7 +67,7 @@ class XoorgNotEqualsTest {
             .sender("a@contoso.com")
             .recipient(RECIPIENT)
             .mimeMessage(TestMails.message("X-OriginatorOrg: contoso.com"))
-            .attribute(new Attribute(XoorgNotEquals.XOORG_ATTRIBUTE, AttributeValue.of("evil.onmicrosoft.com")))
+            .attribute(new Attribute(MailAttributes.XOORG, AttributeValue.of("evil.onmicrosoft.com")))
             .build();
 
         assertThat(matcher(ORGS).match(mail)).hasSize(1);

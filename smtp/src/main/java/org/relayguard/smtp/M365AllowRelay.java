@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 import javax.inject.Inject;
@@ -28,7 +27,9 @@ import org.apache.james.protocols.smtp.dsn.DSNStatus;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.RcptHook;
-import org.relayguard.mailets.DecisionLine;
+import org.relayguard.core.decision.DecisionLine;
+import org.relayguard.core.decision.DecisionLog;
+import org.relayguard.core.parameters.StrictBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +79,7 @@ public class M365AllowRelay implements RcptHook {
 
     /** Commas and any whitespace, newlines included: the ranges file may list one range a line. */
     private static final CharMatcher SEPARATORS = CharMatcher.is(',').or(CharMatcher.whitespace());
-    private static final Logger DECISIONS = LoggerFactory.getLogger("relayguard.decisions");
+    private static final Logger DECISIONS = LoggerFactory.getLogger(DecisionLog.LOGGER_NAME);
     private static final Logger LOGGER = LoggerFactory.getLogger(M365AllowRelay.class);
     private static final HookResult REFUSED = HookResult.builder()
         .hookReturnCode(HookReturnCode.deny())
@@ -115,14 +116,8 @@ public class M365AllowRelay implements RcptHook {
         if (value == null) {
             throw new ConfigurationException(NAME + ": parameter '" + ALLOW_RELAY + "' is required (true or false)");
         }
-        switch (value.trim().toLowerCase(Locale.US)) {
-            case "true":
-                return true;
-            case "false":
-                return false;
-            default:
-                throw new ConfigurationException(NAME + ": parameter '" + ALLOW_RELAY + "' must be 'true' or 'false', got '" + value + "'");
-        }
+        return StrictBoolean.parse(value)
+            .orElseThrow(() -> new ConfigurationException(NAME + ": parameter '" + ALLOW_RELAY + "' must be 'true' or 'false', got '" + value + "'"));
     }
 
     private List<InetNetwork> parseNetworks(String value) throws ConfigurationException {

@@ -3,8 +3,8 @@ package org.relayguard.smtp;
 import java.util.List;
 import java.util.Optional;
 
-import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.ProtocolSession.State;
+import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.ProtocolHandler;
 import org.apache.james.protocols.api.handler.ProtocolHandlerResultHandler;
@@ -18,9 +18,9 @@ import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.MailParametersHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Attribute;
-import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
+import org.relayguard.core.mail.MailAttributes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +37,8 @@ import com.google.common.collect.ImmutableList;
  *
  * <p>This handler advertises {@code XOORG} on the listener whose handler chain lists it, accepts
  * the parameter (xtext-decoded; it must be a domain name, see {@link OrgDomain}) and stores its
- * canonical form in the mail attribute {@value #ATTRIBUTE_NAME}, which
- * {@code org.relayguard.matchers.XoorgNotEquals} reads. A malformed or repeated value is refused
+ * canonical form in the mail attribute {@code org.relayguard.xoorg} ({@link MailAttributes#XOORG}),
+ * which {@code org.relayguard.matchers.XoorgNotEquals} reads. A malformed or repeated value is refused
  * with {@code 501} and nothing is stored. When James refuses a MAIL command it forgets its sender;
  * the XOORG of that command is forgotten with it, so it can never stick to a later transaction.</p>
  *
@@ -54,11 +54,10 @@ import com.google.common.collect.ImmutableList;
  */
 public class XoorgExtension implements EhloExtension, MailParametersHook, JamesMessageHook, ProtocolHandlerResultHandler<Response, SMTPSession> {
     public static final String KEYWORD = "XOORG";
-    public static final String ATTRIBUTE_NAME = "org.relayguard.xoorg";
-    public static final AttributeName ATTRIBUTE = AttributeName.of(ATTRIBUTE_NAME);
 
     private static final Logger LOGGER = LoggerFactory.getLogger(XoorgExtension.class);
-    private static final ProtocolSession.AttachmentKey<String> XOORG = ProtocolSession.AttachmentKey.of(ATTRIBUTE_NAME, String.class);
+    private static final ProtocolSession.AttachmentKey<String> XOORG =
+        ProtocolSession.AttachmentKey.of(MailAttributes.XOORG.asString(), String.class);
     private static final HookResult MALFORMED = syntaxError("XOORG value must be a domain name");
     private static final HookResult REPEATED = syntaxError("XOORG given more than once");
     private static final CharMatcher PRINTABLE = CharMatcher.inRange(' ', '~');
@@ -101,7 +100,7 @@ public class XoorgExtension implements EhloExtension, MailParametersHook, JamesM
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
         session.getAttachment(XOORG, State.Transaction)
-            .ifPresent(organization -> mail.setAttribute(new Attribute(ATTRIBUTE, AttributeValue.of(organization))));
+            .ifPresent(organization -> mail.setAttribute(new Attribute(MailAttributes.XOORG, AttributeValue.of(organization))));
         return HookResult.DECLINED;
     }
 

@@ -12,12 +12,13 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.mailet.base.test.FakeMail;
 import org.junit.jupiter.api.Test;
+import org.relayguard.core.mail.MailAttributes;
 
 class TlsSessionAttributeTest {
     private final TlsSessionAttribute hook = new TlsSessionAttribute();
 
     private static Optional<Object> tlsOf(FakeMail mail) {
-        return mail.getAttribute(TlsSessionAttribute.ATTRIBUTE).map(attribute -> attribute.getValue().getValue());
+        return mail.getAttribute(MailAttributes.TLS).map(attribute -> attribute.getValue().getValue());
     }
 
     @Test
@@ -42,10 +43,5 @@ class TlsSessionAttributeTest {
         hook.onMessage(session, mail);
 
         assertThat(tlsOf(mail)).contains("none");
-    }
-
-    @Test
-    void theAttributeShouldBeTheOneTheDecisionLogReads() {
-        assertThat(TlsSessionAttribute.ATTRIBUTE_NAME).isEqualTo(org.relayguard.mailets.LogDecision.TLS_ATTRIBUTE.asString());
     }
 }

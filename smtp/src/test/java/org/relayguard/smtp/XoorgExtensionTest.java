@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.relayguard.matchers.XoorgNotEquals;
+import org.relayguard.core.mail.MailAttributes;
 
 class XoorgExtensionTest {
     private final XoorgExtension extension = new XoorgExtension();
@@ -47,7 +47,7 @@ class XoorgExtensionTest {
     private Optional<Object> xoorgOfTheNextMail() throws Exception {
         FakeMail mail = FakeMail.builder().name("mail").build();
         assertThat(extension.onMessage(session, mail)).isEqualTo(HookResult.DECLINED);
-        return mail.getAttribute(XoorgExtension.ATTRIBUTE).map(attribute -> attribute.getValue().getValue());
+        return mail.getAttribute(MailAttributes.XOORG).map(attribute -> attribute.getValue().getValue());
     }
 
     @Test
@@ -107,7 +107,7 @@ class XoorgExtensionTest {
 
         extension.onMessage(session, mail);
 
-        assertThat(mail.getAttribute(XoorgExtension.ATTRIBUTE).orElseThrow().getValue())
+        assertThat(mail.getAttribute(MailAttributes.XOORG).orElseThrow().getValue())
             .isEqualTo(AttributeValue.of("contoso.com"));
     }
 
@@ -143,10 +143,5 @@ class XoorgExtensionTest {
         SMTPResponse response = new SMTPResponse("501", "5.5.4 XOORG value must be a domain name");
 
         assertThat(extension.onResponse(session, response, 1, mock(MailCmdHandler.class))).isSameAs(response);
-    }
-
-    @Test
-    void theAttributeShouldBeTheOneXoorgNotEqualsReads() {
-        assertThat(XoorgExtension.ATTRIBUTE).isEqualTo(XoorgNotEquals.XOORG_ATTRIBUTE);
     }
 }

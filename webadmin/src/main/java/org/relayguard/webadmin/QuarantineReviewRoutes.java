@@ -17,9 +17,9 @@ import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.apache.mailet.Mail;
 import org.eclipse.jetty.http.HttpStatus;
-import org.relayguard.mailets.LogDecision;
-import org.relayguard.matchers.DenyReason;
-import org.relayguard.matchers.DomainListLookup;
+import org.relayguard.core.decision.DecisionLog;
+import org.relayguard.core.decision.DenyReason;
+import org.relayguard.core.dns.DomainListLookup;
 import org.relayguard.webadmin.configuration.AllowedOrgs;
 import org.relayguard.webadmin.configuration.ConfiguredTenants;
 import org.relayguard.webadmin.configuration.GatewayMode;
@@ -59,7 +59,7 @@ public class QuarantineReviewRoutes implements Routes {
     public static final String MAILS_PATH = QuarantineReportRoutes.BASE_PATH + "/:encodedPath/mails";
     public static final String MAIL_PATH = MAILS_PATH + "/:key";
     static final String DELETE_CONDITION = "operator-delete";
-    private static final Logger DECISIONS = LoggerFactory.getLogger(LogDecision.LOGGER_NAME);
+    private static final Logger DECISIONS = LoggerFactory.getLogger(DecisionLog.LOGGER_NAME);
     private static final Logger LOGGER = LoggerFactory.getLogger(QuarantineReviewRoutes.class);
 
     private final MailRepositoryStore mailRepositoryStore;
@@ -163,7 +163,7 @@ public class QuarantineReviewRoutes implements Routes {
     private String delete(Request request, Response response) {
         Found found = find(request);
         try {
-            String line = LogDecision.line("delete", "delete", Optional.of(DELETE_CONDITION), gateway.enforce(), gateway.getProfile(),
+            String line = DecisionLog.line("delete", "delete", Optional.of(DELETE_CONDITION), gateway.enforce(), gateway.getProfile(),
                 found.mail, reason(found.mail));
             found.repository.remove(found.key);
             summaries.forget(found.repository, found.key);

@@ -9,7 +9,8 @@ import java.util.Set;
 
 import org.apache.commons.configuration2.HierarchicalConfiguration;
 import org.apache.commons.configuration2.tree.ImmutableNode;
-import org.relayguard.matchers.HeaderValues;
+import org.relayguard.core.mail.HeaderNames;
+import org.relayguard.core.mail.HeaderValues;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
@@ -27,7 +28,7 @@ import com.google.common.collect.ImmutableSet;
 public final class AllowedOrgs {
     static final String MATCHER = "org.relayguard.matchers.HeaderNotEquals";
     static final String XOORG_MATCHER = "org.relayguard.matchers.XoorgNotEquals";
-    static final String HEADER = "x-originatororg";
+    static final String HEADER = HeaderNames.ORIGINATOR_ORG.toLowerCase(Locale.ROOT);
 
     public static AllowedOrgs of(List<String> normalisedValues, String source) {
         return new AllowedOrgs(ImmutableSet.copyOf(normalisedValues), 0, source);

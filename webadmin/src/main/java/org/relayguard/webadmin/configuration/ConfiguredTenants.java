@@ -10,8 +10,8 @@ import javax.mail.MessagingException;
 import org.apache.commons.configuration2.HierarchicalConfiguration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.tree.ImmutableNode;
-import org.relayguard.matchers.Tenant;
-import org.relayguard.matchers.Tenants;
+import org.relayguard.core.tenants.Tenant;
+import org.relayguard.core.tenants.Tenants;
 
 import com.google.common.collect.ImmutableList;
 

@@ -1,10 +1,11 @@
 package org.relayguard.webadmin.configuration;
 
-import java.util.Locale;
 import java.util.Optional;
 
 import org.apache.commons.configuration2.HierarchicalConfiguration;
 import org.apache.commons.configuration2.tree.ImmutableNode;
+import org.relayguard.core.decision.DecisionLog;
+import org.relayguard.core.parameters.StrictBoolean;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
@@ -24,8 +25,7 @@ public final class GatewayMode {
         for (HierarchicalConfiguration<ImmutableNode> mailet : mailetContainer.configurationsAt("processors.processor.mailet")) {
             if (ConfiguredTenants.LOG_DECISION.equals(mailet.getString("[@class]", "").trim())
                 && "deny".equalsIgnoreCase(mailet.getString("decision", "").trim())) {
-                String enforce = mailet.getString("enforce", "").trim().toLowerCase(Locale.ROOT);
-                String mode = enforce.equals("true") ? "enforce" : enforce.equals("false") ? "audit" : UNKNOWN;
+                String mode = StrictBoolean.parse(mailet.getString("enforce", "")).map(DecisionLog::mode).orElse(UNKNOWN);
                 String profile = Optional.ofNullable(mailet.getString("profile")).map(String::trim).filter(value -> !value.isEmpty()).orElse(UNKNOWN);
                 return new GatewayMode(mode, profile, "mailetcontainer.xml, LogDecision decision=deny");
             }
@@ -61,6 +61,6 @@ public final class GatewayMode {
     }
 
     public boolean enforce() {
-        return mode.equals("enforce");
+        return mode.equals(DecisionLog.ENFORCE_MODE);
     }
 }

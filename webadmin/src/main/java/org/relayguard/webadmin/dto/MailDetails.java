@@ -13,8 +13,8 @@ import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.mailet.Mail;
-import org.relayguard.mailets.LogDecision;
-import org.relayguard.matchers.DenyReason;
+import org.relayguard.core.decision.DecisionLog;
+import org.relayguard.core.decision.DenyReason;
 import org.relayguard.webadmin.configuration.GatewayMode;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -64,7 +64,7 @@ public final class MailDetails {
         } catch (MessagingException | RuntimeException e) {
             cut = true;
         }
-        String decisionLine = LogDecision.line("deny", gateway.enforce() ? "quarantine+discard" : "quarantine+relay", Optional.empty(),
+        String decisionLine = DecisionLog.line("deny", DecisionLog.denyAction(gateway.enforce()), Optional.empty(),
             gateway.enforce(), gateway.getProfile(), mail, reason);
         return new MailDetails(row, mail.getState(),
             mail.getRecipients().stream().map(recipient -> QuarantinedMail.cut(recipient.asString())).collect(Collectors.toList()),

@@ -8,7 +8,7 @@ import java.util.Optional;
 import javax.mail.MessagingException;
 
 import org.apache.mailet.Mail;
-import org.relayguard.matchers.DenyReason;
+import org.relayguard.core.decision.DenyReason;
 import org.relayguard.webadmin.quarantine.MailSummary;
 
 import com.fasterxml.jackson.annotation.JsonInclude;

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import org.relayguard.matchers.HeaderValues;
+import org.relayguard.core.mail.HeaderValues;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;

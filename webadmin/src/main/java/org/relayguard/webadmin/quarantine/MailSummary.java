@@ -8,9 +8,10 @@ import java.util.Optional;
 import javax.mail.MessagingException;
 
 import org.apache.mailet.Mail;
-import org.relayguard.matchers.DenyEvidence;
-import org.relayguard.matchers.HeaderValues;
-import org.relayguard.matchers.Tenants;
+import org.relayguard.core.decision.DenyEvidence;
+import org.relayguard.core.mail.HeaderNames;
+import org.relayguard.core.mail.HeaderValues;
+import org.relayguard.core.tenants.Tenants;
 import org.relayguard.webadmin.dto.QuarantinedMail;
 
 import com.google.common.collect.ImmutableList;
@@ -45,7 +46,7 @@ public final class MailSummary {
 
     private static List<String> messageSources(Mail mail) {
         try {
-            return HeaderValues.instances(mail, QuarantineScan.MESSAGE_SOURCE);
+            return HeaderValues.instances(mail, HeaderNames.MESSAGE_SOURCE);
         } catch (MessagingException | RuntimeException e) {
             return null;
         }

@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.apache.mailet.Mail;
-import org.relayguard.matchers.DenyReason;
-import org.relayguard.matchers.OrgClause;
+import org.relayguard.core.decision.DenyReason;
+import org.relayguard.core.decision.OrgClause;
 import org.relayguard.webadmin.configuration.AllowedOrgs;
 import org.relayguard.webadmin.configuration.ConfiguredTenants;
 import org.relayguard.webadmin.dto.QuarantineReport;
@@ -33,7 +33,6 @@ import com.google.common.collect.ImmutableSet;
  * of the running configuration.
  */
 public final class QuarantineScan {
-    static final String MESSAGE_SOURCE = "X-MS-Exchange-Generated-Message-Source";
     static final String ONMICROSOFT_SUFFIX = ".onmicrosoft.com";
     /** Distinct values tracked per dimension; beyond it mails are counted as overflow. */
     public static final int DEFAULT_MAX_GROUPS = 10_000;

@@ -15,7 +15,7 @@ import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.mailrepository.api.MailKey;
 import org.apache.james.mailrepository.api.MailRepository;
 import org.apache.mailet.Mail;
-import org.relayguard.matchers.Tenants;
+import org.relayguard.core.tenants.Tenants;
 import org.relayguard.webadmin.configuration.ConfiguredTenants;
 import org.relayguard.webadmin.dto.QuarantinedMail;
 

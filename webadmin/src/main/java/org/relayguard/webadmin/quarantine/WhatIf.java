@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.relayguard.matchers.DenyReason;
+import org.relayguard.core.decision.DenyReason;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 

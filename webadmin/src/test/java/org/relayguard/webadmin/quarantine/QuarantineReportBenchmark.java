@@ -1,11 +1,11 @@
 package org.relayguard.webadmin.quarantine;
 
 import java.io.ByteArrayInputStream;
-import java.lang.ref.Reference;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.ThreadMXBean;
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,11 +24,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.mail.Session;
 import javax.mail.internet.MimeMessage;
 
-import org.apache.james.dnsservice.api.DNSService;
-import org.apache.james.domainlist.memory.MemoryDomainList;
-import org.mockito.Mockito;
 import org.apache.commons.configuration2.BaseHierarchicalConfiguration;
 import org.apache.james.core.MaybeSender;
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.domainlist.memory.MemoryDomainList;
 import org.apache.james.mailrepository.api.MailKey;
 import org.apache.james.mailrepository.file.FileMailRepository;
 import org.apache.james.server.core.JamesServerResourceLoader;
@@ -36,7 +35,8 @@ import org.apache.james.server.core.MailImpl;
 import org.apache.james.server.core.filesystem.FileSystemImpl;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeValue;
-import org.relayguard.matchers.XoorgNotEquals;
+import org.mockito.Mockito;
+import org.relayguard.core.mail.MailAttributes;
 import org.relayguard.webadmin.QuarantineReviewRoutes;
 import org.relayguard.webadmin.RelayGuardWebAdminModule;
 import org.relayguard.webadmin.configuration.AllowedOrgs;
@@ -142,7 +142,7 @@ public final class QuarantineReportBenchmark {
                 .errorMessage("relayguard rule=x-originatororg route=m365_mail")
                 .mimeMessage(new MimeMessage(session, new ByteArrayInputStream(raw.getBytes(StandardCharsets.UTF_8))))
                 .build();
-            mail.setAttribute(new Attribute(XoorgNotEquals.XOORG_ATTRIBUTE, AttributeValue.of("xoorg" + i + ".onmicrosoft.com")));
+            mail.setAttribute(new Attribute(MailAttributes.XOORG, AttributeValue.of("xoorg" + i + ".onmicrosoft.com")));
             scan.add(mail.getName(), mail);
         }
         QuarantineReport report = scan.finish("generated");
@@ -281,7 +281,7 @@ public final class QuarantineReportBenchmark {
                 .errorMessage("relayguard rule=xoorg route=m365_xoorg")
                 .mimeMessage(new MimeMessage(session, new ByteArrayInputStream(raw.getBytes(StandardCharsets.UTF_8))))
                 .build();
-            mail.setAttribute(new Attribute(XoorgNotEquals.XOORG_ATTRIBUTE, AttributeValue.of(labels('x', 100) + unique + ".onmicrosoft.com")));
+            mail.setAttribute(new Attribute(MailAttributes.XOORG, AttributeValue.of(labels('x', 100) + unique + ".onmicrosoft.com")));
             MailSummary summary = MailSummary.of(mail.getName(), mail, ConfiguredTenants.none().tenants());
             if (!summary.fitsTheCache()) {
                 throw new IllegalStateException("the worst case must fit the cache");
@@ -349,7 +349,7 @@ public final class QuarantineReportBenchmark {
                 .mimeMessage(new MimeMessage(session, new ByteArrayInputStream(raw.getBytes(StandardCharsets.UTF_8))))
                 .build();
             if (xoorg != null) {
-                mail.setAttribute(new Attribute(XoorgNotEquals.XOORG_ATTRIBUTE, AttributeValue.of(xoorg)));
+                mail.setAttribute(new Attribute(MailAttributes.XOORG, AttributeValue.of(xoorg)));
             }
             repository.store(mail);
             mail.dispose();

@@ -128,7 +128,7 @@ class QuarantineScanTest {
         List.of("contoso.onmicrosoft.com", "contoso.com", "fabrikam.onmicrosoft.com", "fabrikam.example"), "test");
 
     private static QuarantineScan twoTenants(Optional<List<String>> whatIf) throws MessagingException {
-        ConfiguredTenants tenants = ConfiguredTenants.of(org.relayguard.matchers.Tenants.parse("test",
+        ConfiguredTenants tenants = ConfiguredTenants.of(org.relayguard.core.tenants.Tenants.parse("test",
             "contoso: orgs contoso.onmicrosoft.com, contoso.com; domains contoso.com; smarthost mx.contoso.com"
                 + " | fabrikam: orgs fabrikam.onmicrosoft.com, fabrikam.example; domains fabrikam.example; smarthost mx.fabrikam.example"), "test");
         return new QuarantineScan(BOTH_TENANTS, tenants, new ReportParameters(20, 3, whatIf), QuarantineScan.DEFAULT_MAX_GROUPS, DOMAIN_LIST);

@@ -21,7 +21,7 @@ import org.apache.james.mailrepository.memory.MemoryMailRepository;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMail;
 import org.junit.jupiter.api.Test;
-import org.relayguard.matchers.Tenants;
+import org.relayguard.core.tenants.Tenants;
 import org.relayguard.webadmin.configuration.AllowedOrgs;
 import org.relayguard.webadmin.configuration.ConfiguredTenants;
 import org.relayguard.webadmin.dto.QuarantineReport;

@@ -1,0 +1,59 @@
+package org.relayguard.core.mail;
+
+import java.util.List;
+import java.util.Optional;
+
+import javax.mail.MessagingException;
+import javax.mail.internet.InternetAddress;
+
+import org.apache.james.core.Domain;
+import org.apache.james.mime4j.util.MimeUtil;
+import org.apache.mailet.Mail;
+import org.relayguard.core.dns.DnsNames;
+
+import com.google.common.collect.ImmutableList;
+
+/** The domains of every address of every {@code From:} instance, groups included. */
+public final class FromDomains {
+    private static final String FROM = "From";
+
+    private FromDomains() {
+    }
+
+    /**
+     * An address without a domain, or with one that is no domain name, is left out.
+     *
+     * @throws MessagingException when the header cannot be read or an instance cannot be parsed
+     */
+    public static List<Domain> of(Mail mail) throws MessagingException {
+        String[] instances = mail.getMessage().getHeader(FROM);
+        if (instances == null) {
+            return ImmutableList.of();
+        }
+        ImmutableList.Builder<Domain> domains = ImmutableList.builder();
+        for (String instance : instances) {
+            for (InternetAddress address : InternetAddress.parseHeader(MimeUtil.unfold(instance), false)) {
+                add(address, domains);
+            }
+        }
+        return domains.build();
+    }
+
+    private static void add(InternetAddress address, ImmutableList.Builder<Domain> domains) throws MessagingException {
+        if (address.isGroup()) {
+            for (InternetAddress member : address.getGroup(false)) {
+                add(member, domains);
+            }
+            return;
+        }
+        domain(address.getAddress()).ifPresent(domains::add);
+    }
+
+    private static Optional<Domain> domain(String address) {
+        int at = address == null ? -1 : address.lastIndexOf('@');
+        if (at < 0) {
+            return Optional.empty();
+        }
+        return DnsNames.canonical(address.substring(at + 1)).map(Domain::of);
+    }
+}

@@ -1,0 +1,25 @@
+package org.relayguard.core.mail;
+
+import org.apache.mailet.AttributeName;
+
+/**
+ * The mail attributes Relay Guard's SMTP handlers set and its matchers, mailets and webadmin read,
+ * named once so that writer and readers cannot drift apart. Their values are Strings: attributes
+ * cross James's mail queues as JSON.
+ */
+public final class MailAttributes {
+    /**
+     * The tenant Exchange Online named in the SMTP session (XOORG), in canonical form: set by the SMTP
+     * handler {@code org.relayguard.smtp.XoorgExtension}, read by {@code XoorgNotEquals}, the tenants
+     * and the decision log.
+     */
+    public static final AttributeName XOORG = AttributeName.of("org.relayguard.xoorg");
+    /**
+     * The TLS protocol of the SMTP session the mail came in on ({@code TLSv1.3}, or {@code none} in clear
+     * text): set by the SMTP handler {@code org.relayguard.smtp.TlsSessionAttribute}, read by the decision log.
+     */
+    public static final AttributeName TLS = AttributeName.of("org.relayguard.tls");
+
+    private MailAttributes() {
+    }
+}
