@@ -1,4 +1,4 @@
-package org.relayguard.server;
+package org.relayguard.server.database;
 
 import javax.inject.Singleton;
 
@@ -20,7 +20,7 @@ import com.google.inject.Provides;
  * a repository by its path, which stays {@code var/mail/m365-relaydeny}.
  *
  * <p>The repository is created by James's own loader, with the {@code EntityManagerFactory} of
- * {@link DurableDomainListModule} (persistence unit {@code RelayGuard}, which lists James's
+ * {@link DatabaseModule} (persistence unit {@code RelayGuard}, which lists James's
  * {@code JPAMail} and {@code JPAUrl}). It overrides the store configuration of James's
  * {@code MailStoreRepositoryModule}; the file still decides the other protocols and the default one.</p>
  */

@@ -1,4 +1,4 @@
-package org.relayguard.server;
+package org.relayguard.server.queue;
 
 import javax.inject.Inject;
 

@@ -1,4 +1,4 @@
-package org.relayguard.server;
+package org.relayguard.server.database;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

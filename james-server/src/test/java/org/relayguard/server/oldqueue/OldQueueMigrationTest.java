@@ -1,4 +1,4 @@
-package org.relayguard.server;
+package org.relayguard.server.oldqueue;
 
 import static org.apache.james.queue.api.Mails.defaultMail;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,7 +55,7 @@ class OldQueueMigrationTest {
              ArtemisMailQueueFactory artemis = new ArtemisMailQueueFactory(broker, new RawMailQueueItemDecoratorFactory(),
                  new RecordingMetricFactory(), new NoopGaugeRegistry())) {
             Instant migrated = Instant.now();
-            Map<String, Integer> moved = migration(fileSystem, artemis).run();
+            Map<String, Integer> moved = migration(fileSystem).moveInto(artemis);
 
             assertThat(moved).containsExactlyInAnyOrderEntriesOf(Map.of("spool", 1, "to-internet", 2));
             ManageableMailQueue toInternet = artemis.getQueue(MailQueueName.of("to-internet")).orElseThrow();
@@ -81,7 +81,7 @@ class OldQueueMigrationTest {
 
             assertThat(root.resolve("var/store/activemq")).doesNotExist();
             assertThat(storeDirectories()).singleElement().asString().startsWith("activemq.migrated-");
-            assertThat(migration(fileSystem, artemis).run()).as("a second start reads nothing again").isEmpty();
+            assertThat(migration(fileSystem).moveInto(artemis)).as("a second start reads nothing again").isEmpty();
             assertThat(toInternet.getSize()).isEqualTo(1);
         }
     }
@@ -101,7 +101,7 @@ class OldQueueMigrationTest {
         try (ArtemisBroker broker = new ArtemisBroker(root.resolve("var/store/artemis"));
              ArtemisMailQueueFactory artemis = new ArtemisMailQueueFactory(broker, new RawMailQueueItemDecoratorFactory(),
                  new RecordingMetricFactory(), new NoopGaugeRegistry())) {
-            assertThatThrownBy(() -> migration(fileSystem, artemis).run())
+            assertThatThrownBy(() -> migration(fileSystem).moveInto(artemis))
                 .isInstanceOf(OldQueueMigration.MigrationFailed.class)
                 .hasMessageContaining("Mail queue migration from var/store/activemq")
                 .hasMessageContaining("James does not start");
@@ -110,8 +110,8 @@ class OldQueueMigrationTest {
         assertThat(storeDirectories()).noneMatch(name -> name.startsWith("activemq.migrated-"));
     }
 
-    private static OldQueueMigration migration(FileSystem fileSystem, ArtemisMailQueueFactory artemis) {
-        return new OldQueueMigration(fileSystem, artemis, new RecordingMetricFactory(), Clock.systemUTC());
+    private static OldQueueMigration migration(FileSystem fileSystem) {
+        return new OldQueueMigration(fileSystem, new RecordingMetricFactory(), Clock.systemUTC());
     }
 
     /** As the previous release wrote it: James's ActiveMQ queue, bodies as blob files. */

@@ -1,9 +1,9 @@
-package org.relayguard.server;
+package org.relayguard.server.queue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
+import java.util.Set;
 
 import javax.annotation.PreDestroy;
 import javax.inject.Inject;
@@ -12,13 +12,11 @@ import org.apache.james.filesystem.api.FileSystem;
 import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
-import org.relayguard.server.queue.ArtemisBroker;
-import org.relayguard.server.queue.ArtemisMailQueueFactory;
 
 /**
  * The broker and its queues, started with the server and stopped after the spooler and the
- * deliveries. At its start, mail left by a previous release in the old ActiveMQ store moves in
- * ({@link OldQueueMigration}).
+ * deliveries. At its start, before anything dequeues, the {@link QueueStartTask}s run (the upgrade
+ * from the previous release's queue moves its mail in).
  */
 public final class MailQueues {
     /** Under the server root: the broker's journal, bindings, paging, and the message bodies ({@code mails/}). */
@@ -29,13 +27,14 @@ public final class MailQueues {
     private final ArtemisMailQueueFactory factory;
 
     @Inject
-    MailQueues(FileSystem fileSystem, MailQueueItemDecoratorFactory decorators, MetricFactory metrics, GaugeRegistry gauges) throws Exception {
+    MailQueues(FileSystem fileSystem, MailQueueItemDecoratorFactory decorators, MetricFactory metrics, GaugeRegistry gauges,
+               Set<QueueStartTask> startTasks) throws Exception {
         store = fileSystem.getFile(STORE).toPath();
         broker = new ArtemisBroker(store);
         factory = new ArtemisMailQueueFactory(broker, decorators, metrics, gauges);
         try {
             // Before the spooler and the deliveries can dequeue: they need this object first.
-            new OldQueueMigration(fileSystem, factory, metrics, Clock.systemUTC()).run();
+            startTasks.forEach(task -> task.run(factory));
         } catch (RuntimeException e) {
             stop();
             throw e;

@@ -1,4 +1,4 @@
-package org.relayguard.server;
+package org.relayguard.server.oldqueue;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -17,6 +17,7 @@ import org.apache.james.filesystem.api.FileSystem;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.api.MailQueueName;
 import org.relayguard.server.queue.ArtemisMailQueueFactory;
+import org.relayguard.server.queue.QueueStartTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <p>Fails closed: whatever goes wrong, the server does not start ({@link MigrationFailed}), and
  * the old store keeps what was not moved yet.</p>
  */
-final class OldQueueMigration {
+final class OldQueueMigration implements QueueStartTask {
     private static final Logger LOGGER = LoggerFactory.getLogger(OldQueueMigration.class);
     static final String OLD_STORE = "file://var/store/activemq";
     static final String MIGRATED_SUFFIX = ".migrated-";
@@ -45,19 +46,22 @@ final class OldQueueMigration {
     }
 
     private final FileSystem fileSystem;
-    private final ArtemisMailQueueFactory target;
     private final MetricFactory metrics;
     private final Clock clock;
 
-    OldQueueMigration(FileSystem fileSystem, ArtemisMailQueueFactory target, MetricFactory metrics, Clock clock) {
+    OldQueueMigration(FileSystem fileSystem, MetricFactory metrics, Clock clock) {
         this.fileSystem = fileSystem;
-        this.target = target;
         this.metrics = metrics;
         this.clock = clock;
     }
 
+    @Override
+    public void run(ArtemisMailQueueFactory target) {
+        moveInto(target);
+    }
+
     /** Moves the old store's mail, if there is an old store; returns how many mails each queue gave. */
-    Map<String, Integer> run() {
+    Map<String, Integer> moveInto(ArtemisMailQueueFactory target) {
         File store;
         try {
             store = fileSystem.getFile(OLD_STORE);
@@ -69,7 +73,7 @@ final class OldQueueMigration {
         }
         LOGGER.info("Mail queue migration: moving the mail of the previous release's ActiveMQ store {} into the Artemis queues", store);
         try {
-            Map<String, Integer> moved = moveAll();
+            Map<String, Integer> moved = moveAll(target);
             Path renamed = store.toPath().resolveSibling(store.getName() + MIGRATED_SUFFIX + RENAME_TIME.format(clock.instant()));
             Files.move(store.toPath(), renamed);
             LOGGER.info("Mail queue migration: done, {} mails moved; the old store is now {} (a backup: delete it once the mail is delivered)",
@@ -80,7 +84,7 @@ final class OldQueueMigration {
         }
     }
 
-    private Map<String, Integer> moveAll() throws Exception {
+    private Map<String, Integer> moveAll(ArtemisMailQueueFactory target) throws Exception {
         Map<String, Integer> moved = new TreeMap<>();
         EmbeddedBroker old = new EmbeddedBroker(fileSystem);
         try {

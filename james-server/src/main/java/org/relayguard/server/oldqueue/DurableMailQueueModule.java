@@ -1,4 +1,4 @@
-package org.relayguard.server;
+package org.relayguard.server.oldqueue;
 
 import java.io.FileNotFoundException;
 
@@ -14,13 +14,13 @@ import org.apache.james.queue.activemq.metric.ActiveMQMetricCollector;
 import org.apache.james.queue.activemq.metric.ActiveMQMetricCollectorImpl;
 import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
-import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
 import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.utils.InitializationOperation;
 import org.apache.james.utils.InitilizationOperationBuilder;
 import org.apache.james.utils.PropertiesProvider;
+import org.relayguard.server.queue.QueueFactoryViews;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
@@ -49,6 +49,7 @@ public final class DurableMailQueueModule extends AbstractModule {
         bind(ActiveMQMetricCollector.class).to(ActiveMQMetricCollectorImpl.class);
 
         Multibinder.newSetBinder(binder(), HealthCheck.class).addBinding().to(ActiveMQHealthCheck.class);
+        install(new QueueFactoryViews());
     }
 
     @Provides
@@ -70,18 +71,6 @@ public final class DurableMailQueueModule extends AbstractModule {
         // Webadmin's /mailQueues works on the same queues; no JMX connector is opened (jmx.properties).
         factory.setUseJMX(false);
         factory.init();
-        return factory;
-    }
-
-    @Provides
-    @Singleton
-    MailQueueFactory<?> queues(MailQueueFactory<? extends ManageableMailQueue> factory) {
-        return factory;
-    }
-
-    @Provides
-    @Singleton
-    MailQueueFactory<? extends MailQueue> plainQueues(MailQueueFactory<? extends ManageableMailQueue> factory) {
         return factory;
     }
 

@@ -1,19 +1,13 @@
-package org.relayguard.server;
-
-import java.io.FileNotFoundException;
+package org.relayguard.server.domainlist;
 
 import javax.inject.Singleton;
-import javax.persistence.EntityManagerFactory;
-import javax.persistence.Persistence;
 
-import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.domainlist.jpa.JPADomainList;
 import org.apache.james.domainlist.lib.DomainListConfiguration;
 import org.apache.james.utils.InitializationOperation;
 import org.apache.james.utils.InitilizationOperationBuilder;
-import org.apache.james.utils.PropertiesProvider;
-
+import org.relayguard.server.database.DatabaseConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +21,9 @@ import com.google.inject.multibindings.ProvidesIntoSet;
  * {@code PUT /domains/...} is still ours after a restart: mail for it still goes to the Microsoft 365
  * smart host, and {@code SenderInDomainSet=@domainlist} still counts it. Embedded Derby under
  * {@code var/} unless {@code conf/james-database.properties} says otherwise
- * ({@link DatabaseConfiguration}). It overrides the memory server's {@code MemoryDomainList};
- * {@code conf/domainlist.xml} is read as before, its domains added at every start.
+ * ({@link DatabaseConfiguration}; its {@code EntityManagerFactory} is
+ * {@link org.relayguard.server.database.DatabaseModule}'s). It overrides the memory server's
+ * {@code MemoryDomainList}; {@code conf/domainlist.xml} is read as before, its domains added at every start.
  *
  * <p>On embedded Derby the DomainList answers from a copy in memory ({@link CachingDomainList}): a
  * database query per question cost 18% of the server's CPU. On a database that other gateways may
@@ -36,9 +31,6 @@ import com.google.inject.multibindings.ProvidesIntoSet;
  * on all of them for the very next mail; {@code relayguard.domainlist.copy} overrides the choice.</p>
  */
 public final class DurableDomainListModule extends AbstractModule {
-    /** The persistence unit of this jar's {@code META-INF/persistence.xml}. */
-    static final String PERSISTENCE_UNIT = "RelayGuard";
-
     private static final Logger LOGGER = LoggerFactory.getLogger(DurableDomainListModule.class);
 
     @Override
@@ -54,22 +46,6 @@ public final class DurableDomainListModule extends AbstractModule {
         }
         LOGGER.info("DomainList: every question is asked of the database {} ({}=false)", database.url(), DatabaseConfiguration.DOMAIN_LIST_COPY);
         return stored;
-    }
-
-    @Provides
-    @Singleton
-    DatabaseConfiguration databaseConfiguration(PropertiesProvider propertiesProvider) throws ConfigurationException {
-        try {
-            return DatabaseConfiguration.from(propertiesProvider.getConfiguration("james-database"));
-        } catch (FileNotFoundException e) {
-            return DatabaseConfiguration.EMBEDDED_DERBY;
-        }
-    }
-
-    @Provides
-    @Singleton
-    EntityManagerFactory entityManagerFactory(DatabaseConfiguration configuration) {
-        return Persistence.createEntityManagerFactory(PERSISTENCE_UNIT, configuration.openJpaProperties());
     }
 
     @ProvidesIntoSet

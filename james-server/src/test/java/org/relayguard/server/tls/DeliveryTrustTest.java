@@ -1,4 +1,4 @@
-package org.relayguard.server;
+package org.relayguard.server.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,6 +20,7 @@ import javax.net.ssl.X509TrustManager;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.relayguard.server.SelfSignedCertificate;
 
 class DeliveryTrustTest {
     @TempDir

@@ -1,4 +1,4 @@
-package org.relayguard.server;
+package org.relayguard.server.oldqueue;
 
 import java.io.File;
 import java.io.FileOutputStream;

@@ -1,4 +1,4 @@
-package org.relayguard.server;
+package org.relayguard.server.tls;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * uses for STARTTLS. It is JVM-wide: a private CA is trusted on every route that verifies (in the
  * shipped configuration, only the Microsoft 365 route does).</p>
  */
-final class DeliveryTrust {
-    static final String VARIABLE = "RELAYGUARD_SMARTHOST_CA";
+public final class DeliveryTrust {
+    public static final String VARIABLE = "RELAYGUARD_SMARTHOST_CA";
     private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryTrust.class);
 
     private DeliveryTrust() {
@@ -46,7 +46,7 @@ final class DeliveryTrust {
      *
      * @throws IOException naming the file when it cannot be read or holds no certificate
      */
-    static void install(Optional<String> caFile, Path serverRoot) throws IOException, GeneralSecurityException {
+    public static void install(Optional<String> caFile, Path serverRoot) throws IOException, GeneralSecurityException {
         Optional<Path> file = caFile.map(String::trim).filter(name -> !name.isEmpty()).map(serverRoot::resolve);
         if (file.isEmpty()) {
             return;

@@ -1,12 +1,10 @@
-package org.relayguard.server;
+package org.relayguard.server.queue;
 
 import javax.inject.Singleton;
 
 import org.apache.james.core.healthcheck.HealthCheck;
-import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.queue.api.ManageableMailQueue;
-import org.relayguard.server.queue.ArtemisMailQueueFactory;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
@@ -19,13 +17,15 @@ import com.google.inject.multibindings.Multibinder;
  * {@code var/store/artemis/} ({@link MailQueues}). A mail acknowledged with {@code 250} is on disk
  * before the client hears it; a retry waits as an Artemis scheduled message, out of the way of the
  * mail that is due. It overrides the memory server's {@code MemoryMailQueueModule}; webadmin's
- * {@code /mailQueues} works on the same queues.
+ * {@code /mailQueues} works on the same queues. Other modules may add {@link QueueStartTask}s.
  */
 public final class ArtemisMailQueueModule extends AbstractModule {
     @Override
     protected void configure() {
         bind(MailQueues.class).in(Scopes.SINGLETON);
         Multibinder.newSetBinder(binder(), HealthCheck.class).addBinding().to(MailQueuesHealthCheck.class);
+        Multibinder.newSetBinder(binder(), QueueStartTask.class);
+        install(new QueueFactoryViews());
     }
 
     @Provides
@@ -38,17 +38,5 @@ public final class ArtemisMailQueueModule extends AbstractModule {
     @Singleton
     ArtemisMailQueueFactory artemisQueues(MailQueues queues) {
         return queues.factory();
-    }
-
-    @Provides
-    @Singleton
-    MailQueueFactory<?> queues(MailQueueFactory<? extends ManageableMailQueue> factory) {
-        return factory;
-    }
-
-    @Provides
-    @Singleton
-    MailQueueFactory<? extends MailQueue> plainQueues(MailQueueFactory<? extends ManageableMailQueue> factory) {
-        return factory;
     }
 }

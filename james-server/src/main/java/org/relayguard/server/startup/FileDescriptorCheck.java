@@ -1,4 +1,4 @@
-package org.relayguard.server;
+package org.relayguard.server.startup;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;

@@ -1,4 +1,4 @@
-package org.relayguard.server;
+package org.relayguard.server.database;
 
 import java.util.Iterator;
 import java.util.Locale;
@@ -24,12 +24,13 @@ import com.google.common.collect.ImmutableMap;
  *
  * <p>Without the file, embedded Derby under {@code var/store/derby}. A relative Derby path is
  * relative to the server root ({@code working.directory}), not to the directory James was started
- * from (see {@link RelayGuardServerMain}). Other {@code openjpa.*} properties are passed to OpenJPA.</p>
+ * from (see {@link org.relayguard.server.RelayGuardServerMain}). Other {@code openjpa.*}
+ * properties are passed to OpenJPA.</p>
  *
  * <p>{@code relayguard.domainlist.copy} ({@code true|false}) says whether the DomainList is answered
- * from a copy in memory ({@link CachingDomainList}). By default it is for embedded Derby, which no
- * other server can open, and it is not for any other database, which other gateways may share: there
- * a domain added on one node must count on every node for the very next mail, so each question is
+ * from a copy in memory ({@link org.relayguard.server.domainlist.CachingDomainList}). By default it
+ * is for embedded Derby, which no other server can open, and it is not for any other database, which
+ * other gateways may share: there a domain added on one node must count on every node for the very next mail, so each question is
  * asked of the database.</p>
  */
 public final class DatabaseConfiguration {
@@ -38,7 +39,7 @@ public final class DatabaseConfiguration {
     static final String URL = "database.url";
     static final String USERNAME = "database.username";
     static final String PASSWORD = "database.password";
-    static final String DOMAIN_LIST_COPY = "relayguard.domainlist.copy";
+    public static final String DOMAIN_LIST_COPY = "relayguard.domainlist.copy";
     private static final String EMBEDDED_DERBY_URL = "jdbc:derby:";
     private static final String DERBY_NETWORK_URL = "jdbc:derby://";
     private static final String OPENJPA_PREFIX = "openjpa";
