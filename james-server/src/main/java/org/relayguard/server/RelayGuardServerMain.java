@@ -16,6 +16,15 @@ import org.apache.james.MemoryJamesServerMain;
 import org.apache.james.lifecycle.api.StartUpCheck;
 import org.apache.james.modules.RunArgumentsModule;
 import org.apache.james.modules.server.JMXServerModule;
+import org.relayguard.server.database.DatabaseModule;
+import org.relayguard.server.database.JpaMailRepositoryModule;
+import org.relayguard.server.domainlist.DurableDomainListModule;
+import org.relayguard.server.oldqueue.DurableMailQueueModule;
+import org.relayguard.server.oldqueue.OldQueueMigrationModule;
+import org.relayguard.server.queue.ArtemisMailQueueModule;
+import org.relayguard.server.startup.FileDescriptorCheck;
+import org.relayguard.server.tls.DeliveryTrust;
+import org.relayguard.server.tls.ListenerTlsCheck;
 
 import com.google.inject.Module;
 import com.google.inject.multibindings.Multibinder;
@@ -48,6 +57,7 @@ public final class RelayGuardServerMain implements JamesServerMain {
     public static Module durableTransport() {
         return Modules.combine(
             queueModule(System.getProperty(QUEUE_PROPERTY, "artemis")),
+            new DatabaseModule(),
             new DurableDomainListModule(),
             new JpaMailRepositoryModule());
     }
@@ -55,7 +65,7 @@ public final class RelayGuardServerMain implements JamesServerMain {
     static Module queueModule(String queue) {
         switch (queue) {
             case "artemis":
-                return new ArtemisMailQueueModule();
+                return Modules.combine(new ArtemisMailQueueModule(), new OldQueueMigrationModule());
             case "activemq":
                 LOGGER.warn("{}=activemq: the mail queues are the previous release's ActiveMQ Classic store (var/store/activemq)", QUEUE_PROPERTY);
                 return new DurableMailQueueModule();

@@ -70,7 +70,8 @@ public final class SelfSignedCertificate {
         Files.writeString(certificateFile, pem("CERTIFICATE", certificate.getEncoded()), StandardCharsets.US_ASCII);
     }
 
-    static X509Certificate certificate(KeyPair keys, List<String> names) throws GeneralSecurityException, IOException {
+    /** The certificate alone, in memory: what {@link #main} writes, and the certificate authorities of the TLS tests. */
+    public static X509Certificate certificate(KeyPair keys, List<String> names) throws GeneralSecurityException, IOException {
         X500Name subject = new X500Name("CN=" + names.get(0));
         Instant now = Instant.now();
         List<GeneralName> alternativeNames = new ArrayList<>();

@@ -40,7 +40,7 @@ import org.apache.mailet.Mail;
  */
 final class MailBodies {
     /** The queue entry property naming a body file; an entry without it holds its body. */
-    static final String BODY_FILE = "body";
+    private static final String BODY_FILE = "body";
     /**
      * The largest message kept in its queue entry (most mail is a few KB); larger ones are files.
      * Below the broker's large-message size, so an entry is always one journal record.
@@ -111,14 +111,22 @@ final class MailBodies {
 
     /** The body a queue entry holds or names. */
     Body of(Message message) {
-        String id = message.getStringProperty(BODY_FILE);
-        if (id != null) {
-            return new FileBody(id);
+        Optional<Body> file = file(message);
+        if (file.isPresent()) {
+            return file.get();
         }
         ActiveMQBuffer buffer = message.toCore().getReadOnlyBodyBuffer();
         byte[] bytes = new byte[buffer.readableBytes()];
         buffer.readBytes(bytes);
         return new InlineBody(bytes);
+    }
+
+    /**
+     * The file a queue entry names, if its body is not in the entry itself: what must be deleted
+     * once the entry is gone (without copying the bodies that go with their entries).
+     */
+    Optional<Body> file(Message message) {
+        return Optional.ofNullable(message.getStringProperty(BODY_FILE)).<Body>map(FileBody::new);
     }
 
     void write(String id, Mail mail) throws IOException, MessagingException {

@@ -1,0 +1,353 @@
+package org.relayguard.server.queue;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.mail.MessagingException;
+
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.client.ClientConsumer;
+import org.apache.activemq.artemis.api.core.client.ClientMessage;
+import org.apache.activemq.artemis.api.core.client.ClientProducer;
+import org.apache.activemq.artemis.api.core.client.ClientSession;
+import org.apache.james.metrics.api.Metric;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueue.MailQueueException;
+import org.apache.james.queue.api.MailQueue.MailQueueItem;
+import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
+import org.apache.james.server.core.MailImpl;
+import org.apache.mailet.Mail;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+
+/**
+ * The consumer side of one mail queue: the dequeue, and each mail's end when its deliverer is
+ * done with it: acknowledged (delivered), the same entry again (to be tried again now), or
+ * replaced by the entry its deliverer queued meanwhile (a retry), in one transaction with the
+ * acknowledgement. The mails handed out and not done yet are known here, for the enqueue.
+ */
+final class QueueConsumer {
+    /** The mail queue's log lines, whichever part of it writes them, keep the one logger name. */
+    private static final Logger LOGGER = LoggerFactory.getLogger(ArtemisMailQueue.class);
+
+    private final BrokerQueue queue;
+    private final ArtemisBroker broker;
+    private final MailBodies bodies;
+    private final MailQueueItemDecoratorFactory decorators;
+    private final Metric dequeued;
+    /** The mails handed out to a deliverer and not done yet, by identity: a deliverer queues the very object again to retry it. */
+    private final Map<Mail, Item> handedOut = new IdentityHashMap<>();
+
+    QueueConsumer(BrokerQueue queue, ArtemisBroker broker, MailBodies bodies, MailQueueItemDecoratorFactory decorators, MetricFactory metrics) {
+        this.queue = queue;
+        this.broker = broker;
+        this.bodies = bodies;
+        this.decorators = decorators;
+        this.dequeued = metrics.generate(MailQueue.DEQUEUED_METRIC_NAME_PREFIX + queue.name().asString());
+    }
+
+    /** The handed-out mail's item while its deliverer is not done with it. */
+    Optional<Item> handedOut(Mail mail) {
+        synchronized (handedOut) {
+            return Optional.ofNullable(handedOut.get(mail));
+        }
+    }
+
+    Publisher<MailQueueItem> deQueue() {
+        return Flux.create(sink -> {
+            Receiver receiver;
+            try {
+                receiver = new Receiver(sink);
+            } catch (ActiveMQException e) {
+                sink.error(e);
+                return;
+            }
+            sink.onRequest(receiver::request);
+            sink.onDispose(receiver::stop);
+            Thread thread = new Thread(receiver::run, "mailqueue-" + queue.name().asString());
+            thread.setDaemon(true);
+            thread.start();
+        });
+    }
+
+    /**
+     * One consumer, fed on its own thread as the subscriber asks. Its session stays open until
+     * the last mail it handed out is done, so that a mail is acknowledged on the session that
+     * received it even after the subscriber left. The session is transacted: a mail's
+     * acknowledgement and the entry that replaces it (a retry) are committed together.
+     */
+    private final class Receiver {
+        private final FluxSink<MailQueueItem> sink;
+        private volatile Link link;
+        private final Semaphore demand = new Semaphore(0);
+        private final AtomicBoolean stopped = new AtomicBoolean();
+        private final AtomicInteger outstanding = new AtomicInteger();
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        Receiver(FluxSink<MailQueueItem> sink) throws ActiveMQException {
+            this.sink = sink;
+            this.link = new Link();
+        }
+
+        /**
+         * Waits for the broker to run again after it stopped (an I/O error), then receives on a new
+         * session. A mail handed out on the old one and not acknowledged is in the queue again.
+         */
+        private void reconnect(Exception cause) throws InterruptedException {
+            LOGGER.warn("Mail queue {}: the broker connection is gone ({}); reconnecting", queue.name().asString(), cause.toString());
+            link.closeQuietly();
+            while (!stopped.get()) {
+                Thread.sleep(1_000);
+                if (!broker.isActive()) {
+                    continue;
+                }
+                try {
+                    link = new Link();
+                    LOGGER.warn("Mail queue {}: receiving again", queue.name().asString());
+                    return;
+                } catch (ActiveMQException | RuntimeException e) {
+                    LOGGER.debug("Mail queue {}: reconnecting", queue.name().asString(), e);
+                }
+            }
+        }
+
+        void request(long count) {
+            demand.release((int) Math.min(count, Integer.MAX_VALUE / 2));
+        }
+
+        void stop() {
+            stopped.set(true);
+            closeWhenIdle();
+        }
+
+        void run() {
+            try {
+                while (!stopped.get()) {
+                    if (!demand.tryAcquire(1, TimeUnit.SECONDS)) {
+                        continue;
+                    }
+                    Link current = link;
+                    try {
+                        ClientMessage message = null;
+                        while (message == null && !stopped.get()) {
+                            if (current.generation != broker.generation()) {
+                                throw new IllegalStateException("the broker was restarted");
+                            }
+                            message = current.consumer.receive(1_000);
+                        }
+                        if (message != null) {
+                            emit(current, message);
+                        } else {
+                            demand.release();
+                        }
+                    } catch (ActiveMQException | IllegalStateException e) {
+                        demand.release();
+                        if (!stopped.get()) {
+                            reconnect(e);
+                        }
+                    }
+                }
+            } catch (Exception e) {
+                if (!stopped.get()) {
+                    LOGGER.error("Mail queue {}: dequeue stopped", queue.name().asString(), e);
+                    sink.error(e);
+                }
+            } finally {
+                closeWhenIdle();
+            }
+        }
+
+        private void emit(Link from, ClientMessage message) throws ActiveMQException {
+            MailBodies.Body body;
+            MailImpl mail;
+            try {
+                body = bodies.of(message);
+                mail = MailEnvelope.read(QueueEntry.envelope(message));
+                if (!body.exists()) {
+                    // An entry whose mail went on and whose body is gone: left by a crash of a version that did not commit retries with their acknowledgement.
+                    LOGGER.warn("Mail queue {}: entry for mail {} has no body any more, dropped as a duplicate", queue.name().asString(), mail.getName());
+                    complete(from, message, null);
+                    demand.release();
+                    return;
+                }
+                mail.setMessageContent(body.source());
+            } catch (MessagingException | RuntimeException e) {
+                LOGGER.error("Mail queue {}: unreadable entry, kept", queue.name().asString(), e);
+                demand.release();
+                return;
+            }
+            outstanding.incrementAndGet();
+            dequeued.increment();
+            Item item = new Item(this, from, message, mail, body);
+            synchronized (handedOut) {
+                handedOut.put(mail, item);
+            }
+            sink.next(decorators.decorate(item, queue.name()));
+        }
+
+        /**
+         * Done with a mail: delivered (its entry goes), to be tried again now (the same entry
+         * again at its place), or replaced by the entry its deliverer queued meanwhile (a retry).
+         */
+        void done(Item item, MailItemStatus status, QueueEntry replacement) throws MailQueueException {
+            ClientMessage message = item.message;
+            MailBodies.Body oldBody = item.body;
+            try {
+                QueueEntry next = replacement != null ? replacement : status == MailItemStatus.AGAIN ? QueueEntry.dueNow(message, oldBody) : null;
+                BrokerQueue.Filing counts = queue.filing();
+                complete(item.link, message, next);
+                if (next != null) {
+                    queue.awaitFiled(counts);
+                }
+                if (next == null || !next.body().isSameAs(oldBody)) {
+                    oldBody.delete();
+                }
+            } catch (Exception e) {
+                // The old entry stays, naming its body: a replacement naming the same one keeps it.
+                if (replacement != null && !replacement.body().isSameAs(oldBody)) {
+                    replacement.body().delete();
+                }
+                throw new MailQueueException("Mail queue " + queue.name().asString() + ": cannot complete a delivery", e);
+            } finally {
+                synchronized (handedOut) {
+                    handedOut.remove(item.mail);
+                }
+                outstanding.decrementAndGet();
+                closeWhenIdle();
+            }
+        }
+
+        /** Acknowledges the message and sends the entry that follows it, if any, in one transaction. */
+        private void complete(Link on, ClientMessage message, QueueEntry next) throws ActiveMQException {
+            synchronized (on.session) {
+                try {
+                    if (next != null) {
+                        on.producer.send(next.toMessage(on.session));
+                    }
+                    message.individualAcknowledge();
+                    on.session.commit();
+                } catch (ActiveMQException | RuntimeException e) {
+                    // Neither happened: the message stays in the queue, delivered again after a restart or a new consumer.
+                    on.rollbackQuietly();
+                    throw e;
+                }
+            }
+        }
+
+        void discard(QueueEntry entry) {
+            entry.body().delete();
+        }
+
+        private void closeWhenIdle() {
+            if (stopped.get() && outstanding.get() == 0 && closed.compareAndSet(false, true)) {
+                link.closeQuietly();
+            }
+        }
+    }
+
+    /** A transacted session on one run of the broker, with its consumer and the producer of retries. */
+    private final class Link {
+        private final long generation;
+        private final ClientSession session;
+        private final ClientConsumer consumer;
+        private final ClientProducer producer;
+
+        Link() throws ActiveMQException {
+            this.generation = broker.generation();
+            this.session = broker.sessions().createSession(null, null, false, false, false, false, 0);
+            try {
+                this.consumer = session.createConsumer(queue.address());
+                this.producer = session.createProducer(queue.address());
+                session.start();
+            } catch (ActiveMQException | RuntimeException e) {
+                session.close();
+                throw e;
+            }
+        }
+
+        void rollbackQuietly() {
+            try {
+                session.rollback(false);
+            } catch (ActiveMQException e) {
+                LOGGER.debug("Mail queue {}: rolling back", queue.name().asString(), e);
+            }
+        }
+
+        void closeQuietly() {
+            try {
+                synchronized (session) {
+                    session.close();
+                }
+            } catch (ActiveMQException e) {
+                LOGGER.debug("Mail queue {}: closing a consumer", queue.name().asString(), e);
+            }
+        }
+    }
+
+    private enum MailItemStatus { DONE, AGAIN }
+
+    static final class Item implements MailQueueItem {
+        private final Receiver receiver;
+        private final Link link;
+        private final ClientMessage message;
+        private final Mail mail;
+        private final MailBodies.Body body;
+        /** Set once done is called; from then on a new entry for the mail is queued on its own. */
+        private boolean completed;
+        private QueueEntry replacement;
+
+        Item(Receiver receiver, Link link, ClientMessage message, Mail mail, MailBodies.Body body) {
+            this.receiver = receiver;
+            this.link = link;
+            this.message = message;
+            this.mail = mail;
+            this.body = body;
+        }
+
+        @Override
+        public Mail getMail() {
+            return mail;
+        }
+
+        /** The body the mail was read from. */
+        MailBodies.Body body() {
+            return body;
+        }
+
+        /** Keeps the entry to send with this mail's acknowledgement; false once it is done. */
+        synchronized boolean replaceOnDone(QueueEntry entry) {
+            if (completed) {
+                return false;
+            }
+            if (replacement != null && !replacement.body().isSameAs(body)) {
+                // Queued twice before done: the later state of the mail wins (the body it was read from stays).
+                receiver.discard(replacement);
+            }
+            replacement = entry;
+            return true;
+        }
+
+        @Override
+        public void done(CompletionStatus status) throws MailQueueException {
+            QueueEntry entry;
+            synchronized (this) {
+                if (completed) {
+                    return;
+                }
+                completed = true;
+                entry = replacement;
+            }
+            receiver.done(this, status == CompletionStatus.SUCCESS ? MailItemStatus.DONE : MailItemStatus.AGAIN, entry);
+        }
+    }
+}
