@@ -3,8 +3,7 @@
  * and the upgrade that moves its mail into the Artemis queues at the first start. Kept for upgrades
  * from that release and for {@code -Drelayguard.queue=activemq}; nothing outside this package uses it
  * but {@code RelayGuardServerMain.queueModule}. Delete it in one step (this package, those lines and
- * its tests in {@code src/test/.../oldqueue}) once no supported installation can still hold mail in
- * the old store: from the release after the next one, whose release notes require an upgrade through
- * this one.
+ * its tests in {@code src/test/.../oldqueue}) in the release whose notes require an upgrade through a
+ * release with the Artemis queue first, so that no installation can still hold mail in the old store.
  */
 package org.relayguard.server.oldqueue;
