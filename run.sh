@@ -240,7 +240,7 @@ if $demo; then
     [ "$profile" = hardened ] || demo_args+=(--proofpoint)
     exec java -Drelayguard.james.server.dir="$PWD/$SERVER" \
         -cp "tools/target/classes:$(cat tools/target/classpath.txt)" \
-        org.relayguard.tools.Demo "${demo_args[@]}"
+        org.relayguard.tools.demo.Demo "${demo_args[@]}"
 fi
 
 # --- Run the distribution's bin/relayguard on run/ in the background, so that this script can say when

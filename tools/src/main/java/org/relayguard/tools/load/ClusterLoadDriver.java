@@ -8,11 +8,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
 import org.relayguard.tools.cluster.Cluster;
 import org.relayguard.tools.cluster.HaProxy;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.process.Ports;
 
 /**
  * {@code ./perf.sh cluster}: throughput through HAProxy of one node and of two, in one run, on
@@ -88,9 +89,9 @@ public final class ClusterLoadDriver {
             mails, rounds, warmup, connections, perConnection, enforce ? "enforce" : "audit", mix);
         System.out.println(LoadDriver.machine());
 
-        int onePort = JamesServer.freePort();
-        int twoPort = JamesServer.freePort();
-        int copyPort = JamesServer.freePort();
+        int onePort = Ports.free();
+        int twoPort = Ports.free();
+        int copyPort = Ports.free();
         List<LoadRun.Mail> sent = new ArrayList<>();
         try (NextHops hops = NextHops.start();
              Cluster cluster = Cluster.builder()

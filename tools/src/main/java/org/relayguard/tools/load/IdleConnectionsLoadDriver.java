@@ -19,10 +19,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.SilentDnsServer;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.SilentDnsServer;
 
 /**
  * The normal load with and without idle connections, in one run: two Relay Guard servers with the

@@ -16,10 +16,10 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.TestPki;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.TestPki;
 
 /**
  * The end-to-end load comparison, in one run: the shipped configuration on four gateways, each

@@ -12,10 +12,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.SmtpSink;
+import org.relayguard.tools.process.Ports;
 
 /**
  * {@code ./perf.sh peer}: the durable gateway side by side with the relay an operator would pick
@@ -145,8 +146,8 @@ public final class PeerComparison {
         Postfix(Optional<Path> directory, int connections, int perConnection) throws IOException {
             super("postfix", NextHops.start());
             this.postfix = directory.isPresent()
-                ? PostfixRelay.start(directory.get(), JamesServer.freePort(), hops)
-                : PostfixRelay.start(JamesServer.freePort(), hops);
+                ? PostfixRelay.start(directory.get(), Ports.free(), hops)
+                : PostfixRelay.start(Ports.free(), hops);
             System.out.println("Postfix's configuration, queue and log: " + postfix.directory()
                 + (directory.isPresent() ? "" : " (removed at the end; --dir keeps them)"));
             this.load = new LoadRun(postfix::port, hops, connections, perConnection);
