@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.stream.Stream;
 
 /**
  * Laying out a James server root from the one {@code james-server} builds, as an operator installs
@@ -20,27 +19,14 @@ final class ServerRoot {
         if (Files.exists(root.resolve("conf"))) {
             return;
         }
-        copyTree(serverDir.resolve("conf"), root.resolve("conf"));
-        copyTree(serverDir.resolve("extensions-jars"), root.resolve("extensions-jars"));
+        FileTrees.copy(serverDir.resolve("conf"), root.resolve("conf"));
+        FileTrees.copy(serverDir.resolve("extensions-jars"), root.resolve("extensions-jars"));
         if (profile == JamesServer.Profile.PROOFPOINT) {
             Files.copy(serverDir.resolve("profiles/proofpoint/mailetcontainer.xml"),
                 root.resolve("conf/mailetcontainer.xml"), StandardCopyOption.REPLACE_EXISTING);
         }
         if (gatewayCertificate) {
             TestPki.gateway().writePem(root.resolve(JamesServer.TLS_KEY), root.resolve(JamesServer.TLS_CERTIFICATES));
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path source : (Iterable<Path>) paths::iterator) {
-                Path target = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
         }
     }
 }

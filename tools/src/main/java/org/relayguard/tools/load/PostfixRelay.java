@@ -2,7 +2,6 @@ package org.relayguard.tools.load;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,12 +9,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.relayguard.tools.harness.FileTrees;
 import org.relayguard.tools.harness.NextHops;
 import org.relayguard.tools.harness.TestPki;
 import org.relayguard.tools.process.Commands;
@@ -77,7 +76,7 @@ public final class PostfixRelay extends ServerProcess {
             return postfix;
         } catch (IOException | RuntimeException e) {
             stop(root);
-            delete(root);
+            FileTrees.delete(root);
             throw e;
         }
     }
@@ -91,7 +90,7 @@ public final class PostfixRelay extends ServerProcess {
         Path root = directory.toAbsolutePath().normalize();
         // A Postfix left running there by an interrupted run would keep the port and the queue.
         stop(root);
-        delete(root);
+        FileTrees.delete(root);
         PostfixRelay postfix = new PostfixRelay(root, port, false);
         postfix.configure(hops);
         postfix.launch();
@@ -358,7 +357,7 @@ public final class PostfixRelay extends ServerProcess {
     private void remove() {
         if (removeOnClose) {
             try {
-                delete(directory);
+                FileTrees.delete(directory);
             } catch (IOException | RuntimeException e) {
                 System.err.println("Could not remove Postfix's directory " + directory + ": " + e);
             }
@@ -367,18 +366,5 @@ public final class PostfixRelay extends ServerProcess {
 
     private static String run(List<String> command, Duration timeout) throws IOException {
         return Commands.run(command, Map.of(), timeout.toSeconds());
-    }
-
-    private static void delete(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-                Files.delete(path);
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
     }
 }

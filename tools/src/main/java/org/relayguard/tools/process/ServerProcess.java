@@ -67,19 +67,12 @@ public abstract class ServerProcess implements AutoCloseable {
 
     /** Stops the server: SIGTERM to the child process, SIGKILL after 30 s. Safe to call twice. */
     public synchronized void stop() {
-        Process process = child;
-        if (process == null) {
-            return;
-        }
-        process.destroy();
-        try {
+        endChild(process -> {
+            process.destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        child = null;
+        });
     }
 
     /**
@@ -87,13 +80,21 @@ public abstract class ServerProcess implements AutoCloseable {
      * closed properly.
      */
     public synchronized void kill() {
+        endChild(process -> process.destroyForcibly().waitFor(30, TimeUnit.SECONDS));
+    }
+
+    /** How a child process is ended; waiting for it may be interrupted. */
+    private interface Ending {
+        void end(Process process) throws InterruptedException;
+    }
+
+    private synchronized void endChild(Ending ending) {
         Process process = child;
         if (process == null) {
             return;
         }
-        process.destroyForcibly();
         try {
-            process.waitFor(30, TimeUnit.SECONDS);
+            ending.end(process);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,4 +1,4 @@
-package org.relayguard.tools.demo;
+package org.relayguard.tools.run;
 
 import java.io.IOException;
 import java.io.InputStream;
