@@ -133,7 +133,7 @@ if $build; then
         die "the build failed; the whole output is in run/build.log"
     fi
 fi
-[ -d "$SERVER/lib" ] && [ -x "$SERVER/bin/relayguard" ] || die "$SERVER is missing: run without --no-build"
+[ -d "$SERVER/lib" ] && [ -x "$SERVER/bin/relayguard" ] && [ -d tools/target/classes ] || die "$SERVER is missing: run without --no-build"
 # The extension is installed the way an operator installs it; a copy on James's class path would hide
 # mistakes. lib/ holds the server's own jar (relayguard-james-server) and none of the extension's.
 for jar in core matchers mailets smtp webadmin; do
@@ -142,46 +142,9 @@ for jar in core matchers mailets smtp webadmin; do
     fi
 done
 
-# --- Server root run/: conf/ laid out once and then the operator's, extensions-jars/ refreshed. ---
-shipped_mailetcontainer() {
-    if [ "$1" = proofpoint ]; then echo "$SERVER/profiles/proofpoint/mailetcontainer.xml"; else echo "$SERVER/conf/mailetcontainer.xml"; fi
-}
-other_profile() {
-    if [ "$1" = proofpoint ]; then echo hardened; else echo proofpoint; fi
-}
-mkdir -p "$ROOT/conf"
-mailetcontainer=$ROOT/conf/mailetcontainer.xml
-laid_out=$(cat "$ROOT/profile" 2>/dev/null || echo "$profile")
-edited=
-if [ ! -f "$mailetcontainer" ] || cmp -s "$mailetcontainer" "$(shipped_mailetcontainer "$(other_profile "$profile")")"; then
-    # Missing, or the other profile as shipped: nothing of the operator's is lost by replacing it.
-    [ ! -f "$mailetcontainer" ] || echo "run/conf/mailetcontainer.xml: switching to the $profile profile."
-    cp "$(shipped_mailetcontainer "$profile")" "$mailetcontainer"
-elif ! cmp -s "$mailetcontainer" "$(shipped_mailetcontainer "$profile")"; then
-    [ "$laid_out" = "$profile" ] || die "run/conf/mailetcontainer.xml holds your edits of the $laid_out profile." \
-        "Move it away, and run.sh lays out the shipped $profile profile in its place."
-    edited=" mailetcontainer.xml"
-fi
-echo "$profile" >"$ROOT/profile"
-for shipped in "$SERVER"/conf/*; do
-    name=$(basename "$shipped")
-    if [ "$name" = mailetcontainer.xml ]; then
-        continue
-    elif [ -d "$shipped" ]; then
-        # conf/tls/: its README once; the certificate in it is the operator's (or the first start's).
-        mkdir -p "$ROOT/conf/$name"
-        for file in "$shipped"/*; do
-            [ -e "$ROOT/conf/$name/$(basename "$file")" ] || cp "$file" "$ROOT/conf/$name/"
-        done
-    elif [ ! -e "$ROOT/conf/$name" ]; then
-        cp "$shipped" "$ROOT/conf/$name"
-    elif ! cmp -s "$shipped" "$ROOT/conf/$name"; then
-        edited="$edited $name"
-    fi
-done
-[ -z "$edited" ] || echo "run/conf differs from the shipped configuration in:$edited (kept; delete a file to get the shipped one back)."
-rm -rf "$ROOT/extensions-jars"
-cp -R "$SERVER/extensions-jars" "$ROOT/extensions-jars"
+# --- Server root run/: conf/ laid out once and then the operator's (the profile's mailetcontainer.xml;
+# edits kept, named), extensions-jars/ refreshed (RunRoot.java). ---
+java -cp tools/target/classes org.relayguard.tools.run.RunRoot "$ROOT" "$SERVER" "$profile"
 
 # --- Root: bin/relayguard refuses it; a trial on a machine where one works as root is allowed. ---
 if [ "$(id -u)" -eq 0 ] && [ -z "${RELAYGUARD_ALLOW_ROOT:-}" ]; then
@@ -240,7 +203,7 @@ if $demo; then
     [ "$profile" = hardened ] || demo_args+=(--proofpoint)
     exec java -Drelayguard.james.server.dir="$PWD/$SERVER" \
         -cp "tools/target/classes:$(cat tools/target/classpath.txt)" \
-        org.relayguard.tools.Demo "${demo_args[@]}"
+        org.relayguard.tools.run.Demo "${demo_args[@]}"
 fi
 
 # --- Run the distribution's bin/relayguard on run/ in the background, so that this script can say when

@@ -11,13 +11,14 @@ import java.util.List;
 import java.util.Map;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.SmtpSink;
-import org.relayguard.tools.WebAdmin;
 import org.relayguard.tools.cluster.Cluster;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.SmtpSink;
+import org.relayguard.tools.harness.WebAdmin;
+import org.relayguard.tools.process.Pause;
 
 /**
  * The shared database stopped while the cluster runs: a mail that cannot be quarantined (or routed:
@@ -56,7 +57,7 @@ class ClusterDatabaseOutageTest {
             for (int node = 0; node < 2; node++) {
                 awaitErrorRepository(cluster.node(node), (int) acknowledged.keySet().stream().filter(id -> id.startsWith("outage-node")).count() / 2);
             }
-            JamesServer.sleep(3000);
+            Pause.sleep(3000);
 
             Map<String, Integer> inErrorRepositories = new HashMap<>();
             for (JamesServer node : cluster.nodes()) {
@@ -117,7 +118,7 @@ class ClusterDatabaseOutageTest {
             if (Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException("the error repository of " + node.root() + " does not hold " + size + " mails within 60 s");
             }
-            JamesServer.sleep(200);
+            Pause.sleep(200);
         }
     }
 
@@ -125,12 +126,12 @@ class ClusterDatabaseOutageTest {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
         while (Instant.now().isBefore(deadline)) {
             if (totalReceived(hops) >= expected && cluster.nodes().stream().allMatch(ClusterTest::queuesEmpty)) {
-                JamesServer.sleep(2000);
+                Pause.sleep(2000);
                 if (cluster.nodes().stream().allMatch(ClusterTest::queuesEmpty)) {
                     return;
                 }
             }
-            JamesServer.sleep(250);
+            Pause.sleep(250);
         }
     }
 

@@ -19,11 +19,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.SmtpSink;
 import org.relayguard.tools.cluster.Cluster;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.SmtpSink;
+import org.relayguard.tools.process.Pause;
 
 /**
  * {@code kill -9} of one node of two while clients send through HAProxy: new connections go to the
@@ -208,12 +209,12 @@ class ClusterFailoverTest {
         while (Instant.now().isBefore(deadline)) {
             if (hops.stream().mapToInt(ClusterFailoverTest::total).sum() >= expected
                 && cluster.nodes().stream().allMatch(ClusterTest::queuesEmpty)) {
-                JamesServer.sleep(2000);
+                Pause.sleep(2000);
                 if (cluster.nodes().stream().allMatch(ClusterTest::queuesEmpty)) {
                     return;
                 }
             }
-            JamesServer.sleep(250);
+            Pause.sleep(250);
         }
     }
 

@@ -20,15 +20,16 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.relayguard.tools.DecisionLog;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.Scenario;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.SmtpSink;
-import org.relayguard.tools.WebAdmin;
 import org.relayguard.tools.cluster.Cluster;
+import org.relayguard.tools.harness.DecisionLog;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.Scenario;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.SmtpSink;
+import org.relayguard.tools.harness.WebAdmin;
+import org.relayguard.tools.process.Pause;
 
 /**
  * Two Relay Guard gateways behind a real HAProxy, sharing a real PostgreSQL (the DomainList and the
@@ -144,7 +145,7 @@ class ClusterTest {
 
         assertThat(task.get("status").asText()).isEqualTo("completed");
         awaitQuietCluster(relayedBefore + 1);
-        JamesServer.sleep(3000);
+        Pause.sleep(3000);
         assertThat(copiesAt(hops.get(1), id)).as("delivered by node B, whose spool took the release").isEqualTo(1);
         assertThat(copiesAt(hops.get(0), id)).as("not by node A too").isZero();
         assertThat(nodeA().webAdmin().mailKeys(JamesServer.QUARANTINE)).as("gone from the shared quarantine, for node A too").doesNotContain(key);
@@ -178,7 +179,7 @@ class ClusterTest {
         }
 
         awaitQuietCluster(totalBefore + 2);
-        JamesServer.sleep(2000);
+        Pause.sleep(2000);
         assertThat(copiesAt(hops.get(1).internet(), "forward-after")).as("node B relays the forward: %s counts as ours", domain).isEqualTo(1);
         assertThat(copiesAt(hops.get(1).m365(), "inbound-after")).as("node B routes mail for %s to the M365 smart host", domain).isEqualTo(1);
         assertThat(hops.get(1).internet().count()).isEqualTo(relayedBefore + 1);
@@ -259,12 +260,12 @@ class ClusterTest {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
         while (Instant.now().isBefore(deadline)) {
             if (totalRelayed() >= expectedRelayed && cluster.nodes().stream().allMatch(ClusterTest::queuesEmpty)) {
-                JamesServer.sleep(1500);
+                Pause.sleep(1500);
                 if (cluster.nodes().stream().allMatch(ClusterTest::queuesEmpty)) {
                     return;
                 }
             }
-            JamesServer.sleep(200);
+            Pause.sleep(200);
         }
     }
 
@@ -278,7 +279,7 @@ class ClusterTest {
             if (Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException("the quarantine does not hold " + size + " mails within 60 s");
             }
-            JamesServer.sleep(200);
+            Pause.sleep(200);
         }
     }
 

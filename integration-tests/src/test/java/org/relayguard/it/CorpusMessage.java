@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 import javax.mail.MessagingException;
 import javax.mail.Session;
 import javax.mail.internet.MimeMessage;
-import org.relayguard.tools.SmtpClient;
+import org.relayguard.tools.harness.SmtpClient;
 
 /**
  * One file of the sisimai corpus as the corpus test sends it, and what the test reads from it to

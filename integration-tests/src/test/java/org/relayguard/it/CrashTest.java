@@ -16,11 +16,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.SmtpSink;
 
 /**
  * SPEC "nothing accepted is lost", the hard way: {@code kill -9} of the server run.sh starts while

@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.DecisionLog;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.Scenario;
-import org.relayguard.tools.WebAdmin;
+import org.relayguard.tools.harness.DecisionLog;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.Scenario;
+import org.relayguard.tools.harness.WebAdmin;
 
 /**
  * The decision log and the counters in enforce mode, in the proofpoint profile, through a whole

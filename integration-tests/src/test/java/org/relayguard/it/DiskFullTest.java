@@ -18,9 +18,10 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.SmtpClient;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.process.Pause;
 
 /**
  * SPEC "Nothing accepted is lost" under a full disk: the Relay Guard server as shipped, its
@@ -266,7 +267,7 @@ class DiskFullTest {
             if (Instant.now().isAfter(deadline)) {
                 throw new AssertionError(missing.size() + " of " + acknowledged.size() + " acknowledged mails not delivered: " + missing);
             }
-            JamesServer.sleep(200);
+            Pause.sleep(200);
         }
     }
 

@@ -26,11 +26,12 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.TestPki;
-import org.relayguard.tools.WebAdmin;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.TestPki;
+import org.relayguard.tools.harness.WebAdmin;
+import org.relayguard.tools.process.Pause;
 
 /**
  * The Relay Guard server distribution ({@code james-server/target/relayguard-server-VERSION.tar.gz})
@@ -176,7 +177,7 @@ class DistributionTest {
             if (webAdmin.queueSize("spool") == 0 && webAdmin.queueSize("to-internet") == 1 && webAdmin.queueSize("to-m365-contoso") == 1) {
                 return;
             }
-            JamesServer.sleep(200);
+            Pause.sleep(200);
         }
         throw new AssertionError("not one mail waiting in each delivery queue: " + webAdmin.queues());
     }

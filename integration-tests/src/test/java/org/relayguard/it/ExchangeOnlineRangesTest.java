@@ -21,7 +21,7 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import org.apache.commons.configuration2.interpol.ConfigurationInterpolator;
 import org.apache.commons.text.lookup.StringLookupFactory;
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.harness.JamesServer;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;

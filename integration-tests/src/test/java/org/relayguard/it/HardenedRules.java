@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.relayguard.tools.Scenario;
+import org.relayguard.tools.harness.Scenario;
 
 /**
  * SPEC's rules for the hardened profile, written out again from SPEC (not from the matchers), to

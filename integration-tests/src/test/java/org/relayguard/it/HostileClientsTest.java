@@ -24,12 +24,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.Scenario;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.Scenario;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.SmtpSink;
+import org.relayguard.tools.process.Pause;
 
 /**
  * Hostile and heavy clients on a real Relay Guard server with the shipped limits
@@ -130,7 +131,7 @@ class HostileClientsTest {
             closeAll(held);
         }
         // Once they are gone, the listener takes connections again.
-        JamesServer.sleep(1000);
+        Pause.sleep(1000);
         try (SmtpClient client = SmtpClient.connect(james.proxySmtpPort(), Optional.empty(), Optional.of(JamesServer.M365_IP_WITHOUT_PTR))) {
             client.ehlo();
         }
@@ -370,7 +371,7 @@ class HostileClientsTest {
                     .as("copies of %s", id).isEqualTo(1);
                 return;
             }
-            JamesServer.sleep(100);
+            Pause.sleep(100);
         }
         throw new AssertionError(id + " was not delivered within 60 s");
     }

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.harness.JamesServer;
 
 /** Bad configuration stops James at start-up with a message naming the component and the problem. */
 class MisconfigurationTest {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.JamesServer;
+import org.relayguard.tools.harness.JamesServer;
 import org.relayguard.tools.load.PlainPipeline;
 
 /** The load comparison's baseline is the shipped configuration without Relay Guard, and nothing else. */

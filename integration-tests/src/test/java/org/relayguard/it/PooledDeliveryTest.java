@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.SmtpSink;
 
 /**
  * The hardened profile as shipped delivers to the Microsoft 365 smart host with PooledDelivery: many mails per

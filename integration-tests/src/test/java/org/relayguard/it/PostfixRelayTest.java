@@ -15,13 +15,14 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.SmtpSink;
-import org.relayguard.tools.TestPki;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.SmtpSink;
+import org.relayguard.tools.harness.TestPki;
 import org.relayguard.tools.load.MailKind;
 import org.relayguard.tools.load.PostfixRelay;
+import org.relayguard.tools.process.Ports;
 
 /**
  * The Postfix that {@code ./perf.sh peer} measures the gateway against is the relay it claims to
@@ -45,7 +46,7 @@ class PostfixRelayTest {
         Path directory;
 
         try (NextHops hops = NextHops.start();
-             PostfixRelay postfix = PostfixRelay.start(JamesServer.freePort(), hops);
+             PostfixRelay postfix = PostfixRelay.start(Ports.free(), hops);
              SmtpClient m365 = SmtpClient.connect(postfix.port(), Optional.of(JamesServer.M365_HOST_SOURCE), Optional.empty());
              SmtpClient internet = SmtpClient.connect(postfix.port(), Optional.of(JamesServer.INTERNET_HOST_SOURCE), Optional.empty())) {
             directory = postfix.directory();
@@ -87,7 +88,7 @@ class PostfixRelayTest {
     @Test
     void postfixShouldNeverSendToTheSmartHostInClearTextNorToOneItCannotVerify() throws Exception {
         try (NextHops hops = NextHops.start();
-             PostfixRelay postfix = PostfixRelay.start(JamesServer.freePort(), hops);
+             PostfixRelay postfix = PostfixRelay.start(Ports.free(), hops);
              SmtpClient internet = SmtpClient.connect(postfix.port(), Optional.of(JamesServer.INTERNET_HOST_SOURCE), Optional.empty())) {
             internet.ehlo();
             // A smart host with a certificate from a CA Postfix is not told to trust, then one without STARTTLS.
@@ -116,7 +117,7 @@ class PostfixRelayTest {
     void startShouldSayWhyWhenPostfixsSocketsWouldBeTooLong(@TempDir Path temp) throws Exception {
         Path tooLong = temp.resolve("x".repeat(120));
         try (NextHops hops = NextHops.start()) {
-            assertThatThrownBy(() -> PostfixRelay.start(tooLong, JamesServer.freePort(), hops).close())
+            assertThatThrownBy(() -> PostfixRelay.start(tooLong, Ports.free(), hops).close())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(tooLong.resolve("queue/private").toString())
                 .hasMessageContaining("108");

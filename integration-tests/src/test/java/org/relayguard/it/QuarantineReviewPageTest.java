@@ -33,14 +33,14 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.relayguard.tools.DecisionLog;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.Scenario;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.WebAdmin;
-import org.relayguard.tools.WebAdminJwt;
+import org.relayguard.tools.harness.DecisionLog;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.Scenario;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.WebAdmin;
+import org.relayguard.tools.harness.WebAdminJwt;
 
 /**
  * The quarantine review page ({@code /relayguard/review/}) in a real Chromium against a real Relay

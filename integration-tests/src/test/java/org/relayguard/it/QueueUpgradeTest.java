@@ -17,10 +17,11 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.WebAdmin;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.WebAdmin;
+import org.relayguard.tools.process.Pause;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -144,7 +145,7 @@ class QueueUpgradeTest {
             if (Instant.now().isAfter(deadline)) {
                 throw new AssertionError("not queued in " + queue);
             }
-            JamesServer.sleep(200);
+            Pause.sleep(200);
         }
     }
 
@@ -177,7 +178,7 @@ class QueueUpgradeTest {
             if (Instant.now().isAfter(deadline)) {
                 throw new AssertionError("mails not waiting in the delivery queues: " + queued);
             }
-            JamesServer.sleep(300);
+            Pause.sleep(300);
         }
     }
 
@@ -185,7 +186,7 @@ class QueueUpgradeTest {
     private static void awaitSize(WebAdmin webAdmin, int size) {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
         while ((webAdmin.queueSize(INTERNET_QUEUE) != size || webAdmin.queueSize(M365_QUEUE) != size) && Instant.now().isBefore(deadline)) {
-            JamesServer.sleep(200);
+            Pause.sleep(200);
         }
     }
 
@@ -208,7 +209,7 @@ class QueueUpgradeTest {
                 missing.removeAll(delivered(hops));
                 throw new AssertionError(missing.size() + " of " + ids.size() + " mails not delivered, e.g. " + missing.get(0));
             }
-            JamesServer.sleep(200);
+            Pause.sleep(200);
         }
     }
 

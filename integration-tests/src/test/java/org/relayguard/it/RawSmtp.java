@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * SMTP as a hostile or careless client speaks it: a plain socket from a chosen loopback source,
  * lines written when the test says, replies read one line at a time (or never). For the tests that
- * need what {@link org.relayguard.tools.SmtpClient} will not do.
+ * need what {@link org.relayguard.tools.harness.SmtpClient} will not do.
  */
 final class RawSmtp {
     private RawSmtp() {

@@ -8,7 +8,7 @@ import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.support.descriptor.ClassSource;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
-import org.relayguard.tools.ScratchDirectories;
+import org.relayguard.tools.harness.ScratchDirectories;
 
 /**
  * Each test class's James server roots and cluster roots (about 6 MB each, dozens a run) are

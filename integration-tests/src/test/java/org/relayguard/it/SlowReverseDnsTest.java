@@ -21,13 +21,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.Scenario;
-import org.relayguard.tools.SilentDnsServer;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.Scenario;
+import org.relayguard.tools.harness.SilentDnsServer;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.SmtpSink;
+import org.relayguard.tools.process.Pause;
 
 /**
  * Clients whose reverse lookup never ends (issue 28): the gateway's resolver is a DNS server that
@@ -143,7 +144,7 @@ class SlowReverseDnsTest {
         assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(LOOKUP_TIMEOUT_SECONDS + 8));
         assertThat(awaitDelivered(id).header("Received")).startsWith("from " + OTHER_STALLED_SOURCE + " (EHLO ");
 
-        JamesServer.sleep(2000);
+        Pause.sleep(2000);
         String log = james.logText();
         assertThat(log).doesNotContain("Unable to process request");
         assertThat(linesWith(log, "Refused a connection from " + STALLED_SOURCE)).as("refusals logged").isBetween(1L, 2L);
@@ -191,7 +192,7 @@ class SlowReverseDnsTest {
                     return true;
                 }
             }
-            JamesServer.sleep(100);
+            Pause.sleep(100);
         }
         return false;
     }
@@ -224,7 +225,7 @@ class SlowReverseDnsTest {
             if (delivered.isPresent()) {
                 return delivered.get();
             }
-            JamesServer.sleep(5);
+            Pause.sleep(5);
         }
         throw new AssertionError(id + " was not delivered within 60 s");
     }

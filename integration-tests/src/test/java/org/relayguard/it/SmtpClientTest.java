@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.SmtpClient;
+import org.relayguard.tools.harness.SmtpClient;
 
 class SmtpClientTest {
 

@@ -60,7 +60,7 @@ class SystemdUnitTest {
 
     @Test
     void theUnitRunsTheServerAsItsOwnUserWithTheBindCapabilityOnly() throws Exception {
-        Path unit = org.relayguard.tools.JamesServer.defaultServerDir().resolve("systemd/relayguard.service");
+        Path unit = org.relayguard.tools.harness.JamesServer.defaultServerDir().resolve("systemd/relayguard.service");
         List<String> lines = Files.readAllLines(unit, StandardCharsets.UTF_8);
 
         assertThat(lines).contains(

@@ -25,12 +25,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.relayguard.tools.DecisionLog;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.WebAdmin;
+import org.relayguard.tools.harness.DecisionLog;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.WebAdmin;
 
 /**
  * Every row of SPEC's "Several tenants: the tenant binding" table, end to end: the two tenants of

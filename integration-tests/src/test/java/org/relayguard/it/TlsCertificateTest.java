@@ -9,10 +9,10 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.TestPki;
-import org.relayguard.tools.WebAdmin;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.TestPki;
+import org.relayguard.tools.harness.WebAdmin;
 
 /**
  * The listeners' certificate as an operator handles it, on a real James: PEM (its key encrypted,

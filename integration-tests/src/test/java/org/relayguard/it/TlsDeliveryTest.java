@@ -13,10 +13,10 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.SmtpSink;
-import org.relayguard.tools.TestPki;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.SmtpSink;
+import org.relayguard.tools.harness.TestPki;
 
 /**
  * Delivery over TLS, SPEC "Encrypted in transit", on a real James: the Microsoft 365 route reaches

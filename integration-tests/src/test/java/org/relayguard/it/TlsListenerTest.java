@@ -19,14 +19,14 @@ import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.DecisionLog;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.Scenario;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.TestPki;
-import org.relayguard.tools.WebAdmin;
+import org.relayguard.tools.harness.DecisionLog;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.Scenario;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.TestPki;
+import org.relayguard.tools.harness.WebAdmin;
 
 /**
  * STARTTLS on the gateway's listeners, on a real James with the shipped configuration: a client

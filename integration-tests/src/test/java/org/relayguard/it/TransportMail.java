@@ -3,10 +3,10 @@ package org.relayguard.it;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.SmtpSink;
 
 /**
  * The mails of the transport tests, each told apart by its {@link #ID_HEADER}: who sends it, for

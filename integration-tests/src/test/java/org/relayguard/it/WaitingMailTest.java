@@ -20,10 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.WebAdmin;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.WebAdmin;
+import org.relayguard.tools.process.Pause;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -182,7 +183,7 @@ class WaitingMailTest {
             if (Instant.now().isAfter(deadline)) {
                 throw new AssertionError(waiting + " of " + count + " mails waiting an hour in " + QUEUE);
             }
-            JamesServer.sleep(1_000);
+            Pause.sleep(1_000);
         }
     }
 
@@ -205,7 +206,7 @@ class WaitingMailTest {
             if (Instant.now().isAfter(deadline)) {
                 throw new AssertionError(missing.size() + " of " + ids.size() + " acknowledged mails not delivered, e.g. " + missing.get(0));
             }
-            JamesServer.sleep(100);
+            Pause.sleep(100);
         }
     }
 }

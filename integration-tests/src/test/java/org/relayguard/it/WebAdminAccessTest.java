@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.WebAdmin;
-import org.relayguard.tools.WebAdminJwt;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.WebAdmin;
+import org.relayguard.tools.harness.WebAdminJwt;
 
 /**
  * Webadmin as the distribution ships it (issue 28): started by {@code bin/relayguard}, which makes

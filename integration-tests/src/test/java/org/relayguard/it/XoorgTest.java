@@ -15,12 +15,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.Scenario;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.WebAdmin;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.Scenario;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.WebAdmin;
 
 /**
  * The tenant identity from the SMTP session (XOORG) on a real James 3.8.1 with the shipped

@@ -1,6 +1,7 @@
 package org.relayguard.tools.cluster;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
 
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.ScratchDirectories;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.ScratchDirectories;
+import org.relayguard.tools.process.Ports;
 
 /**
  * Several Relay Guard gateways, one PostgreSQL, HAProxy in front: each node is a Relay Guard server
@@ -146,7 +148,7 @@ public final class Cluster implements AutoCloseable {
     }
 
     private static int portOr(int port) throws IOException {
-        return port != 0 ? port : JamesServer.freePort();
+        return port != 0 ? port : Ports.free();
     }
 
     public Path root() {
@@ -188,8 +190,8 @@ public final class Cluster implements AutoCloseable {
         if (postgres != null) {
             try {
                 postgres.close();
-            } catch (IOException e) {
-                failures.put("postgres", e);
+            } catch (UncheckedIOException e) {
+                failures.put("postgres", e.getCause());
             }
         }
         if (!failures.isEmpty()) {

@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
 
 /**
  * {@code ./cluster.sh}: the reference cluster on this machine, started in one command and stopped

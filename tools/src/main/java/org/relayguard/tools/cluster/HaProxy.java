@@ -1,9 +1,6 @@
 package org.relayguard.tools.cluster;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +17,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-import org.relayguard.tools.StopOnExit;
+import org.relayguard.tools.process.Commands;
+import org.relayguard.tools.process.Pause;
+import org.relayguard.tools.process.Ports;
+import org.relayguard.tools.process.ServerProcess;
 
 /**
  * A real HAProxy (the Debian package's, 2.6) in front of the gateways, in TCP mode: each SMTP
@@ -34,7 +34,7 @@ import org.relayguard.tools.StopOnExit;
  * subset (the benchmark compares one node with two through the same HAProxy). Statistics (CSV) on
  * {@code /stats;csv} of the stats port.</p>
  */
-public final class HaProxy implements AutoCloseable {
+public final class HaProxy extends ServerProcess {
     public static final String BACKEND = "gateways";
 
     /** A node as HAProxy reaches it: its PROXY-protocol SMTP listener, and webadmin for the health check. */
@@ -65,10 +65,9 @@ public final class HaProxy implements AutoCloseable {
     private final Path log;
     private final int port;
     private final int statsPort;
-    private Process process;
-    private final StopOnExit stopOnExit = new StopOnExit("stop-haproxy", this::stop);
 
     private HaProxy(Path config, Path log, int port, int statsPort) {
+        super("haproxy");
         this.config = config;
         this.log = log;
         this.port = port;
@@ -77,9 +76,9 @@ public final class HaProxy implements AutoCloseable {
 
     /** The {@code haproxy} executable, or a failure that says how to install it. */
     public static Path binary() {
-        return Processes.find("haproxy", Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+        return Commands.find("haproxy", Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
                 .filter(entry -> !entry.isEmpty()).map(Path::of))
-            .or(() -> Processes.find("haproxy", Stream.of(Path.of("/usr/sbin"))))
+            .or(() -> Commands.find("haproxy", Stream.of(Path.of("/usr/sbin"))))
             .orElseThrow(() -> new IllegalStateException("haproxy not found on the PATH nor in /usr/sbin: " + PostgresServer.INSTALL_HINT));
     }
 
@@ -93,7 +92,7 @@ public final class HaProxy implements AutoCloseable {
         Path config = directory.resolve("haproxy.cfg");
         Files.writeString(config, config(port, statsPort, nodes, extraFrontends), StandardCharsets.UTF_8);
         HaProxy haProxy = new HaProxy(config, directory.resolve("haproxy.log"), port, statsPort);
-        Processes.run(List.of(binary.toString(), "-c", "-f", config.toString()), Map.of(), 30);
+        Commands.run(List.of(binary.toString(), "-c", "-f", config.toString()), Map.of(), 30);
         haProxy.launch(binary);
         return haProxy;
     }
@@ -168,29 +167,12 @@ public final class HaProxy implements AutoCloseable {
 
     private void launch(Path binary) throws IOException {
         // -db: in the foreground, not as a daemon, so that it ends with its parent's stop().
-        process = new ProcessBuilder(binary.toString(), "-db", "-f", config.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .start();
-        stopOnExit();
-        Instant deadline = Instant.now().plusSeconds(30);
-        while (!accepts(port) || !accepts(statsPort)) {
+        Process process = startChild(new ProcessBuilder(binary.toString(), "-db", "-f", config.toString()), log, true);
+        if (!awaitReady(() -> Ports.accepts(port) && Ports.accepts(statsPort), Duration.ofSeconds(30), 100)) {
             if (!process.isAlive()) {
                 throw new IOException("HAProxy exited (" + process.exitValue() + "): " + Files.readString(log, StandardCharsets.UTF_8));
             }
-            if (Instant.now().isAfter(deadline)) {
-                throw new IOException("HAProxy does not listen on " + port + " within 30 s: " + Files.readString(log, StandardCharsets.UTF_8));
-            }
-            sleep(100);
-        }
-    }
-
-    private static boolean accepts(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-            return true;
-        } catch (IOException e) {
-            return false;
+            throw new IOException("HAProxy does not listen on " + port + " within 30 s: " + Files.readString(log, StandardCharsets.UTF_8));
         }
     }
 
@@ -242,35 +224,9 @@ public final class HaProxy implements AutoCloseable {
             if (current.isPresent() && current.get().startsWith(status)) {
                 return;
             }
-            sleep(200);
+            Pause.sleep(200);
         }
         throw new IllegalStateException("HAProxy says " + server + " is " + current.orElse("unknown") + ", not " + status + ", after " + timeout);
     }
 
-    private void stopOnExit() {
-        stopOnExit.arm();
-    }
-
-    public synchronized void stop() {
-        if (process == null) {
-            return;
-        }
-        StopOnExit.terminate(process);
-        process = null;
-    }
-
-    @Override
-    public void close() {
-        stop();
-        stopOnExit.cancel();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -13,7 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-import org.relayguard.tools.StopOnExit;
+import org.relayguard.tools.process.Commands;
+import org.relayguard.tools.process.ServerProcess;
 
 /**
  * A real PostgreSQL server, the Debian package's binaries run on a data directory of its own
@@ -24,7 +25,7 @@ import org.relayguard.tools.StopOnExit;
  * <p>The binaries: {@code $RELAYGUARD_PG_BIN}, else the newest {@code /usr/lib/postgresql/N/bin}.
  * Missing binaries fail with the command that installs them.</p>
  */
-public final class PostgresServer implements AutoCloseable {
+public final class PostgresServer extends ServerProcess {
     public static final String BIN_ENV = "RELAYGUARD_PG_BIN";
     public static final String INSTALL_HINT = "install them with: apt-get update && apt-get install -y postgresql haproxy"
         + " (.ci/run does it), or point " + BIN_ENV + " at a PostgreSQL bin/ directory";
@@ -36,15 +37,9 @@ public final class PostgresServer implements AutoCloseable {
     private final Path directory;
     private final int port;
     private final String password;
-    private final StopOnExit stopOnExit = new StopOnExit("stop-postgres", () -> {
-        try {
-            stop();
-        } catch (IOException e) {
-            System.err.println("PostgreSQL did not stop: " + e.getMessage());
-        }
-    });
 
     private PostgresServer(Path bin, Path directory, int port, String password) {
+        super("postgres");
         this.bin = bin;
         this.directory = directory;
         this.port = port;
@@ -71,7 +66,7 @@ public final class PostgresServer implements AutoCloseable {
         } else {
             candidates = versionDirectories().map(version -> version.resolve("bin"));
         }
-        return Processes.find("pg_ctl", candidates)
+        return Commands.find("pg_ctl", candidates)
             .map(Path::getParent)
             .filter(directory -> Files.isExecutable(directory.resolve("initdb")))
             .orElseThrow(() -> new IllegalStateException("PostgreSQL server binaries (initdb, pg_ctl) not found in "
@@ -135,61 +130,73 @@ public final class PostgresServer implements AutoCloseable {
         ownedBySystemUser(passwordFile);
         try {
             // The role the gateways use is the superuser of this dedicated server; no other role exists.
-            Processes.run(asSystemUser(bin.resolve("initdb").toString(), "-D", data().toString(), "-U", ROLE,
+            Commands.run(asSystemUser(bin.resolve("initdb").toString(), "-D", data().toString(), "-U", ROLE,
                 "--pwfile=" + passwordFile, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"), Map.of(), 120);
         } finally {
             Files.deleteIfExists(passwordFile);
         }
         start();
         try {
-            Processes.run(asSystemUser(bin.resolve("createdb").toString(), "-h", "127.0.0.1", "-p", String.valueOf(port),
+            Commands.run(asSystemUser(bin.resolve("createdb").toString(), "-h", "127.0.0.1", "-p", String.valueOf(port),
                 "-U", ROLE, DATABASE), Map.of("PGPASSWORD", password), 60);
         } finally {
-            stop();
+            pgCtlStop();
         }
     }
 
     /** Starts the server and waits until it accepts connections. */
     public synchronized void start() throws IOException {
-        Processes.run(asSystemUser(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-l", log().toString(),
+        Commands.run(asSystemUser(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-l", log().toString(),
             "-w", "-t", "120", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -k " + directory, "start"), Map.of(), 180);
-        stopOnExit();
+        // A server started by a test or the cluster script must not outlive it.
+        stopWithJvm();
     }
 
-    /** Stops the server as an operator does ({@code pg_ctl stop -m fast}): open connections are closed. */
-    public synchronized void stop() throws IOException {
+    /**
+     * Stops the server as an operator does ({@code pg_ctl stop -m fast}): open connections are closed.
+     * Fails with pg_ctl's output ({@link UncheckedIOException}) when it does not stop.
+     */
+    @Override
+    public synchronized void stop() {
+        try {
+            pgCtlStop();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private synchronized void pgCtlStop() throws IOException {
         if (isRunning()) {
-            Processes.run(asSystemUser(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-m", "fast", "-w", "-t", "120", "stop"),
+            Commands.run(asSystemUser(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-m", "fast", "-w", "-t", "120", "stop"),
                 Map.of(), 180);
         }
     }
 
+    @Override
+    protected void stopAtJvmExit() {
+        try {
+            stop();
+        } catch (UncheckedIOException e) {
+            System.err.println("PostgreSQL did not stop: " + e.getCause().getMessage());
+        }
+    }
+
+    @Override
     public boolean isRunning() {
         return Files.exists(data().resolve("postmaster.pid"));
     }
 
     private List<String> asSystemUser(String... command) {
-        return Processes.as(SYSTEM_USER, List.of(command));
+        return Commands.as(SYSTEM_USER, List.of(command));
     }
 
     /** As root, PostgreSQL runs as {@code postgres}: its directory must be that user's. */
     private static void ownedBySystemUser(Path path) throws IOException {
-        if (!Processes.isRoot()) {
+        if (!Commands.isRoot()) {
             return;
         }
         UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
         UserPrincipal postgres = users.lookupPrincipalByName(SYSTEM_USER);
         Files.setOwner(path, postgres);
-    }
-
-    /** A server started by a test or the cluster script must not outlive it. */
-    private void stopOnExit() {
-        stopOnExit.arm();
-    }
-
-    @Override
-    public void close() throws IOException {
-        stop();
-        stopOnExit.cancel();
     }
 }

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.Scenario;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.Scenario;
 
 /**
  * Where every mail of a run should be, against where it is: each mail relayed on its route (the

@@ -8,11 +8,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
 import org.relayguard.tools.cluster.Cluster;
 import org.relayguard.tools.cluster.HaProxy;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.process.Ports;
 
 /**
  * {@code ./perf.sh cluster}: throughput through HAProxy of one node and of two, in one run, on
@@ -25,30 +26,16 @@ import org.relayguard.tools.cluster.HaProxy;
  * Ratios: two nodes / one node, and DomainList copy / live (one node each). Not part of
  * {@code mvn verify}.
  */
-public final class ClusterLoadDriver {
+public final class ClusterLoadDriver extends Driver {
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(30);
 
-    private final Map<String, String> options;
-
     private ClusterLoadDriver(Map<String, String> options) {
-        this.options = options;
+        super(options);
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = DriverArguments.parse(args, "enforce");
-        if (options.containsKey("help")) {
-            System.out.println("options: --mails N per setup, all rounds (6000) --rounds R (3) --warmup W per setup (2000) "
-                + "--connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT + " --enforce --seed S (42) --pause SECONDS (5)");
-            return;
-        }
-        if (System.getProperty(JamesServer.SERVER_DIR_PROPERTY) == null) {
-            System.setProperty(JamesServer.SERVER_DIR_PROPERTY, "james-server/target/james-server");
-        }
-        System.exit(new ClusterLoadDriver(options).run() ? 0 : 1);
-    }
-
-    private int option(String name, int defaultValue) {
-        return Integer.parseInt(options.getOrDefault(name, String.valueOf(defaultValue)));
+        Driver.main(args, "options: --mails N per setup, all rounds (6000) --rounds R (3) --warmup W per setup (2000) "
+                + "--connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT + " --enforce --seed S (42) --pause SECONDS (5)", ClusterLoadDriver::new, "enforce");
     }
 
     /** A way into the cluster: an HAProxy frontend and the nodes behind it. */
@@ -72,7 +59,8 @@ public final class ClusterLoadDriver {
         }
     }
 
-    private boolean run() throws Exception {
+    @Override
+    boolean run() throws Exception {
         int mails = option("mails", 6_000);
         int rounds = option("rounds", 3);
         int warmup = option("warmup", 2_000);
@@ -88,9 +76,9 @@ public final class ClusterLoadDriver {
             mails, rounds, warmup, connections, perConnection, enforce ? "enforce" : "audit", mix);
         System.out.println(LoadDriver.machine());
 
-        int onePort = JamesServer.freePort();
-        int twoPort = JamesServer.freePort();
-        int copyPort = JamesServer.freePort();
+        int onePort = Ports.free();
+        int twoPort = Ports.free();
+        int copyPort = Ports.free();
         List<LoadRun.Mail> sent = new ArrayList<>();
         try (NextHops hops = NextHops.start();
              Cluster cluster = Cluster.builder()

@@ -19,10 +19,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.SilentDnsServer;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.SilentDnsServer;
 
 /**
  * The normal load with and without idle connections, in one run: two Relay Guard servers with the
@@ -55,36 +55,23 @@ import org.relayguard.tools.SilentDnsServer;
  * Not measured in the session that wrote it (the machine was shared): run it on a quiet machine
  * ({@code ./perf.sh idle}).
  */
-public final class IdleConnectionsLoadDriver {
+public final class IdleConnectionsLoadDriver extends Driver {
     private static final double GOAL = 0.9;
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(30);
 
-    private final Map<String, String> options;
-
     private IdleConnectionsLoadDriver(Map<String, String> options) {
-        this.options = options;
+        super(options);
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = DriverArguments.parse(args, "stalled-dns");
-        if (options.containsKey("help")) {
-            System.out.println("options: --idle N idle connections (1000) --idle-addresses A (50) --stalled-dns (their reverse lookups stall, root only) "
+        Driver.main(args, "options: --idle N idle connections (1000) --idle-addresses A (50) --stalled-dns (their reverse lookups stall, root only) "
                 + "--refused-per-second R (100, with --stalled-dns) --mails N per gateway, all forks (6000) "
                 + "--forks F (2) --rounds R per fork (2) --warmup W per fork (2000) --connections C (8) --mails-per-connection M (100) --mix "
-                + Mix.DEFAULT + " --seed S (42) --pause SECONDS (5)");
-            return;
-        }
-        if (System.getProperty(JamesServer.SERVER_DIR_PROPERTY) == null) {
-            System.setProperty(JamesServer.SERVER_DIR_PROPERTY, "james-server/target/james-server");
-        }
-        System.exit(new IdleConnectionsLoadDriver(options).run() ? 0 : 1);
+                + Mix.DEFAULT + " --seed S (42) --pause SECONDS (5)", IdleConnectionsLoadDriver::new, "stalled-dns");
     }
 
-    private int option(String name, int defaultValue) {
-        return Integer.parseInt(options.getOrDefault(name, String.valueOf(defaultValue)));
-    }
-
-    private boolean run() throws Exception {
+    @Override
+    boolean run() throws Exception {
         int idle = option("idle", 1000);
         int idleAddresses = option("idle-addresses", 50);
         int mails = option("mails", 6_000);

@@ -16,10 +16,10 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.TestPki;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.TestPki;
 
 /**
  * The end-to-end load comparison, in one run: the shipped configuration on four gateways, each
@@ -50,32 +50,18 @@ import org.relayguard.tools.TestPki;
  *      [--enforce] [--seed 42] [--no-memory] [--no-tls] [--pause 5]
  * </pre>
  */
-public final class LoadDriver {
+public final class LoadDriver extends Driver {
     private static final double TARGET_RATIO = 0.97;
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(30);
 
-    private final Map<String, String> options;
-
     private LoadDriver(Map<String, String> options) {
-        this.options = options;
+        super(options);
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = DriverArguments.parse(args, "enforce", "no-memory", "no-tls");
-        if (options.containsKey("help")) {
-            System.out.println("options: --mails N per gateway, all forks (10000) --forks F (2) --rounds R per fork (2) "
+        Driver.main(args, "options: --mails N per gateway, all forks (10000) --forks F (2) --rounds R per fork (2) "
                 + "--warmup W per fork (4000) --connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT
-                + " --enforce --seed S (42) --no-memory --no-tls --pause SECONDS (5)");
-            return;
-        }
-        if (System.getProperty(JamesServer.SERVER_DIR_PROPERTY) == null) {
-            System.setProperty(JamesServer.SERVER_DIR_PROPERTY, "james-server/target/james-server");
-        }
-        System.exit(new LoadDriver(options).run() ? 0 : 1);
-    }
-
-    private int option(String name, int defaultValue) {
-        return Integer.parseInt(options.getOrDefault(name, String.valueOf(defaultValue)));
+                + " --enforce --seed S (42) --no-memory --no-tls --pause SECONDS (5)", LoadDriver::new, "enforce", "no-memory", "no-tls");
     }
 
     /** A gateway to measure: its name, server and pipeline, and whether its clients start TLS. */
@@ -102,7 +88,8 @@ public final class LoadDriver {
     }
 
     /** What the measured runs of one setup add up to. */
-    private boolean run() throws Exception {
+    @Override
+    boolean run() throws Exception {
         int mails = option("mails", 10_000);
         int forks = option("forks", 2);
         int rounds = option("rounds", 2);

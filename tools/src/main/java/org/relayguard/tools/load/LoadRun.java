@@ -18,10 +18,10 @@ import java.util.function.IntSupplier;
 
 import javax.net.ssl.SSLContext;
 
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.SmtpClient;
-import org.relayguard.tools.TestPki;
-import org.relayguard.tools.NextHops;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.TestPki;
+import org.relayguard.tools.harness.NextHops;
 
 /**
  * Sends a list of mails to a running gateway over a number of concurrent SMTP clients, the way

@@ -3,8 +3,8 @@ package org.relayguard.tools.load;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.Scenario;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.Scenario;
 
 /**
  * The kinds of mail a gateway in front of Microsoft 365 sees, as the load and accounting runs send

@@ -12,10 +12,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
-import org.relayguard.tools.JamesServer;
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.Outcomes;
-import org.relayguard.tools.SmtpSink;
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.SmtpSink;
+import org.relayguard.tools.process.Ports;
 
 /**
  * {@code ./perf.sh peer}: the durable gateway side by side with the relay an operator would pick
@@ -37,31 +38,17 @@ import org.relayguard.tools.SmtpSink;
  *      [--dir DIRECTORY]
  * </pre>
  */
-public final class PeerComparison {
+public final class PeerComparison extends Driver {
     private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(30);
 
-    private final Map<String, String> options;
-
     private PeerComparison(Map<String, String> options) {
-        this.options = options;
+        super(options);
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = DriverArguments.parse(args);
-        if (options.containsKey("help")) {
-            System.out.println("options: --mails N per relay, all rounds (10000) --warmup W per relay (200) --rounds R (4) "
+        Driver.main(args, "options: --mails N per relay, all rounds (10000) --warmup W per relay (200) --rounds R (4) "
                 + "--connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT + " --seed S (42) --pause SECONDS (5) "
-                + "--dir DIRECTORY for Postfix's configuration, queue and log, kept after the run (default: a fresh one under /tmp, removed at the end)");
-            return;
-        }
-        if (System.getProperty(JamesServer.SERVER_DIR_PROPERTY) == null) {
-            System.setProperty(JamesServer.SERVER_DIR_PROPERTY, "james-server/target/james-server");
-        }
-        System.exit(new PeerComparison(options).run() ? 0 : 1);
-    }
-
-    private int option(String name, int defaultValue) {
-        return Integer.parseInt(options.getOrDefault(name, String.valueOf(defaultValue)));
+                + "--dir DIRECTORY for Postfix's configuration, queue and log, kept after the run (default: a fresh one under /tmp, removed at the end)", PeerComparison::new);
     }
 
     /** One relay under load: how mail gets in, where it is counted, what its measured runs add up to. */
@@ -145,8 +132,8 @@ public final class PeerComparison {
         Postfix(Optional<Path> directory, int connections, int perConnection) throws IOException {
             super("postfix", NextHops.start());
             this.postfix = directory.isPresent()
-                ? PostfixRelay.start(directory.get(), JamesServer.freePort(), hops)
-                : PostfixRelay.start(JamesServer.freePort(), hops);
+                ? PostfixRelay.start(directory.get(), Ports.free(), hops)
+                : PostfixRelay.start(Ports.free(), hops);
             System.out.println("Postfix's configuration, queue and log: " + postfix.directory()
                 + (directory.isPresent() ? "" : " (removed at the end; --dir keeps them)"));
             this.load = new LoadRun(postfix::port, hops, connections, perConnection);
@@ -253,7 +240,8 @@ public final class PeerComparison {
         }
     }
 
-    private boolean run() throws Exception {
+    @Override
+    boolean run() throws Exception {
         int mails = option("mails", 10_000);
         int warmup = option("warmup", 200);
         int rounds = option("rounds", 4);

@@ -2,25 +2,24 @@ package org.relayguard.tools.load;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.relayguard.tools.NextHops;
-import org.relayguard.tools.StopOnExit;
-import org.relayguard.tools.TestPki;
+import org.relayguard.tools.harness.FileTrees;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.TestPki;
+import org.relayguard.tools.process.Commands;
+import org.relayguard.tools.process.Ports;
+import org.relayguard.tools.process.ServerProcess;
 
 /**
  * The relay an operator would pick instead of the gateway: a Postfix (the Debian package's) with
@@ -38,7 +37,7 @@ import org.relayguard.tools.TestPki;
  * it gets a fresh directory of its own under /tmp, whatever the path of the checkout, removed on
  * {@link #close()}.</p>
  */
-public final class PostfixRelay implements AutoCloseable {
+public final class PostfixRelay extends ServerProcess {
     static final Path POSTFIX = Path.of("/usr/sbin/postfix");
     static final String INSTALL_HINT = "install it: DEBIAN_FRONTEND=noninteractive apt-get install -y postfix postfix-pcre "
         + "(debconf: No configuration); ./perf.sh peer does";
@@ -52,9 +51,9 @@ public final class PostfixRelay implements AutoCloseable {
     private final Path configDirectory;
     private final int port;
     private final boolean removeOnClose;
-    private final StopOnExit stopOnExit = new StopOnExit("stop-postfix", this::stopAndRemove);
 
     private PostfixRelay(Path directory, int port, boolean removeOnClose) {
+        super("postfix");
         this.directory = directory;
         this.configDirectory = directory.resolve("etc");
         this.port = port;
@@ -77,7 +76,7 @@ public final class PostfixRelay implements AutoCloseable {
             return postfix;
         } catch (IOException | RuntimeException e) {
             stop(root);
-            delete(root);
+            FileTrees.delete(root);
             throw e;
         }
     }
@@ -91,7 +90,7 @@ public final class PostfixRelay implements AutoCloseable {
         Path root = directory.toAbsolutePath().normalize();
         // A Postfix left running there by an interrupted run would keep the port and the queue.
         stop(root);
-        delete(root);
+        FileTrees.delete(root);
         PostfixRelay postfix = new PostfixRelay(root, port, false);
         postfix.configure(hops);
         postfix.launch();
@@ -270,20 +269,12 @@ public final class PostfixRelay implements AutoCloseable {
     private void launch() throws IOException {
         try {
             run(List.of(POSTFIX.toString(), "-c", configDirectory.toString(), "start"), Duration.ofMinutes(1));
-        } catch (IllegalStateException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e.getMessage() + "\n" + checkOutput() + "\n" + maillogTail(), e);
         }
-        stopOnExit.arm();
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (true) {
-            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                return;
-            } catch (IOException e) {
-                if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("Postfix does not listen on " + port + " within 60 s\n" + maillogTail(), e);
-                }
-                sleep(100);
-            }
+        stopWithJvm();
+        if (!awaitReady(() -> Ports.accepts(port), Duration.ofSeconds(60), 100)) {
+            throw new IllegalStateException("Postfix does not listen on " + port + " within 60 s\n" + maillogTail());
         }
     }
 
@@ -326,22 +317,22 @@ public final class PostfixRelay implements AutoCloseable {
     }
 
     /** Stops Postfix ({@code postfix stop}) and waits until its master process has gone. */
-    private synchronized void stop() {
+    @Override
+    public synchronized void stop() {
         if (!Files.exists(configDirectory.resolve("main.cf"))) {
             return;
         }
         try {
             run(List.of(POSTFIX.toString(), "-c", configDirectory.toString(), "stop"), Duration.ofMinutes(1));
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-            while (Files.exists(directory.resolve("queue/pid/master.pid")) && isRunning() && Instant.now().isBefore(deadline)) {
-                sleep(100);
-            }
+            awaitReady(() -> !Files.exists(directory.resolve("queue/pid/master.pid")) || !isRunning(), Duration.ofSeconds(30), 100);
         } catch (IOException | RuntimeException e) {
             // already stopped
         }
     }
 
-    private boolean isRunning() {
+    /** Whether {@code postfix status} finds Postfix running. */
+    @Override
+    public boolean isRunning() {
         try {
             run(List.of(POSTFIX.toString(), "-c", configDirectory.toString(), "status"), Duration.ofSeconds(30));
             return true;
@@ -353,15 +344,20 @@ public final class PostfixRelay implements AutoCloseable {
     /** Stops Postfix and, when its directory is its own under /tmp, removes it. */
     @Override
     public void close() {
-        stopAndRemove();
-        stopOnExit.cancel();
+        super.close();
+        remove();
     }
 
-    private synchronized void stopAndRemove() {
+    @Override
+    protected synchronized void stopAtJvmExit() {
         stop();
+        remove();
+    }
+
+    private void remove() {
         if (removeOnClose) {
             try {
-                delete(directory);
+                FileTrees.delete(directory);
             } catch (IOException | RuntimeException e) {
                 System.err.println("Could not remove Postfix's directory " + directory + ": " + e);
             }
@@ -369,42 +365,6 @@ public final class PostfixRelay implements AutoCloseable {
     }
 
     private static String run(List<String> command, Duration timeout) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + ": no answer within " + timeout);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(String.join(" ", command) + ": interrupted", e);
-        }
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " exited with " + process.exitValue() + ": " + output.trim());
-        }
-        return output;
-    }
-
-    private static void delete(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-                Files.delete(path);
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
+        return Commands.run(command, Map.of(), timeout.toSeconds());
     }
 }

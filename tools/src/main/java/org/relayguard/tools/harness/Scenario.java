@@ -1,4 +1,4 @@
-package org.relayguard.tools;
+package org.relayguard.tools.harness;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package org.relayguard.tools.cluster;
+package org.relayguard.tools.process;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,18 +11,21 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** Running the command-line tools of the real servers a cluster needs (PostgreSQL, HAProxy). */
-final class Processes {
-    private Processes() {
+/**
+ * Running the command-line tools of the real servers the tools start (PostgreSQL, HAProxy, Postfix)
+ * to their end, each command's output kept for its failure.
+ */
+public final class Commands {
+    private Commands() {
     }
 
     /** Whether this JVM runs as root, where PostgreSQL's tools refuse to run. */
-    static boolean isRoot() {
+    public static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
     }
 
     /** The command as the given system user when this JVM is root ({@code runuser}), as it is otherwise. */
-    static List<String> as(String user, List<String> command) {
+    public static List<String> as(String user, List<String> command) {
         if (!isRoot()) {
             return command;
         }
@@ -32,7 +35,7 @@ final class Processes {
     }
 
     /** Runs a command to its end; fails with its output when it fails. Returns its output. */
-    static String run(List<String> command, Map<String, String> environment, long timeoutSeconds) throws IOException {
+    public static String run(List<String> command, Map<String, String> environment, long timeoutSeconds) throws IOException {
         Path output = Files.createTempFile("relayguard-cmd-", ".log");
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
@@ -57,7 +60,7 @@ final class Processes {
     }
 
     /** An executable found in the directories given, first match wins. */
-    static Optional<Path> find(String name, Stream<Path> directories) {
+    public static Optional<Path> find(String name, Stream<Path> directories) {
         return directories.map(directory -> directory.resolve(name))
             .filter(Files::isExecutable)
             .findFirst();

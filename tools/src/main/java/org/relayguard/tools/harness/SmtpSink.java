@@ -1,4 +1,4 @@
-package org.relayguard.tools;
+package org.relayguard.tools.harness;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -30,6 +30,8 @@ import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
+
+import org.relayguard.tools.process.Pause;
 
 /**
  * The next hop: an SMTP server on loopback that accepts every mail James relays to it and keeps
@@ -168,7 +170,7 @@ public final class SmtpSink implements AutoCloseable {
                 if (port == 0 || Instant.now().isAfter(deadline)) {
                     throw e;
                 }
-                JamesServer.sleep(100);
+                Pause.sleep(100);
             }
         }
     }

@@ -1,13 +1,10 @@
-package org.relayguard.tools;
+package org.relayguard.tools.harness;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The directories the tools make for themselves under the system's temporary directory (a James
@@ -42,15 +39,6 @@ public final class ScratchDirectories {
 
     /** Removes a directory and everything below it; nothing when it is already gone. */
     public static void delete(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(path);
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
+        FileTrees.delete(directory);
     }
 }

@@ -1,4 +1,4 @@
-package org.relayguard.tools;
+package org.relayguard.tools.harness;
 
 import java.io.BufferedOutputStream;
 import java.io.BufferedReader;

@@ -1,4 +1,4 @@
-package org.relayguard.tools;
+package org.relayguard.tools.harness;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import org.relayguard.tools.process.Ports;
 
 /**
  * The gateway's next hops, each its own SMTP server with its own port: the Microsoft 365 smart
@@ -76,7 +78,7 @@ public final class NextHops implements AutoCloseable {
 
     private static NextHops down(Optional<TestPki.Identity> m365Certificate, Optional<TestPki.Identity> internetCertificate) {
         try {
-            return new NextHops(JamesServer.freePort(), JamesServer.freePort(), m365Certificate, internetCertificate, Map.of());
+            return new NextHops(Ports.free(), Ports.free(), m365Certificate, internetCertificate, Map.of());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,4 +1,4 @@
-package org.relayguard.tools;
+package org.relayguard.tools.run;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +25,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLContext;
+
+import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.NextHops;
+import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.Scenario;
+import org.relayguard.tools.harness.SmtpClient;
+import org.relayguard.tools.harness.SmtpSink;
+import org.relayguard.tools.harness.TestPki;
+import org.relayguard.tools.harness.WebAdmin;
 
 /**
  * {@code ./run.sh --demo}: starts the gateway from the server root that run.sh laid out, sends it

@@ -1,27 +1,24 @@
-package org.relayguard.tools;
-
-import java.util.concurrent.TimeUnit;
+package org.relayguard.tools.process;
 
 /**
  * Stops a server this JVM started (James, PostgreSQL, HAProxy, Postfix) when the JVM ends first:
  * they run as separate processes, which do not end with it (Ctrl-C on the demo or a script, an
  * interrupted test run), and none may outlive its caller. {@link #cancel()} when the server was
- * closed normally, so that the JVM keeps no hook per server it ever started. {@link #terminate}
- * is how those servers are stopped.
+ * closed normally, so that the JVM keeps no hook per server it ever started.
  */
-public final class StopOnExit {
+final class StopOnExit {
     private final String name;
     private final Runnable stop;
     private Thread hook;
 
     /** {@code name} names the hook's thread ("stop-james"); {@code stop} must be safe to run twice. */
-    public StopOnExit(String name, Runnable stop) {
+    StopOnExit(String name, Runnable stop) {
         this.name = name;
         this.stop = stop;
     }
 
     /** Registers the hook, once. */
-    public synchronized void arm() {
+    synchronized void arm() {
         if (hook == null) {
             hook = new Thread(stop, name);
             Runtime.getRuntime().addShutdownHook(hook);
@@ -29,7 +26,7 @@ public final class StopOnExit {
     }
 
     /** Removes the hook; nothing when the JVM is already exiting (then the hook runs or has run). */
-    public synchronized void cancel() {
+    synchronized void cancel() {
         if (hook == null) {
             return;
         }
@@ -39,20 +36,5 @@ public final class StopOnExit {
             // the JVM is exiting: the hook runs
         }
         hook = null;
-    }
-
-    /**
-     * Ends a server process as Ctrl-C or a service manager does (SIGTERM, so that its own shutdown
-     * runs), and forcibly if it has not ended after 30 s.
-     */
-    public static void terminate(Process process) {
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -1,32 +1,19 @@
-package org.relayguard.tools;
+package org.relayguard.tools.harness;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
+import org.relayguard.tools.process.Ports;
+import org.relayguard.tools.process.ServerProcess;
 
 /**
  * A James 3.8.1 gateway started as its own process, from the server root that the
@@ -41,7 +28,7 @@ import javax.net.ssl.X509TrustManager;
  * where smtpserver.xml reads it), and (demo and tests only) a hosts file that gives loopback
  * source addresses Microsoft 365 host names.</p>
  */
-public final class JamesServer implements AutoCloseable {
+public final class JamesServer extends ServerProcess {
     public static final String SERVER_DIR_PROPERTY = "relayguard.james.server.dir";
     public static final String KIND_PROPERTY = "relayguard.james.kind";
     public static final String JVM_ARGS_PROPERTY = "relayguard.james.jvm.args";
@@ -202,21 +189,11 @@ public final class JamesServer implements AutoCloseable {
         /** Lays out the server root without starting James, so that a caller can edit it first. */
         public JamesServer prepare() throws IOException {
             Path actualRoot = root != null ? root : ScratchDirectories.create("relayguard-james-");
-            if (!Files.exists(actualRoot.resolve("conf"))) {
-                copyTree(serverDir.resolve("conf"), actualRoot.resolve("conf"));
-                copyTree(serverDir.resolve("extensions-jars"), actualRoot.resolve("extensions-jars"));
-                if (profile == Profile.PROOFPOINT) {
-                    Files.copy(serverDir.resolve("profiles/proofpoint/mailetcontainer.xml"),
-                        actualRoot.resolve("conf/mailetcontainer.xml"), StandardCopyOption.REPLACE_EXISTING);
-                }
-                if (gatewayCertificate) {
-                    TestPki.gateway().writePem(actualRoot.resolve(TLS_KEY), actualRoot.resolve(TLS_CERTIFICATES));
-                }
-            }
+            ServerRoot.layOut(serverDir, actualRoot, profile, gatewayCertificate);
             Map<String, String> env = new HashMap<>(environment);
-            env.putIfAbsent("RELAYGUARD_SMTP_BIND", "127.0.0.1:" + freePort());
-            env.putIfAbsent("RELAYGUARD_SMTP_PROXY_BIND", "127.0.0.1:" + freePort());
-            env.putIfAbsent("RELAYGUARD_WEBADMIN_PORT", String.valueOf(freePort()));
+            env.putIfAbsent("RELAYGUARD_SMTP_BIND", "127.0.0.1:" + Ports.free());
+            env.putIfAbsent("RELAYGUARD_SMTP_PROXY_BIND", "127.0.0.1:" + Ports.free());
+            env.putIfAbsent("RELAYGUARD_WEBADMIN_PORT", String.valueOf(Ports.free()));
             if (launcher != null) {
                 env.putIfAbsent("RELAYGUARD_LOG_CONSOLE", "OFF");
             }
@@ -282,22 +259,18 @@ public final class JamesServer implements AutoCloseable {
     private final List<String> launcher;
     /** The resolv.conf James's JVM sees, or null for the system's. */
     private final Path resolvConf;
-    private volatile Process process;
     private Path log;
     /** Where this start's output begins in {@link #log}: an appended log holds earlier starts too. */
     private long logStart;
     /** Where this start's output begins in the rotated {@code logs/james.log} (launcher only). */
     private long rotatedLogStart;
     private int starts;
-    private final StopOnExit stopOnExit = new StopOnExit("stop-james", () -> {
-        this.jvmExiting = true;
-        stop();
-    });
     private volatile boolean jvmExiting;
     private Optional<String> webAdminToken = Optional.empty();
 
     private JamesServer(Path serverDir, Kind kind, Path root, Map<String, String> environment, boolean hostsFile, Path logFile,
                         List<String> jvmArguments, List<String> launcher, Path resolvConf) {
+        super("james");
         this.serverDir = serverDir;
         this.kind = kind;
         this.root = root;
@@ -366,29 +339,15 @@ public final class JamesServer implements AutoCloseable {
 
     /** James's output since the last start: its console, and through a launcher its rotated log too. */
     public String logText() {
-        String console = textFrom(log, logStart);
-        return launcher == null ? console : console + textFrom(rotatedLog(), rotatedLogStart);
-    }
-
-    private static String textFrom(Path file, long start) {
-        try {
-            if (file == null || !Files.exists(file)) {
-                return "";
-            }
-            byte[] bytes = Files.readAllBytes(file);
-            // A rotated log that started over is read from its beginning.
-            int from = start <= bytes.length ? (int) start : 0;
-            return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        String console = LogText.from(log, logStart);
+        return launcher == null ? console : console + LogText.from(rotatedLog(), rotatedLogStart);
     }
 
     /** Starts James and waits until it says it started; fails with James's own log otherwise. */
     public void start() throws IOException {
         StartResult result = launch(Duration.ofSeconds(120));
         if (!result.started) {
-            throw new IllegalStateException("James did not start (" + result.reason + "). Log " + log + ":\n" + tail(logText(), 60));
+            throw new IllegalStateException("James did not start (" + result.reason + "). Log " + log + ":\n" + LogText.tail(logText(), 60));
         }
         if (launcher != null && webAdminToken.isEmpty()) {
             webAdminToken = Optional.of(tokenFromDistribution());
@@ -431,170 +390,58 @@ public final class JamesServer implements AutoCloseable {
     }
 
     private StartResult launch(Duration timeout) throws IOException {
-        if (process != null && process.isAlive()) {
+        if (isRunning()) {
             throw new IllegalStateException("already running");
         }
         starts++;
         log = logFile != null ? logFile : root.resolve("james-" + starts + ".log");
-        logStart = logFile != null && Files.exists(log) ? Files.size(log) : 0;
-        rotatedLogStart = Files.exists(rotatedLog()) ? Files.size(rotatedLog()) : 0;
-        stopOnExit();
+        logStart = logFile != null ? LogText.end(log) : 0;
+        rotatedLogStart = LogText.end(rotatedLog());
         List<String> jvmOptions = new ArrayList<>(List.of("-Xmx768m"));
         if (hostsFile && resolvConf == null) {
-            jvmOptions.add("-Djdk.net.hosts.file=" + writeHostsFile());
+            jvmOptions.add("-Djdk.net.hosts.file=" + HostsFile.write(root));
         }
         jvmOptions.addAll(jvmArguments);
         if (kind == Kind.STOCK_MEMORY && environment.containsKey("RELAYGUARD_SMARTHOST_CA")) {
-            jvmOptions.addAll(stockTrustStore(Path.of(environment.get("RELAYGUARD_SMARTHOST_CA"))));
+            jvmOptions.addAll(StockTrustStore.write(root, Path.of(environment.get("RELAYGUARD_SMARTHOST_CA"))));
         }
         // Extra JVM options for measurements (a JFR recording, another heap): -Drelayguard.james.jvm.args="-XX:…"
         String extra = System.getProperty(JVM_ARGS_PROPERTY, "").trim();
         if (!extra.isEmpty()) {
             jvmOptions.addAll(List.of(extra.split("\\s+")));
         }
-        List<String> command = new ArrayList<>();
-        Map<String, String> processEnvironment = new HashMap<>(environment);
+        ProcessBuilder builder;
         if (launcher != null) {
             if (kind != Kind.RELAY_GUARD) {
                 throw new IllegalStateException("bin/relayguard starts the Relay Guard server only");
             }
-            command.addAll(launcher);
-            command.add(serverDir.resolve("bin/relayguard").toString());
-            processEnvironment.put("RELAYGUARD_ROOT", root.toString());
-            processEnvironment.put("JAVA_HOME", System.getProperty("java.home"));
-            processEnvironment.put("JAVA_OPTS", String.join(" ", jvmOptions));
+            builder = JamesCommand.viaDistribution(serverDir, root, launcher, jvmOptions, environment);
         } else {
-            if (resolvConf != null) {
-                // unshare and sh exec: the process started is James's JVM itself, which stop() and kill() signal.
-                command.addAll(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                    "mount --bind \"$0\" /etc/resolv.conf && mount --bind \"$1\" /etc/hosts && shift && exec \"$@\"",
-                    resolvConf.toString(), hostsFile ? writeHostsFile().toString() : "/etc/hosts"));
-            }
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Dworking.directory=" + root);
-            command.add("-Dlogback.configurationFile=" + root.resolve("conf/logback.xml"));
-            command.add("-Djames.exit.on.startup.error=true");
-            command.addAll(jvmOptions);
-            command.add("-cp");
-            command.add(serverDir.resolve("lib") + "/*");
-            command.add(kind.mainClass);
+            Path hosts = resolvConf != null && hostsFile ? HostsFile.write(root) : Path.of("/etc/hosts");
+            builder = JamesCommand.direct(serverDir, kind, root, resolvConf, hosts, jvmOptions, environment);
         }
-
-        ProcessBuilder builder = new ProcessBuilder(command)
-            .directory(root.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(logFile != null ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile()));
-        builder.environment().putAll(processEnvironment);
-        Process started = builder.start();
-        process = started;
+        // James runs as a child process, which the JVM does not end with itself: it is stopped when
+        // this JVM ends (Ctrl-C on the demo, an interrupted test run), so that no James outlives its caller.
+        Process started = startChild(builder, log, logFile != null);
         if (jvmExiting) {
             // Ctrl-C came while James was being launched: the shutdown hook has already run.
             started.destroyForcibly();
             return new StartResult(false, "interrupted by JVM shutdown");
         }
-
-        Instant deadline = Instant.now().plus(timeout);
-        while (Instant.now().isBefore(deadline)) {
-            String text = logText();
-            if (text.contains("JAMES server started")) {
-                return new StartResult(true, "started");
-            }
-            if (!started.isAlive()) {
-                return new StartResult(false, "exited with code " + started.exitValue());
-            }
-            sleep(200);
+        if (awaitReady(() -> logText().contains("JAMES server started"), timeout, 200)) {
+            return new StartResult(true, "started");
+        }
+        if (!started.isAlive()) {
+            return new StartResult(false, "exited with code " + started.exitValue());
         }
         started.destroyForcibly();
         return new StartResult(false, "no start within " + timeout);
     }
 
-    /**
-     * James runs as a child process, which the JVM does not end with itself: stop it when this JVM
-     * ends (Ctrl-C on the demo, an interrupted test run), so that no James outlives its caller.
-     */
-    private void stopOnExit() {
-        stopOnExit.arm();
-    }
-
-    /**
-     * James's stock server does not read {@code RELAYGUARD_SMARTHOST_CA}: as docs/tls.md tells
-     * operators of other James servers, it gets a trust store holding the JDK's CAs and the private
-     * ones, as {@code javax.net.ssl.trustStore}.
-     */
-    private List<String> stockTrustStore(Path privateCas) throws IOException {
-        Path store = root.resolve("smarthost-truststore.p12");
-        String password = "relayguard";
-        try {
-            TrustManagerFactory jdk = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            jdk.init((KeyStore) null);
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            int index = 0;
-            for (X509Certificate ca : ((X509TrustManager) jdk.getTrustManagers()[0]).getAcceptedIssuers()) {
-                trust.setCertificateEntry("jdk-" + index++, ca);
-            }
-            try (InputStream in = Files.newInputStream(privateCas)) {
-                for (Certificate ca : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                    trust.setCertificateEntry("smarthost-ca-" + index++, ca);
-                }
-            }
-            try (OutputStream out = Files.newOutputStream(store)) {
-                trust.store(out, password.toCharArray());
-            }
-        } catch (GeneralSecurityException e) {
-            throw new IOException(e);
-        }
-        return List.of("-Djavax.net.ssl.trustStore=" + store, "-Djavax.net.ssl.trustStorePassword=" + password,
-            "-Djavax.net.ssl.trustStoreType=PKCS12");
-    }
-
-    /** The hosts file that replaces all JDK name look-ups of the James process: demo and tests only. */
-    private Path writeHostsFile() throws IOException {
-        String ownName = InetAddress.getLocalHost().getHostName();
-        Path hosts = root.resolve("hosts");
-        Files.writeString(hosts, String.join("\n",
-            "127.0.0.1 localhost " + ownName,
-            "::1 localhost",
-            M365_HOST_SOURCE + " " + M365_HOST_NAME,
-            INTERNET_HOST_SOURCE + " " + INTERNET_HOST_NAME,
-            ""), StandardCharsets.UTF_8);
-        return hosts;
-    }
-
-    /**
-     * Kills James as {@code kill -9} does (SIGKILL): no shutdown hook, no queue or repository closed
-     * properly. What James acknowledged must survive it.
-     */
-    public synchronized void kill() {
-        if (process == null) {
-            return;
-        }
-        process.destroyForcibly();
-        try {
-            process.waitFor(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        process = null;
-    }
-
-    /** Stops James as Ctrl-C or a service manager does (SIGTERM: James's shutdown hook runs). */
-    public synchronized void stop() {
-        if (process == null) {
-            return;
-        }
-        StopOnExit.terminate(process);
-        process = null;
-    }
-
     @Override
-    public void close() {
+    protected void stopAtJvmExit() {
+        this.jvmExiting = true;
         stop();
-        stopOnExit.cancel();
-    }
-
-    public boolean isRunning() {
-        return process != null && process.isAlive();
     }
 
     private static final class StartResult {
@@ -607,41 +454,7 @@ public final class JamesServer implements AutoCloseable {
         }
     }
 
-    public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
     private static int portOf(String bind) {
         return Integer.parseInt(bind.substring(bind.lastIndexOf(':') + 1));
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path source : (Iterable<Path>) paths::iterator) {
-                Path target = to.resolve(from.relativize(source).toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-    }
-
-    private static String tail(String text, int lines) {
-        String[] all = text.split("\n");
-        int from = Math.max(0, all.length - lines);
-        return String.join("\n", java.util.Arrays.asList(all).subList(from, all.length));
-    }
-
-    public static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,4 +1,4 @@
-package org.relayguard.tools;
+package org.relayguard.tools.harness;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package org.relayguard.tools;
+package org.relayguard.tools.harness;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+
+import org.relayguard.tools.process.Pause;
 
 /**
  * Where mails ended up, read the way an operator would: what each next hop (the internet one and
@@ -94,12 +96,12 @@ public final class Outcomes {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             if (queuesEmpty(webAdmin) && hops.internet().count() + hops.smartHosts().stream().mapToInt(SmtpSink::count).sum() >= expectedRelayed) {
-                JamesServer.sleep(1500);
+                Pause.sleep(1500);
                 if (queuesEmpty(webAdmin)) {
                     break;
                 }
             }
-            JamesServer.sleep(200);
+            Pause.sleep(200);
         }
         return read(james, hops, idHeader, earlierQuarantine);
     }
