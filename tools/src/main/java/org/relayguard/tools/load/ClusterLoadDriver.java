@@ -27,10 +27,9 @@ import org.relayguard.tools.process.Ports;
  * {@code mvn verify}.
  */
 public final class ClusterLoadDriver extends Driver {
-    private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(30);
 
     private ClusterLoadDriver(Map<String, String> options) {
-        super(options);
+        super(options, 6_000, 3, 2_000);
     }
 
     public static void main(String[] args) throws Exception {
@@ -61,19 +60,11 @@ public final class ClusterLoadDriver extends Driver {
 
     @Override
     boolean run() throws Exception {
-        int mails = option("mails", 6_000);
-        int rounds = option("rounds", 3);
-        int warmup = option("warmup", 2_000);
-        int connections = option("connections", 8);
-        int perConnection = option("mails-per-connection", 100);
-        long seed = option("seed", 42);
-        long pauseMillis = option("pause", 5) * 1000L;
         boolean enforce = options.containsKey("enforce");
-        Mix mix = Mix.parse(options.getOrDefault("mix", Mix.DEFAULT));
 
         System.out.printf(Locale.ROOT, "Relay Guard cluster load: %d mails per setup in %d rounds (after %d warm-up mails each) through HAProxy, "
                 + "%d concurrent SMTP clients, %d mails per connection, %s mode, mix %s%n",
-            mails, rounds, warmup, connections, perConnection, enforce ? "enforce" : "audit", mix);
+            load.mails, load.rounds, load.warmup, load.connections, load.perConnection, enforce ? "enforce" : "audit", load.mix);
         System.out.println(LoadDriver.machine());
 
         int onePort = Ports.free();
@@ -90,23 +81,23 @@ public final class ClusterLoadDriver extends Driver {
                      new HaProxy.Frontend("two", twoPort, List.of(0, 1)),
                      new HaProxy.Frontend("copy", copyPort, List.of(2))))
                  .start()) {
-            Setup one = new Setup("one node", "node1 (DomainList read live)", onePort, hops, connections, perConnection);
-            Setup two = new Setup("two nodes", "node1 + node2, round robin", twoPort, hops, connections, perConnection);
-            Setup copy = new Setup("one node, copy", "node3 (DomainList copy in memory)", copyPort, hops, connections, perConnection);
+            Setup one = new Setup("one node", "node1 (DomainList read live)", onePort, hops, load.connections, load.perConnection);
+            Setup two = new Setup("two nodes", "node1 + node2, round robin", twoPort, hops, load.connections, load.perConnection);
+            Setup copy = new Setup("one node, copy", "node3 (DomainList copy in memory)", copyPort, hops, load.connections, load.perConnection);
             List<Setup> setups = List.of(one, two, copy);
 
             for (Setup setup : setups) {
-                send(setup, LoadRun.mails(setup.name.replace(' ', '-').replace(",", "") + "-warmup", mix, warmup, seed), sent, enforce, false);
+                send(setup, LoadRun.mails(setup.name.replace(' ', '-').replace(",", "") + "-warmup", load.mix, load.warmup, load.seed), sent, enforce, false);
             }
             List<Double> scaling = new ArrayList<>();
             List<Double> domainListCopy = new ArrayList<>();
-            for (int round = 0; round < rounds; round++) {
+            for (int round = 0; round < load.rounds; round++) {
                 List<Setup> order = new ArrayList<>(setups);
                 Collections.rotate(order, round);
                 for (Setup setup : order) {
-                    Thread.sleep(pauseMillis);
-                    List<LoadRun.Mail> roundMails = LoadRun.mails(setup.name.replace(' ', '-').replace(",", "") + "-round" + round, mix,
-                        mails / rounds + (round < mails % rounds ? 1 : 0), seed + 1 + round);
+                    Thread.sleep(load.pauseMillis);
+                    List<LoadRun.Mail> roundMails = LoadRun.mails(setup.name.replace(' ', '-').replace(",", "") + "-round" + round, load.mix,
+                        load.mailsOfRun(round, load.rounds), load.seed + 1 + round);
                     send(setup, roundMails, sent, enforce, true);
                 }
                 scaling.add(two.lastRate / one.lastRate);

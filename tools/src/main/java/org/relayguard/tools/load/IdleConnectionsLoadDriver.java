@@ -57,10 +57,9 @@ import org.relayguard.tools.harness.SilentDnsServer;
  */
 public final class IdleConnectionsLoadDriver extends Driver {
     private static final double GOAL = 0.9;
-    private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(30);
 
     private IdleConnectionsLoadDriver(Map<String, String> options) {
-        super(options);
+        super(options, 6_000, 2, 2_000);
     }
 
     public static void main(String[] args) throws Exception {
@@ -74,16 +73,7 @@ public final class IdleConnectionsLoadDriver extends Driver {
     boolean run() throws Exception {
         int idle = option("idle", 1000);
         int idleAddresses = option("idle-addresses", 50);
-        int mails = option("mails", 6_000);
         int forks = option("forks", 2);
-        int rounds = option("rounds", 2);
-        int warmup = option("warmup", 2_000);
-        int connections = option("connections", 8);
-        int perConnection = option("mails-per-connection", 100);
-        long seed = option("seed", 42);
-        long pauseMillis = option("pause", 5) * 1000L;
-        Mix mix = Mix.parse(options.getOrDefault("mix", Mix.DEFAULT));
-        int runs = forks * rounds;
         boolean stalledDns = options.containsKey("stalled-dns");
         int refusedPerSecond = option("refused-per-second", 100);
         if (stalledDns && !SilentDnsServer.canRun()) {
@@ -93,8 +83,7 @@ public final class IdleConnectionsLoadDriver extends Driver {
         try (SilentDnsServer dns = stalledDns ? SilentDnsServer.start() : null) {
             Path resolvConf = stalledDns ? dns.resolvConf(Files.createTempFile("relayguard-resolv-", ".conf")) : null;
             try {
-                return run(idle, idleAddresses, mails, forks, rounds, warmup, connections, perConnection, seed, pauseMillis, mix, runs,
-                    resolvConf, refusedPerSecond);
+                return run(idle, idleAddresses, forks, resolvConf, refusedPerSecond);
             } finally {
                 if (resolvConf != null) {
                     Files.delete(resolvConf);
@@ -103,12 +92,10 @@ public final class IdleConnectionsLoadDriver extends Driver {
         }
     }
 
-    private boolean run(int idle, int idleAddresses, int mails, int forks, int rounds, int warmup, int connections, int perConnection,
-                        long seed, long pauseMillis, Mix mix, int runs, Path resolvConf, int refusedPerSecond) throws Exception {
-
+    private boolean run(int idle, int idleAddresses, int forks, Path resolvConf, int refusedPerSecond) throws Exception {
         System.out.printf(Locale.ROOT, "Relay Guard with and without %d idle connections (from %d addresses): %d mails per gateway in %d forks × %d rounds "
                 + "(each fork after %d warm-up mails) over %d concurrent SMTP clients, %d mails per connection, mix %s%n",
-            idle, idleAddresses, mails, forks, rounds, warmup, connections, perConnection, mix);
+            idle, idleAddresses, load.mails, forks, load.rounds, load.warmup, load.connections, load.perConnection, load.mix);
         if (resolvConf != null) {
             System.out.printf(Locale.ROOT, "Their reverse lookups stall (a DNS server that never answers); %d connections a second over the per-address limit%n",
                 refusedPerSecond);
@@ -123,39 +110,29 @@ public final class IdleConnectionsLoadDriver extends Driver {
         for (int fork = 0; fork < forks; fork++) {
             Map<String, Gateway> gateways = new LinkedHashMap<>();
             try {
-                gateways.put("quiet", new Gateway("quiet", idle + connections + 100, connections, perConnection, quiet, resolvConf));
-                gateways.put("idle", new Gateway("idle", idle + connections + 100, connections, perConnection, loaded, resolvConf));
+                gateways.put("quiet", new Gateway("quiet", idle + load.connections + 100, load.connections, load.perConnection, quiet, resolvConf));
+                gateways.put("idle", new Gateway("idle", idle + load.connections + 100, load.connections, load.perConnection, loaded, resolvConf));
                 int held = gateways.get("idle").holdIdle(idle, idleAddresses);
                 System.out.printf(Locale.ROOT, "fork %d of %d: %d idle connections held on the idle gateway%n", fork + 1, forks, held);
                 if (resolvConf != null) {
                     gateways.get("idle").refuseOverTheLimit(refusedPerSecond);
                 }
-                List<LoadRun.Mail> warmupMails = LoadRun.mails("fork" + fork + "-warmup", mix, warmup, seed + 100L * fork);
-                for (Gateway gateway : gateways.values()) {
-                    gateway.send(warmupMails, false);
-                }
-                for (int round = 0; round < rounds; round++) {
-                    int run = fork * rounds + round;
-                    List<LoadRun.Mail> roundMails = LoadRun.mails("fork" + fork + "-round" + round, mix,
-                        mails / runs + (run < mails % runs ? 1 : 0), seed + 100L * fork + 1 + round);
+                warmUp(gateways.values(), load.forkWarmup(fork));
+                for (int round = 0; round < load.rounds; round++) {
+                    List<LoadRun.Mail> roundMails = load.forkRound(fork, round, forks);
                     List<Gateway> order = new ArrayList<>(gateways.values());
-                    Collections.rotate(order, run);
+                    // Two gateways: which goes first alternates from run to run.
+                    Collections.rotate(order, fork * load.rounds + round);
                     for (Gateway gateway : order) {
-                        Thread.sleep(pauseMillis);
+                        Thread.sleep(load.pauseMillis);
                         gateways.get("idle").keepIdle();
                         gateway.send(roundMails, true);
                     }
                     roundRatios.add(gateways.get("idle").lastRate / gateways.get("quiet").lastRate);
                 }
-                for (Gateway gateway : gateways.values()) {
-                    Accounting accounting = gateway.account();
-                    accountings.add("Accounting " + gateway.name + ", fork " + (fork + 1) + ": " + accounting);
-                    exact &= accounting.isExact();
-                }
+                exact &= account(gateways.values(), fork, accountings);
             } finally {
-                for (Gateway gateway : gateways.values()) {
-                    gateway.close();
-                }
+                close(gateways.values());
             }
         }
 
@@ -182,7 +159,7 @@ public final class IdleConnectionsLoadDriver extends Driver {
     }
 
     /** One gateway of one fork: its own James and next hops, what was sent to it, its idle connections. */
-    private static final class Gateway implements AutoCloseable {
+    private static final class Gateway implements ForkGateway {
         final String name;
         final JamesServer james;
         final NextHops hops;
@@ -276,7 +253,13 @@ public final class IdleConnectionsLoadDriver extends Driver {
             return line.toString();
         }
 
-        void send(List<LoadRun.Mail> mails, boolean counted) throws InterruptedException {
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public void send(List<LoadRun.Mail> mails, boolean counted) throws InterruptedException {
             sent.addAll(mails);
             LoadRun.Result result = load.send(mails, Accounting.expectedRelayed(sent, Accounting.Pipeline.HARDENED, false), ROUND_TIMEOUT);
             lastRate = LoadDriver.rate(result.mails, result.endToEndNanos);
@@ -288,7 +271,8 @@ public final class IdleConnectionsLoadDriver extends Driver {
             }
         }
 
-        Accounting account() {
+        @Override
+        public Accounting account() {
             Outcomes outcomes = Outcomes.await(james, hops, Accounting.expectedRelayed(sent, Accounting.Pipeline.HARDENED, false),
                 MailKind.ID_HEADER, Duration.ofMinutes(5));
             return Accounting.of(outcomes, sent, Accounting.Pipeline.HARDENED, false);

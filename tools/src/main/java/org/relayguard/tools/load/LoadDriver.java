@@ -52,10 +52,9 @@ import org.relayguard.tools.harness.TestPki;
  */
 public final class LoadDriver extends Driver {
     private static final double TARGET_RATIO = 0.97;
-    private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(30);
 
     private LoadDriver(Map<String, String> options) {
-        super(options);
+        super(options, 10_000, 2, 4_000);
     }
 
     public static void main(String[] args) throws Exception {
@@ -90,16 +89,8 @@ public final class LoadDriver extends Driver {
     /** What the measured runs of one setup add up to. */
     @Override
     boolean run() throws Exception {
-        int mails = option("mails", 10_000);
         int forks = option("forks", 2);
-        int rounds = option("rounds", 2);
-        int warmup = option("warmup", 4_000);
-        int connections = option("connections", 8);
-        int perConnection = option("mails-per-connection", 100);
-        long seed = option("seed", 42);
         boolean enforce = options.containsKey("enforce");
-        long pauseMillis = option("pause", 5) * 1000L;
-        Mix mix = Mix.parse(options.getOrDefault("mix", Mix.DEFAULT));
 
         Setup plain = new Setup("plain", JamesServer.Kind.RELAY_GUARD, Accounting.Pipeline.PLAIN, false);
         Setup hardened = new Setup("hardened", JamesServer.Kind.RELAY_GUARD, Accounting.Pipeline.HARDENED, false);
@@ -112,11 +103,10 @@ public final class LoadDriver extends Driver {
         if (memory != null) {
             setups.add(memory);
         }
-        int runs = forks * rounds;
 
         System.out.printf(Locale.ROOT, "Relay Guard load: %d mails per gateway in %d forks × %d rounds (each fork after %d warm-up mails) "
                 + "over %d concurrent SMTP clients, %d mails per connection, %s mode, mix %s%n",
-            mails, forks, rounds, warmup, connections, perConnection, enforce ? "enforce" : "audit", mix);
+            load.mails, forks, load.rounds, load.warmup, load.connections, load.perConnection, enforce ? "enforce" : "audit", load.mix);
         System.out.println(machine());
 
         List<Double> roundRatios = new ArrayList<>();
@@ -130,16 +120,13 @@ public final class LoadDriver extends Driver {
             Map<Setup, Gateway> gateways = new LinkedHashMap<>();
             try {
                 for (Setup setup : setups) {
-                    gateways.put(setup, new Gateway(setup, connections, perConnection, enforce));
+                    gateways.put(setup, new Gateway(setup, load.connections, load.perConnection, enforce));
                 }
-                List<LoadRun.Mail> warmupMails = LoadRun.mails("fork" + fork + "-warmup", mix, warmup, seed + 100L * fork);
-                for (Gateway gateway : gateways.values()) {
-                    gateway.send(warmupMails, false);
-                }
-                for (int round = 0; round < rounds; round++) {
-                    int run = fork * rounds + round;
-                    List<LoadRun.Mail> roundMails = LoadRun.mails("fork" + fork + "-round" + round, mix,
-                        mails / runs + (run < mails % runs ? 1 : 0), seed + 100L * fork + 1 + round);
+                warmUp(gateways.values(), load.forkWarmup(fork));
+                for (int round = 0; round < load.rounds; round++) {
+                    List<LoadRun.Mail> roundMails = load.forkRound(fork, round, forks);
+                    // Each run's order of the gateways another: rotated by one, and reversed every other run.
+                    int run = fork * load.rounds + round;
                     List<Gateway> order = new ArrayList<>(gateways.values());
                     Collections.rotate(order, run);
                     if (run % 2 == 1) {
@@ -149,7 +136,7 @@ public final class LoadDriver extends Driver {
                         // The previous run's server is still finishing what follows delivery (queue
                         // acknowledgements, journal checkpoints, garbage collection): let it, so that it
                         // does not run on the cores of the next one.
-                        Thread.sleep(pauseMillis);
+                        Thread.sleep(load.pauseMillis);
                         gateway.send(roundMails, true);
                     }
                     roundRatios.add(gateways.get(hardened).lastRate / gateways.get(plain).lastRate);
@@ -161,15 +148,9 @@ public final class LoadDriver extends Driver {
                     }
                 }
                 forkRatios.add(gateways.get(hardened).forkMeasured.endToEndRate() / gateways.get(plain).forkMeasured.endToEndRate());
-                for (Gateway gateway : gateways.values()) {
-                    Accounting accounting = gateway.account();
-                    accountings.add("Accounting " + gateway.setup.name + ", fork " + (fork + 1) + ": " + accounting);
-                    exact &= accounting.isExact();
-                }
+                exact &= account(gateways.values(), fork, accountings);
             } finally {
-                for (Gateway gateway : gateways.values()) {
-                    gateway.close();
-                }
+                close(gateways.values());
             }
         }
 
@@ -213,7 +194,7 @@ public final class LoadDriver extends Driver {
     }
 
     /** One gateway of one fork: its own James and its own next hops, what was sent to it. */
-    private static final class Gateway implements AutoCloseable {
+    private static final class Gateway implements ForkGateway {
         final Setup setup;
         final JamesServer james;
         final NextHops hops;
@@ -237,12 +218,18 @@ public final class LoadDriver extends Driver {
         }
 
         @Override
+        public String name() {
+            return setup.name;
+        }
+
+        @Override
         public void close() {
             james.close();
             hops.close();
         }
 
-        void send(List<LoadRun.Mail> mails, boolean measured) throws InterruptedException {
+        @Override
+        public void send(List<LoadRun.Mail> mails, boolean measured) throws InterruptedException {
             sent.addAll(mails);
             LoadRun.Result result = load.send(mails, Accounting.expectedRelayed(sent, setup.pipeline, enforce), ROUND_TIMEOUT);
             System.out.printf(Locale.ROOT, "%-8s %-8s %6d mails: %7.1f mails/s end to end, %7.1f accepted/s, p50 %.1f ms, p99 %.1f ms%n",
@@ -255,7 +242,8 @@ public final class LoadDriver extends Driver {
             }
         }
 
-        Accounting account() {
+        @Override
+        public Accounting account() {
             // Everything was relayed already; wait for the queues to be empty before reading.
             Outcomes outcomes = Outcomes.await(james, hops, Accounting.expectedRelayed(sent, setup.pipeline, enforce), MailKind.ID_HEADER, Duration.ofMinutes(5));
             return Accounting.of(outcomes, sent, setup.pipeline, enforce);

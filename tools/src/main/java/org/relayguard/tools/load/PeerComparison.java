@@ -39,10 +39,9 @@ import org.relayguard.tools.process.Ports;
  * </pre>
  */
 public final class PeerComparison extends Driver {
-    private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(30);
 
     private PeerComparison(Map<String, String> options) {
-        super(options);
+        super(options, 10_000, 4, 200);
     }
 
     public static void main(String[] args) throws Exception {
@@ -242,35 +241,27 @@ public final class PeerComparison extends Driver {
 
     @Override
     boolean run() throws Exception {
-        int mails = option("mails", 10_000);
-        int warmup = option("warmup", 200);
-        int rounds = option("rounds", 4);
-        int connections = option("connections", 8);
-        int perConnection = option("mails-per-connection", 100);
-        long seed = option("seed", 42);
-        long pauseMillis = option("pause", 5) * 1000L;
-        Mix mix = Mix.parse(options.getOrDefault("mix", Mix.DEFAULT));
         Optional<Path> directory = Optional.ofNullable(options.get("dir")).map(Path::of);
 
         System.out.printf(Locale.ROOT, "Peer comparison: %d mails per relay in %d rounds (after %d warm-up mails) over %d concurrent SMTP clients, "
                 + "%d mails per connection, mix %s; mails from Microsoft 365 with 41 headers%n",
-            mails, rounds, warmup, connections, perConnection, mix);
+            load.mails, load.rounds, load.warmup, load.connections, load.perConnection, load.mix);
         System.out.println(LoadDriver.machine() + "; Postfix " + PostfixRelay.version() + "; load average " + loadAverage());
 
         List<Double> roundRatios = new ArrayList<>();
-        try (Postfix postfix = new Postfix(directory, connections, perConnection);
-             Gateway gateway = new Gateway(connections, perConnection)) {
-            List<LoadRun.Mail> warmupMails = LoadRun.mails("peer-warmup", mix, warmup, seed, true);
+        try (Postfix postfix = new Postfix(directory, load.connections, load.perConnection);
+             Gateway gateway = new Gateway(load.connections, load.perConnection)) {
+            List<LoadRun.Mail> warmupMails = LoadRun.mails("peer-warmup", load.mix, load.warmup, load.seed, true);
             postfix.send(warmupMails, false);
             gateway.send(warmupMails, false);
-            for (int round = 0; round < rounds; round++) {
-                List<LoadRun.Mail> roundMails = LoadRun.mails("peer-round" + round, mix,
-                    mails / rounds + (round < mails % rounds ? 1 : 0), seed + 1 + round, true);
+            for (int round = 0; round < load.rounds; round++) {
+                List<LoadRun.Mail> roundMails = LoadRun.mails("peer-round" + round, load.mix,
+                    load.mailsOfRun(round, load.rounds), load.seed + 1 + round, true);
                 List<Relay> order = round % 2 == 0 ? List.of(postfix, gateway) : List.of(gateway, postfix);
                 for (Relay relay : order) {
                     // Let the previous relay finish what follows delivery (queue clean-up, journal
                     // checkpoints, garbage collection) before the next one runs on the same cores.
-                    Thread.sleep(pauseMillis);
+                    Thread.sleep(load.pauseMillis);
                     relay.send(roundMails, true);
                 }
                 roundRatios.add(gateway.lastRate / postfix.lastRate);
