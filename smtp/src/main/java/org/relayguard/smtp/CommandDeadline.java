@@ -1,6 +1,5 @@
 package org.relayguard.smtp;
 
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,23 +51,6 @@ public class CommandDeadline implements ConnectHandler<SMTPSession>, DisconnectH
     private static final Logger LOGGER = LoggerFactory.getLogger(CommandDeadline.class);
     @SuppressWarnings("rawtypes")
     private static final ProtocolSession.AttachmentKey<ScheduledFuture> DEADLINE = ProtocolSession.AttachmentKey.of("org.relayguard.command-deadline", ScheduledFuture.class);
-    /** As ConnectionLimits: a response without lines, since James's JMX statistics fail on null. */
-    private static final Response NOTHING = new Response() {
-        @Override
-        public String getRetCode() {
-            return "";
-        }
-
-        @Override
-        public List<CharSequence> getLines() {
-            return List.of();
-        }
-
-        @Override
-        public boolean isEndSession() {
-            return false;
-        }
-    };
 
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
         new ThreadFactoryBuilder().setDaemon(true).setNameFormat("relayguard-command-deadline-%d").build());
@@ -98,7 +80,7 @@ public class CommandDeadline implements ConnectHandler<SMTPSession>, DisconnectH
     @Override
     public Response onConnect(SMTPSession session) {
         arm(session, commandDeadline);
-        return NOTHING;
+        return NoReply.INSTANCE;
     }
 
     @Override

@@ -2,7 +2,6 @@ package org.relayguard.smtp;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -70,27 +69,6 @@ public class ConnectionLimits implements ConnectHandler<SMTPSession>, Disconnect
     private static final InetAddress UNKNOWN = InetAddress.getLoopbackAddress();
     private static final String TOO_MANY = DSNStatus.getStatus(DSNStatus.TRANSIENT, DSNStatus.SECURITY_OTHER) + " Too many connections";
 
-    /**
-     * Within the limits: a response without lines, which James writes as nothing. Not null: James's
-     * JMX statistics of connect handlers (on by default) fail on a null response.
-     */
-    private static final Response WITHIN_LIMITS = new Response() {
-        @Override
-        public String getRetCode() {
-            return "";
-        }
-
-        @Override
-        public List<CharSequence> getLines() {
-            return List.of();
-        }
-
-        @Override
-        public boolean isEndSession() {
-            return false;
-        }
-    };
-
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
     private final LogThrottle refusalLog = new LogThrottle();
@@ -155,7 +133,7 @@ public class ConnectionLimits implements ConnectHandler<SMTPSession>, Disconnect
                     client, fromAddress - 1, maxConnectionsPerAddress, leftOut(leftOut)));
             return refusal(TOO_MANY + " from your address, try again later");
         }
-        return WITHIN_LIMITS;
+        return NoReply.INSTANCE;
     }
 
     private static String leftOut(long count) {

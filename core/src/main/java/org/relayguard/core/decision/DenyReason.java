@@ -117,8 +117,7 @@ public final class DenyReason {
      *                     domain no tenant owns ({@value #DOMAIN_UNOWNED}) from a rule failure
      */
     public static DenyReason of(DenyEvidence evidence, Collection<String> allowedOrgs, Tenants tenants, Predicate<Domain> inDomainList) {
-        return new DenyReason(evidence.rule(), evidence.route(), evidence.xoorg(), evidence.originatorOrgs(), evidence.identity(),
-            evidence.claimedDomains(), tenants, inDomainList, allowedOrgs);
+        return new DenyReason(evidence, tenants, inDomainList, allowedOrgs);
     }
 
     /** The mail's error message without Relay Guard's rule notices; empty when nothing else is left. */
@@ -137,40 +136,27 @@ public final class DenyReason {
         return DnsNames.canonical(normalised).orElse(normalised);
     }
 
-    private final Optional<String> rule;
-    private final Optional<String> route;
-    private final Optional<String> xoorg;
-    private final Optional<List<String>> originatorOrgs;
-    // Empty when the headers cannot be read.
-    private final Optional<TenantIdentity> identity;
-    // Empty when the domains cannot be read.
-    private final Optional<List<Domain>> claimedDomains;
+    // The facts judged; the reason only adds its judgement of them.
+    private final DenyEvidence evidence;
     private final String condition;
 
-    private DenyReason(Optional<String> rule, Optional<String> route, Optional<String> xoorg, Optional<List<String>> originatorOrgs,
-                       Optional<TenantIdentity> identity, Optional<List<Domain>> claimedDomains, Tenants tenants,
-                       Predicate<Domain> inDomainList, Collection<String> allowedOrgs) {
-        this.rule = rule;
-        this.route = route;
-        this.xoorg = xoorg;
-        this.originatorOrgs = originatorOrgs;
-        this.identity = identity;
-        this.claimedDomains = claimedDomains;
+    private DenyReason(DenyEvidence evidence, Tenants tenants, Predicate<Domain> inDomainList, Collection<String> allowedOrgs) {
+        this.evidence = evidence;
         this.condition = condition(allowedOrgs, tenants, inDomainList);
     }
 
     private String condition(Collection<String> allowedOrgs, Tenants tenants, Predicate<Domain> inDomainList) {
-        switch (rule.orElse(ORG_RULE)) {
+        switch (rule().orElse(ORG_RULE)) {
             case ORG_RULE:
-                return originatorOrgs.map(orgs -> OrgClause.evaluate(orgs, allowedOrgs).token()).orElse(HEADERS_UNREADABLE);
+                return originatorOrgs().map(orgs -> OrgClause.evaluate(orgs, allowedOrgs).token()).orElse(HEADERS_UNREADABLE);
             case XOORG_RULE:
-                if (xoorg.isEmpty()) {
+                if (xoorg().isEmpty()) {
                     return XOORG_ABSENT;
                 }
                 return xoorgAllowed(allowedOrgs) ? XOORG_ALLOWED : XOORG_NOT_ALLOWED;
             case TENANT_RULE:
             case FROM_RULE:
-                return identity.flatMap(identified -> claimedDomains.map(domains -> tenantCondition(identified, domains, tenants, inDomainList)))
+                return evidence.identity().flatMap(identified -> evidence.claimedDomains().map(domains -> tenantCondition(identified, domains, tenants, inDomainList)))
                     .orElse(HEADERS_UNREADABLE);
             case SECRET_RULE:
                 return SECRET_MISSING;
@@ -201,7 +187,7 @@ public final class DenyReason {
 
     private boolean xoorgAllowed(Collection<String> allowedOrgs) {
         Set<String> canonical = allowedOrgs.stream().map(DenyReason::canonical).collect(ImmutableSet.toImmutableSet());
-        return xoorg.map(canonical::contains).orElse(false);
+        return xoorg().map(canonical::contains).orElse(false);
     }
 
     /**
@@ -211,9 +197,9 @@ public final class DenyReason {
      * the list.
      */
     public boolean deniedWith(Collection<String> allowedOrgs) {
-        switch (rule.orElse(ORG_RULE)) {
+        switch (rule().orElse(ORG_RULE)) {
             case ORG_RULE:
-                return originatorOrgs.map(orgs -> OrgClause.evaluate(orgs, allowedOrgs).denies()).orElse(true);
+                return originatorOrgs().map(orgs -> OrgClause.evaluate(orgs, allowedOrgs).denies()).orElse(true);
             case XOORG_RULE:
                 return !xoorgAllowed(allowedOrgs);
             default:
@@ -223,13 +209,13 @@ public final class DenyReason {
 
     /** The allowed-list values this mail's rule judged and did not allow: the candidates to review. */
     public Set<String> notAllowedValues(Collection<String> allowedOrgs) {
-        switch (rule.orElse(ORG_RULE)) {
+        switch (rule().orElse(ORG_RULE)) {
             case ORG_RULE:
-                return originatorOrgs.orElse(List.of()).stream()
+                return originatorOrgs().orElse(List.of()).stream()
                     .filter(org -> !allowedOrgs.contains(org))
                     .collect(ImmutableSet.toImmutableSet());
             case XOORG_RULE:
-                return xoorg.filter(value -> !xoorgAllowed(allowedOrgs)).map(ImmutableSet::of).orElse(ImmutableSet.of());
+                return xoorg().filter(value -> !xoorgAllowed(allowedOrgs)).map(ImmutableSet::of).orElse(ImmutableSet.of());
             default:
                 return ImmutableSet.of();
         }
@@ -237,12 +223,12 @@ public final class DenyReason {
 
     /** The rule named in the notice ({@value #ORG_RULE}, {@value #XOORG_RULE}, {@value #TENANT_RULE}, {@value #FROM_RULE}, {@value #SECRET_RULE}), if any. */
     public Optional<String> rule() {
-        return rule;
+        return evidence.rule();
     }
 
     /** The processor whose rule sent the mail, as the notice says. */
     public Optional<String> route() {
-        return route;
+        return evidence.route();
     }
 
     /** The reason, e.g. {@code org-not-allowed}, {@code xoorg-absent}, {@code secret-missing}. */
@@ -252,12 +238,12 @@ public final class DenyReason {
 
     /** The tenant Exchange Online named in the SMTP session (XOORG), canonical. */
     public Optional<String> xoorg() {
-        return xoorg;
+        return evidence.xoorg();
     }
 
     /** The normalised {@code X-OriginatorOrg} instances; empty when the headers cannot be read. */
     public Optional<List<String>> originatorOrgs() {
-        return originatorOrgs;
+        return evidence.originatorOrgs();
     }
 
     /**
@@ -265,11 +251,11 @@ public final class DenyReason {
      * tenants in conflict ({@code contoso,fabrikam}); empty when none is named.
      */
     public Optional<String> tenant() {
-        return identity.flatMap(TenantIdentity::names);
+        return evidence.identity().flatMap(TenantIdentity::names);
     }
 
     @Override
     public String toString() {
-        return "DenyReason" + Arrays.asList(rule, route, condition, xoorg, originatorOrgs, tenant());
+        return "DenyReason" + Arrays.asList(rule(), route(), condition, xoorg(), originatorOrgs(), tenant());
     }
 }

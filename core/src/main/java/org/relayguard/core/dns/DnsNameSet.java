@@ -125,15 +125,23 @@ public final class DnsNameSet {
         if (longest == 0) {
             return false;
         }
-        // From the end, as far as a configured name can reach (and the dot before it): check the
-        // name, build the hash of each tail name[i..end) as tailHash() does, probe at label starts.
+        // From the end, check the name; as far as a configured name can reach (and the dot before
+        // it), also build the hash of each tail name[i..end) as tailHash() does and probe at label
+        // starts. Before that the name cannot be part of a configured name: no multiplication chain
+        // there, which is what made a long host name slow.
         int hashedFrom = Math.max(start, end - longest - 1);
         int hash = 0;
         int labelLength = 0;
         boolean coveredAsBelow = false;
         boolean notNumeric = false;
         boolean upperCase = false;
-        for (int i = end - 1; i >= hashedFrom; i--) {
+        for (int i = end - 1; i >= start; i--) {
+            if (i == hashedFrom - 1 && !coveredAsBelow) {
+                // No configured name is a tail of this name, and none is as long as it: whatever the
+                // rest of it, it is not covered.
+                return false;
+            }
+            boolean hashed = i >= hashedFrom;
             char c = name.charAt(i);
             if (c >= LOWER_CASE.length) {
                 return coversInternationalised(name);
@@ -143,7 +151,7 @@ public final class DnsNameSet {
                 if (labelLength == 0) {
                     return false;
                 }
-                coveredAsBelow |= lengths[end - i - 1] && find(name, i + 1, end, hash, upperCase, false);
+                coveredAsBelow |= hashed && lengths[end - i - 1] && find(name, i + 1, end, hash, upperCase, false);
                 labelLength = 0;
             } else if (lower == INVALID || ++labelLength > MAX_LABEL_LENGTH) {
                 return false;
@@ -151,30 +159,8 @@ public final class DnsNameSet {
                 notNumeric |= lower > '9' | lower < '0';
                 upperCase |= lower != c;
             }
-            hash = 31 * hash + lower;
-        }
-        if (!coveredAsBelow && hashedFrom > start) {
-            // No configured name is a tail of this name, and none is as long as it: whatever the
-            // rest of it, it is not covered.
-            return false;
-        }
-        // The rest cannot be part of a configured name: only check it. No multiplication chain
-        // here, which is what made a long host name slow.
-        for (int i = hashedFrom - 1; i >= start; i--) {
-            char c = name.charAt(i);
-            if (c >= LOWER_CASE.length) {
-                return coversInternationalised(name);
-            }
-            char lower = LOWER_CASE[c];
-            if (lower == '.') {
-                if (labelLength == 0) {
-                    return false;
-                }
-                labelLength = 0;
-            } else if (lower == INVALID || ++labelLength > MAX_LABEL_LENGTH) {
-                return false;
-            } else {
-                notNumeric |= lower > '9' | lower < '0';
+            if (hashed) {
+                hash = 31 * hash + lower;
             }
         }
         if (labelLength == 0 || !notNumeric && InetAddresses.isInetAddress(name.substring(start, end))) {
