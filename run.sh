@@ -154,31 +154,6 @@ fi
 # The server root is run/; bin/relayguard of the distribution runs James there. It makes a self-signed
 # certificate on a first start when none is configured (docs/tls.md).
 export RELAYGUARD_ROOT=$ROOT
-# Where James reads a TLS file: the variable, else the default in smtpserver.xml; relative to run/.
-tls_file() {
-    local value=${!1:-$(conf_default "$ROOT/conf/smtpserver.xml" "$1")}
-    case $value in
-        '') ;;
-        /*) echo "$value" ;;
-        *) echo "$ROOT/$value" ;;
-    esac
-}
-tls_cert=$(tls_file RELAYGUARD_TLS_CERT)
-# Owner and issuer of the certificate James will present, for the summary below (keytool is in every JDK).
-certificate_summary() {
-    local owner issuer
-    [ -n "$tls_cert" ] && [ -r "$tls_cert" ] || { echo "see conf/smtpserver.xml"; return; }
-    owner=$(keytool -printcert -file "$tls_cert" 2>/dev/null | sed -n 's/^Owner: //p' | head -n 1)
-    issuer=$(keytool -printcert -file "$tls_cert" 2>/dev/null | sed -n 's/^Issuer: //p' | head -n 1)
-    if [ -z "$owner" ]; then
-        echo "${tls_cert#"$PWD"/} (unreadable: James will say why)"
-    elif [ "$owner" = "$issuer" ]; then
-        echo "$owner, self-signed (${tls_cert#"$PWD"/})"
-    else
-        echo "$owner, issued by $issuer (${tls_cert#"$PWD"/})"
-    fi
-}
-
 # The mode, once run/conf holds the profile's mailetcontainer.xml.
 setting RELAYGUARD_ENFORCE mailetcontainer.xml
 case $(echo "${RELAYGUARD_ENFORCE:-}" | tr '[:upper:]' '[:lower:]') in
@@ -187,9 +162,6 @@ case $(echo "${RELAYGUARD_ENFORCE:-}" | tr '[:upper:]' '[:lower:]') in
     '') mode="the conf's" ;;
     *) mode="RELAYGUARD_ENFORCE=$RELAYGUARD_ENFORCE, which James refuses," ;;
 esac
-
-webadmin="http://127.0.0.1:${RELAYGUARD_WEBADMIN_PORT:-8000}"
-quarantine_url="$webadmin/mailRepositories/var%2Fmail%2Fm365-relaydeny/mails"
 
 # Every SMTP connection holds a file descriptor: James needs one per connection the listeners accept
 # (maxConnections in conf/smtpserver.xml) plus about 1024 of its own, and refuses to start otherwise
@@ -252,37 +224,8 @@ until log_since_start | grep -q "JAMES server started"; do
 done
 [ ! -s "$console" ] || cat "$console"
 
-relays_to() {
-    local value=${!1:-$(conf_default "$ROOT/conf/mailetcontainer.xml" "$1")}
-    echo "${value:-MX lookup}"
-}
-# The shipped tenant's smart host follows RELAYGUARD_M365_SMARTHOST; a description of your own names each.
-m365_relays_to() {
-    if grep -q '\${env:RELAYGUARD_M365_SMARTHOST' "$ROOT/conf/mailetcontainer.xml"; then
-        relays_to RELAYGUARD_M365_SMARTHOST
-    else
-        echo "each tenant's smarthost (entity tenants)"
-    fi
-}
-cat <<EOF
-
-Relay Guard is running on Apache James 3.8.1: $profile profile, $mode mode.
-  Server root  $ROOT (state: var/, queues var/store/artemis, domains var/store/derby)
-  Settings     $ROOT/conf/mailetcontainer.xml (RELAY GUARD SETTINGS block; restart to apply)
-  Extension    $ROOT/extensions-jars/ ($(cd "$ROOT/extensions-jars" && echo *))
-  SMTP         ${RELAYGUARD_SMTP_BIND:-see conf/smtpserver.xml} (PROXY protocol: ${RELAYGUARD_SMTP_PROXY_BIND:-see conf}), STARTTLS
-  Certificate  $(certificate_summary)
-  Webadmin     $webadmin
-  Quarantine   ${RELAYGUARD_QUARANTINE:-$ROOT/var/mail/m365-relaydeny/}
-  Log          $ROOT/logs/james.log, rotated (decisions: $ROOT/logs/relayguard-decisions.log)
-  Relays to    M365: $(m365_relays_to), internet: $(relays_to RELAYGUARD_OUTBOUND_GATEWAY)
-Webadmin needs a token (RELAYGUARD_WEBADMIN_JWT=false turns that off); the review page $webadmin/relayguard/review/ asks for it.
-List the quarantine, or report on it (groups, suggestions; add ?whatIf=ORG to test a value):
-  TOKEN=\$(RELAYGUARD_ROOT=$ROOT $SERVER/bin/relayguard-token)
-  curl -s -H "Authorization: Bearer \$TOKEN" $quarantine_url
-  curl -s -H "Authorization: Bearer \$TOKEN" $webadmin/relayguard/quarantine/var%2Fmail%2Fm365-relaydeny/report
-Ctrl-C stops James.
-EOF
+# Where everything is and where mail goes (RunSummary.java: settings as James takes them).
+java -cp tools/target/classes org.relayguard.tools.run.RunSummary "$ROOT" "$SERVER" "$profile" "$mode"
 status=0
 wait "$james" || status=$?
 trap - INT TERM HUP
