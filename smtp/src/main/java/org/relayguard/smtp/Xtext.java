@@ -38,6 +38,36 @@ final class Xtext {
         return Optional.of(decoded.toString());
     }
 
+    /**
+     * Well-formed xtext, whatever octets it encodes, with its hex digits in RFC 3461's upper case
+     * ({@code +2b} becomes {@code +2B}); empty when the text is not xtext. For values that are
+     * carried on encoded (ENVID, ORCPT) rather than read.
+     */
+    static Optional<String> canonical(String xtext) {
+        StringBuilder canonical = new StringBuilder(xtext.length());
+        int i = 0;
+        while (i < xtext.length()) {
+            char c = xtext.charAt(i);
+            if (c == '+') {
+                if (i + HEX_DIGITS >= xtext.length() || !isHex(xtext.charAt(i + 1)) || !isHex(xtext.charAt(i + 2))) {
+                    return Optional.empty();
+                }
+                canonical.append('+').append(Character.toUpperCase(xtext.charAt(i + 1))).append(Character.toUpperCase(xtext.charAt(i + 2)));
+                i += 1 + HEX_DIGITS;
+            } else if (isXchar(c)) {
+                canonical.append(c);
+                i++;
+            } else {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(canonical.toString());
+    }
+
+    private static boolean isHex(char c) {
+        return c < 0x80 && Character.digit(c, 16) >= 0;
+    }
+
     private static boolean isXchar(char c) {
         return c >= '!' && c <= '~' && c != '=';
     }
