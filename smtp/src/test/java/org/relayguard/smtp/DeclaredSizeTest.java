@@ -1,21 +1,16 @@
 package org.relayguard.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.never;
-import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import java.net.InetSocketAddress;
 
-import org.apache.james.protocols.api.ProtocolSession.State;
+import org.apache.james.protocols.api.BaseRequest;
+import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.smtp.SMTPConfiguration;
 import org.apache.james.protocols.smtp.SMTPSession;
-import org.apache.james.protocols.smtp.hook.HookResult;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,29 +27,23 @@ class DeclaredSizeTest {
         when(session.getRemoteAddress()).thenReturn(new InetSocketAddress("127.0.0.2", 40000));
     }
 
+    private Response mail(String argument) {
+        return size.onCommand(session, new BaseRequest("MAIL", argument));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"157286401", "2147483647", "2147483648", "9223372036854775808", "99999999999999999999999999999"})
     void aDeclaredSizeOverTheLimitShouldGet552HoweverLarge(String declared) {
-        HookResult result = size.doMailParameter(session, "SIZE", declared);
+        Response response = mail("FROM:<a@example.com> BODY=8BITMIME size=" + declared);
 
-        assertThat(result.getSmtpRetCode()).isEqualTo("552");
-        assertThat(result.getSmtpDescription()).startsWith("5.3.4");
+        assertThat(response.getRetCode()).isEqualTo("552");
+        assertThat(response.getLines().get(0).toString()).contains("5.3.4");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "-1", "+5", "12k", "1 000", "0x10"})
-    void aSizeThatIsNotANumberShouldGet501(String declared) {
-        HookResult result = size.doMailParameter(session, "SIZE", declared);
-
-        assertThat(result.getSmtpRetCode()).isEqualTo("501");
-        assertThat(result.getSmtpDescription()).startsWith("5.5.4");
-        verify(session, never()).setAttachment(any(), any(), any());
-    }
-
-    @Test
-    void aSizeWithinTheLimitShouldBeKeptForTheDiskCheck() {
-        assertThat(size.doMailParameter(session, "SIZE", "157286400")).isEqualTo(HookResult.DECLINED);
-
-        verify(session).setAttachment(DiskSpaceGuard.DECLARED_SIZE, 157286400, State.Transaction);
+    @ValueSource(strings = {"FROM:<a@example.com> SIZE=157286400", "FROM:<a@example.com> SIZE=12k", "FROM:<a@example.com> SIZE=",
+        "FROM:<a@example.com>", "FROM:<size=99999999999@example.com>", "FROM:<a@example.com> XSIZE=99999999999"})
+    void anyOtherMailShouldBeLeftToJames(String argument) {
+        assertThat(mail(argument)).isNull();
     }
 }
