@@ -53,6 +53,7 @@ import com.sun.mail.smtp.SMTPSendFailedException;
 class PooledDelivrerToHost extends MailDelivrerToHost {
     private static final Logger LOGGER = LoggerFactory.getLogger(PooledDelivrerToHost.class);
     private static final String EIGHT_BIT_MIME = "8BITMIME";
+    private static final String DSN = "DSN";
     /** The processor that writes the "relayed" notices (shared-processors.xml). */
     static final String RELAYED_NOTICES = "relayed-notices";
     private static final int SERVICE_NOT_AVAILABLE = 421;
@@ -130,12 +131,18 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
         lease.transport.envelope(Envelope.of(mail, eightBitHop));
         try {
             lease.transport.sendMessage(message, recipients);
+        } catch (SendFailedException e) {
+            // Partly delivered (sendpartial): those that got it are owed their notice as well.
+            if (e.getValidSentAddresses() != null && !lease.transport.supportsExtension(DSN)) {
+                noticeRelayed(mail, e.getValidSentAddresses());
+            }
+            throw e;
         } finally {
             lease.transport.envelope(Envelope.NONE);
         }
         LOGGER.info("Mail ({}) sent successfully to {} for {} (pooled connection{})", mail.getName(), lease.transport.getURLName(),
             mail.getRecipients(), lease.reused ? ", reused" : "");
-        if (!lease.transport.supportsExtension("DSN")) {
+        if (!lease.transport.supportsExtension(DSN)) {
             noticeRelayed(mail, recipients);
         }
     }
