@@ -23,9 +23,7 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.MailCmdHandler;
 import org.apache.james.protocols.smtp.core.RcptCmdHandler;
 import org.apache.james.protocols.smtp.core.esmtp.EhloExtension;
-import org.apache.james.protocols.smtp.dsn.DSNStatus;
 import org.apache.james.protocols.smtp.hook.HookResult;
-import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.MailParametersHook;
 import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.smtpserver.JamesMessageHook;
@@ -102,13 +100,6 @@ public class DsnExtension implements EhloExtension, MailParametersHook, RcptHook
         }
     }
 
-    private static HookResult syntaxError(String description) {
-        return HookResult.builder()
-            .hookReturnCode(HookReturnCode.deny())
-            .smtpReturnCode(SMTPRetCode.SYNTAX_ERROR_ARGUMENTS)
-            .smtpDescription(DSNStatus.getStatus(DSNStatus.PERMANENT, DSNStatus.DELIVERY_INVALID_ARG) + " " + description)
-            .build();
-    }
 
     @Override
     public List<String> getImplementedEsmtpFeatures(SMTPSession session) {
@@ -129,12 +120,12 @@ public class DsnExtension implements EhloExtension, MailParametersHook, RcptHook
     public HookResult doMailParameter(SMTPSession session, String paramName, String paramValue) {
         Transaction transaction = transaction(session);
         if (transaction.mailParameters.containsKey(paramName)) {
-            return syntaxError(paramName + " given more than once");
+            return InvalidArgument.because(paramName + " given more than once");
         }
         Optional<String> value = mailParameter(paramName, paramValue);
         if (value.isEmpty()) {
             LOGGER.info("Refused malformed MAIL parameter {} from {}", paramName, session.getRemoteAddress());
-            return syntaxError("Invalid " + paramName + " value");
+            return InvalidArgument.because("Invalid " + paramName + " value");
         }
         transaction.mailParameters.put(paramName, value.get());
         return HookResult.DECLINED;
@@ -162,14 +153,14 @@ public class DsnExtension implements EhloExtension, MailParametersHook, RcptHook
         if (parameters.containsKey(NOTIFY)) {
             notify = notify(parameters.get(NOTIFY));
             if (notify.isEmpty()) {
-                return syntaxError("NOTIFY must be NEVER, or any of SUCCESS, FAILURE, DELAY");
+                return InvalidArgument.because("NOTIFY must be NEVER, or any of SUCCESS, FAILURE, DELAY");
             }
         }
         Optional<String> orcpt = Optional.empty();
         if (parameters.containsKey(ORCPT)) {
             orcpt = orcpt(parameters.get(ORCPT));
             if (orcpt.isEmpty()) {
-                return syntaxError("ORCPT must be addr-type;xtext");
+                return InvalidArgument.because("ORCPT must be addr-type;xtext");
             }
         }
         // Even without parameters: once accepted, it replaces what an earlier RCPT for the address said.
