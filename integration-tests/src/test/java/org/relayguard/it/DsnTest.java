@@ -29,21 +29,13 @@ class DsnTest {
     void dsnParametersShouldReachBothRoutesPerRecipientAsWritten() throws Exception {
         try (NextHops hops = NextHops.start();
              JamesServer james = JamesServer.builder().nextHops(hops).start()) {
-            try (SmtpClient client = TransportMail.INBOUND.connect(james)) {
-                client.ehlo();
-                client.command("MAIL FROM:<b@example.org> RET=HDRS ENVID=QQ314159+2Bin BODY=8BITMIME").expect(250);
-                client.command("RCPT TO:<alice@contoso.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;alice+40contoso.com").expect(250);
-                client.command("RCPT TO:<bob@contoso.com> NOTIFY=never ORCPT=utf-8;b+C3+B6b+40contoso.com").expect(250);
-                client.command("RCPT TO:<carol@contoso.com>").expect(250);
-                assertThat(client.data(TransportMail.INBOUND.message("in")).code).isEqualTo(250);
-            }
-            try (SmtpClient client = TransportMail.OUTBOUND.connect(james)) {
-                client.ehlo();
-                client.command("MAIL FROM:<a@contoso.com> RET=FULL ENVID=out-1").expect(250);
-                client.command("RCPT TO:<friend@external.example> NOTIFY=DELAY ORCPT=x-unknown;anything").expect(250);
-                client.command("RCPT TO:<other@external.example> NOTIFY=FAILURE").expect(250);
-                assertThat(client.data(TransportMail.OUTBOUND.message("out")).code).isEqualTo(250);
-            }
+            send(james, TransportMail.INBOUND, "in", "MAIL FROM:<b@example.org> RET=HDRS ENVID=QQ314159+2Bin BODY=8BITMIME",
+                "RCPT TO:<alice@contoso.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;alice+40contoso.com",
+                "RCPT TO:<bob@contoso.com> NOTIFY=never ORCPT=utf-8;b+C3+B6b+40contoso.com",
+                "RCPT TO:<carol@contoso.com>");
+            send(james, TransportMail.OUTBOUND, "out", "MAIL FROM:<a@contoso.com> RET=FULL ENVID=out-1",
+                "RCPT TO:<friend@external.example> NOTIFY=DELAY ORCPT=x-unknown;anything",
+                "RCPT TO:<other@external.example> NOTIFY=FAILURE");
 
             await().atMost(DELIVERY).until(() -> hops.m365().count() >= 1 && hops.internet().count() >= 1);
             SmtpSink.Received inbound = hops.m365().received().get(0);
@@ -70,14 +62,9 @@ class DsnTest {
             SmtpSink smartHost = hops.m365().withhold("DSN");
             smartHost.rejectRecipient("never@contoso.com");
             smartHost.rejectRecipient("fail@contoso.com");
-            try (SmtpClient client = TransportMail.INBOUND.connect(james)) {
-                client.ehlo();
-                client.command("MAIL FROM:<b@example.org> RET=HDRS ENVID=env-7").expect(250);
-                client.command("RCPT TO:<alice@contoso.com> NOTIFY=SUCCESS").expect(250);
-                client.command("RCPT TO:<never@contoso.com> NOTIFY=NEVER").expect(250);
-                client.command("RCPT TO:<fail@contoso.com> NOTIFY=FAILURE").expect(250);
-                assertThat(client.data(TransportMail.INBOUND.message("secret-body")).code).isEqualTo(250);
-            }
+            send(james, TransportMail.INBOUND, "secret-body", "MAIL FROM:<b@example.org> RET=HDRS ENVID=env-7",
+                "RCPT TO:<alice@contoso.com> NOTIFY=SUCCESS", "RCPT TO:<never@contoso.com> NOTIFY=NEVER",
+                "RCPT TO:<fail@contoso.com> NOTIFY=FAILURE");
 
             await().atMost(DELIVERY).until(() -> smartHost.count() >= 1 && hops.internet().count() >= 2);
             SmtpSink.Received delivered = smartHost.received().get(0);
@@ -126,6 +113,18 @@ class DsnTest {
                     client.command("RSET").expect(250);
                 }
             }
+        }
+    }
+
+    /** One mail of this kind with the MAIL and RCPT commands as written, all accepted. */
+    private static void send(JamesServer james, TransportMail kind, String id, String mail, String... rcpts) throws Exception {
+        try (SmtpClient client = kind.connect(james)) {
+            client.ehlo();
+            client.command(mail).expect(250);
+            for (String rcpt : rcpts) {
+                client.command(rcpt).expect(250);
+            }
+            assertThat(client.data(kind.message(id)).code).isEqualTo(250);
         }
     }
 }
