@@ -36,7 +36,7 @@ class ProfilesShareDeliveryTest {
     static final String END = "<!-- ===== END OF THE SHARED PROCESSORS ===== -->";
     /** Quarantine and release, then the delivery half: every processor after the M365 checks. */
     static final List<String> SHARED_PROCESSORS = List.of(
-        "m365_relaydeny", "m365_release", "transport", "to_m365", "relay", "relay-denied", "bounces", "error");
+        "m365_relaydeny", "m365_release", "transport", "to_m365", "relay", "relay-denied", "bounces", "relayed-notices", "error");
     static final Pattern PROCESSOR = Pattern.compile("<processor state=\"([^\"]+)\"");
     /** The profiles' sources: each profile's own part and the shared processors. */
     static final Path SOURCES = DocLinksTest.REPOSITORY.resolve("james-conf/src/main/mailetcontainer");

@@ -3,10 +3,13 @@ package org.relayguard.mailets;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 import javax.mail.Address;
 import javax.mail.MessagingException;
@@ -15,6 +18,8 @@ import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 import javax.net.ssl.SSLSocketFactory;
 
+import org.apache.james.core.MailAddress;
+import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.transport.mailets.remote.delivery.ExecutionResult;
 import org.apache.james.transport.mailets.remote.delivery.MailDelivrerToHost;
 import org.apache.james.transport.mailets.remote.delivery.RemoteDeliveryConfiguration;
@@ -39,12 +44,18 @@ import com.sun.mail.smtp.SMTPSendFailedException;
  * Resending after a connection dropped after the final dot may duplicate that one mail, as any
  * SMTP client would (RFC 5321 6.1); it is never lost.</p>
  *
- * <p>A mail with DSN parameters (NOTIFY, RET, ENVID) goes through James's own code path, unpooled:
- * javax.mail takes them on a message wrapper only James's code builds.</p>
+ * <p>The envelope goes on as the client gave it ({@link Envelope}, {@link EnvelopeSmtpTransport}):
+ * SIZE, BODY=8BITMIME, RET and ENVID on MAIL, NOTIFY and ORCPT per recipient, each where the hop
+ * offers its extension, all recipients in one transaction. When the hop does not offer DSN,
+ * recipients that asked for {@code NOTIFY=SUCCESS} get a "relayed" notice (RFC 3461 6.2): a copy of
+ * the mail for them goes to the processor {@value #RELAYED_NOTICES}, whose DSNBounce writes it.</p>
  */
 class PooledDelivrerToHost extends MailDelivrerToHost {
     private static final Logger LOGGER = LoggerFactory.getLogger(PooledDelivrerToHost.class);
     private static final String EIGHT_BIT_MIME = "8BITMIME";
+    private static final String DSN = "DSN";
+    /** The processor that writes the "relayed" notices (shared-processors.xml). */
+    static final String RELAYED_NOTICES = "relayed-notices";
     private static final int SERVICE_NOT_AVAILABLE = 421;
     /** javax.mail's return code when the server closed the connection instead of replying. */
     private static final int NO_REPLY = -1;
@@ -56,6 +67,7 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
     private final int maxConnections;
     private final Duration idleTimeout;
     private final Clock clock;
+    private final MailetContext mailetContext;
     private final Map<String, SmtpConnectionPool> pools = new ConcurrentHashMap<>();
 
     PooledDelivrerToHost(RemoteDeliveryConfiguration configuration, MailetContext mailetContext, SSLSocketFactory tls,
@@ -71,13 +83,11 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
         this.maxConnections = maxConnections;
         this.idleTimeout = idleTimeout;
         this.clock = clock;
+        this.mailetContext = mailetContext;
     }
 
     @Override
     public ExecutionResult tryDeliveryToHost(Mail mail, Collection<InternetAddress> recipients, HostAddress host) throws MessagingException {
-        if (mail.dsnParameters().isPresent()) {
-            return super.tryDeliveryToHost(mail, recipients, host);
-        }
         SmtpConnectionPool pool = pools.computeIfAbsent(key(host), key -> newPool(host));
         Address[] addresses = recipients.toArray(new Address[0]);
         SmtpConnectionPool.Lease lease = pool.borrow();
@@ -110,16 +120,56 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
         // javax.mail reads the envelope sender from the session at each MAIL FROM; "<>" for the null sender.
         lease.session.getProperties().put("mail." + protocol + ".from", mail.getMaybeSender().asString());
         MimeMessage message = mail.getMessage();
-        if (!lease.transport.supportsExtension(EIGHT_BIT_MIME)) {
+        boolean eightBitHop = lease.transport.supportsExtension(EIGHT_BIT_MIME);
+        if (!eightBitHop) {
             try {
                 converter7Bit.convertTo7Bit(message);
             } catch (IOException e) {
                 LOGGER.error("mail {}: cannot convert to 7 bit for {}", mail.getName(), lease.transport.getURLName(), e);
             }
         }
-        lease.transport.sendMessage(message, recipients);
+        lease.transport.envelope(Envelope.of(mail, eightBitHop));
+        try {
+            lease.transport.sendMessage(message, recipients);
+        } catch (SendFailedException e) {
+            // Partly delivered (sendpartial): those that got it are owed their notice as well.
+            if (e.getValidSentAddresses() != null && !lease.transport.supportsExtension(DSN)) {
+                noticeRelayed(mail, e.getValidSentAddresses());
+            }
+            throw e;
+        } finally {
+            lease.transport.envelope(Envelope.NONE);
+        }
         LOGGER.info("Mail ({}) sent successfully to {} for {} (pooled connection{})", mail.getName(), lease.transport.getURLName(),
             mail.getRecipients(), lease.reused ? ", reused" : "");
+        if (!lease.transport.supportsExtension(DSN)) {
+            noticeRelayed(mail, recipients);
+        }
+    }
+
+    /**
+     * A "relayed" notice for the delivered recipients that asked for one with NOTIFY=SUCCESS, the
+     * hop being unable to send it. The mail is delivered whatever happens here: a notice that cannot
+     * be queued is logged, never a reason to deliver again.
+     */
+    private void noticeRelayed(Mail mail, Address[] delivered) {
+        List<InternetAddress> addresses = Arrays.stream(delivered)
+            .filter(InternetAddress.class::isInstance).map(InternetAddress.class::cast).collect(Collectors.toList());
+        List<MailAddress> asking = Envelope.askingForSuccess(mail, addresses);
+        if (asking.isEmpty() || !mail.getMaybeSender().asOptional().isPresent()) {
+            return;
+        }
+        try {
+            Mail notice = mail.duplicate();
+            try {
+                notice.setRecipients(asking);
+                mailetContext.sendMail(notice, RELAYED_NOTICES);
+            } finally {
+                LifecycleUtil.dispose(notice);
+            }
+        } catch (MessagingException | RuntimeException e) {
+            LOGGER.error("mail {}: cannot send the relayed notice for {}", mail.getName(), asking, e);
+        }
     }
 
     /**

@@ -17,12 +17,11 @@ import javax.mail.URLName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.sun.mail.smtp.SMTPSSLTransport;
 import com.sun.mail.smtp.SMTPTransport;
 
 /**
  * The open SMTP connections to one next hop: at most {@code maxConnections} at once, each a
- * connected javax.mail {@link SMTPTransport} that sends mail after mail (a transaction that ended
+ * connected javax.mail {@link SMTPTransport} (an {@link EnvelopeSmtpTransport}) that sends mail after mail (a transaction that ended
  * in {@code 250} after DATA leaves the session ready for the next MAIL FROM, RFC 5321 4.1.1.4).
  * A connection given back after a failure is closed, never reused, so that no half-done
  * transaction carries over; one idle longer than {@code idleTimeout} is closed too (servers drop
@@ -39,11 +38,11 @@ final class SmtpConnectionPool implements AutoCloseable {
 
     /** A connection lent out; {@link #reused} says whether it had sent mail before (it may have gone stale since). */
     static final class Lease {
-        final SMTPTransport transport;
+        final EnvelopeSmtpTransport transport;
         final Session session;
         final boolean reused;
 
-        private Lease(SMTPTransport transport, Session session, boolean reused) {
+        private Lease(EnvelopeSmtpTransport transport, Session session, boolean reused) {
             this.transport = transport;
             this.session = session;
             this.reused = reused;
@@ -51,11 +50,11 @@ final class SmtpConnectionPool implements AutoCloseable {
     }
 
     private static final class Idle {
-        final SMTPTransport transport;
+        final EnvelopeSmtpTransport transport;
         final Session session;
         final Instant since;
 
-        Idle(SMTPTransport transport, Session session, Instant since) {
+        Idle(EnvelopeSmtpTransport transport, Session session, Instant since) {
             this.transport = transport;
             this.session = session;
             this.since = since;
@@ -161,7 +160,7 @@ final class SmtpConnectionPool implements AutoCloseable {
         own.putAll(properties);
         Session session = Session.getInstance(own);
         URLName url = new URLName(protocol, connectTo, port, null, null, null);
-        SMTPTransport transport = "smtps".equals(protocol) ? new SMTPSSLTransport(session, url) : new SMTPTransport(session, url);
+        EnvelopeSmtpTransport transport = new EnvelopeSmtpTransport(session, url, protocol, "smtps".equals(protocol));
         transport.connect(connectTo, port, user, password);
         LOGGER.debug("connected to {}:{}", connectTo, port);
         return new Lease(transport, session, false);

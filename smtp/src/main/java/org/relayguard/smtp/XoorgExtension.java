@@ -12,9 +12,7 @@ import org.apache.james.protocols.smtp.SMTPRetCode;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.MailCmdHandler;
 import org.apache.james.protocols.smtp.core.esmtp.EhloExtension;
-import org.apache.james.protocols.smtp.dsn.DSNStatus;
 import org.apache.james.protocols.smtp.hook.HookResult;
-import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.MailParametersHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Attribute;
@@ -58,18 +56,11 @@ public class XoorgExtension implements EhloExtension, MailParametersHook, JamesM
     private static final Logger LOGGER = LoggerFactory.getLogger(XoorgExtension.class);
     private static final ProtocolSession.AttachmentKey<String> XOORG =
         ProtocolSession.AttachmentKey.of(MailAttributes.XOORG.asString(), String.class);
-    private static final HookResult MALFORMED = syntaxError("XOORG value must be a domain name");
-    private static final HookResult REPEATED = syntaxError("XOORG given more than once");
+    private static final HookResult MALFORMED = InvalidArgument.because("XOORG value must be a domain name");
+    private static final HookResult REPEATED = InvalidArgument.because("XOORG given more than once");
     private static final CharMatcher PRINTABLE = CharMatcher.inRange(' ', '~');
     private static final int MAX_LOGGED_LENGTH = 100;
 
-    private static HookResult syntaxError(String description) {
-        return HookResult.builder()
-            .hookReturnCode(HookReturnCode.deny())
-            .smtpReturnCode(SMTPRetCode.SYNTAX_ERROR_ARGUMENTS)
-            .smtpDescription(DSNStatus.getStatus(DSNStatus.PERMANENT, DSNStatus.DELIVERY_INVALID_ARG) + " " + description)
-            .build();
-    }
 
     @Override
     public List<String> getImplementedEsmtpFeatures(SMTPSession session) {

@@ -4,8 +4,8 @@ import org.apache.mailet.AttributeName;
 
 /**
  * The mail attributes Relay Guard's SMTP handlers set and its matchers, mailets and webadmin read,
- * named once so that writer and readers cannot drift apart. Their values are Strings: attributes
- * cross James's mail queues as JSON.
+ * named once so that writer and readers cannot drift apart. Their values are Strings (or maps of
+ * Strings): attributes cross James's mail queues as JSON.
  */
 public final class MailAttributes {
     /**
@@ -19,6 +19,19 @@ public final class MailAttributes {
      * text): set by the SMTP handler {@code org.relayguard.smtp.TlsSessionAttribute}, read by the decision log.
      */
     public static final AttributeName TLS = AttributeName.of("org.relayguard.tls");
+
+    /**
+     * The ORCPT parameter of each recipient's RCPT command as the client wrote it ({@code addr-type;xtext},
+     * any addr-type, still xtext-encoded): a map from the recipient's address to that value, set by the SMTP
+     * handler {@code org.relayguard.smtp.DsnExtension}, read by pooled delivery, which hands it on unchanged.
+     * James's own {@code dsn-orcpt} holds only ORCPTs that are rfc822 addresses.
+     */
+    public static final AttributeName DSN_ORCPT = AttributeName.of("org.relayguard.dsn-orcpt");
+    /**
+     * The client's {@code BODY=} value on MAIL ({@code 7BIT} or {@code 8BITMIME}, upper case): set by the SMTP
+     * handler {@code org.relayguard.smtp.DsnExtension}, read by pooled delivery to declare an 8-bit body.
+     */
+    public static final AttributeName BODY = AttributeName.of("org.relayguard.body");
 
     private MailAttributes() {
     }

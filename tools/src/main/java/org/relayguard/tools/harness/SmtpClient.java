@@ -199,6 +199,13 @@ public final class SmtpClient implements AutoCloseable {
         return data.toByteArray();
     }
 
+    /** DATA and the message, after MAIL and RCPT the test wrote itself; returns the reply to the end of DATA. */
+    public Reply data(String message) throws IOException {
+        command("DATA").expect(354);
+        out.write(dataLines(message.getBytes(StandardCharsets.UTF_8)));
+        return command(".");
+    }
+
     public Reply command(String line) throws IOException {
         write(line);
         return readReply();

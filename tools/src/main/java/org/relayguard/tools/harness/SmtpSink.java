@@ -52,12 +52,24 @@ public final class SmtpSink implements AutoCloseable {
         public final String message;
         /** The TLS protocol of the session the mail came in ({@code TLSv1.3}), {@value #CLEAR_TEXT} without TLS. */
         public final String tls;
+        /** The MAIL command as the client wrote it, parameters included ({@code MAIL FROM:<a@b> SIZE=12 RET=HDRS}). */
+        public final String mailCommand;
+        /** The accepted RCPT commands as the client wrote them, parameters included, in order. */
+        public final List<String> rcptCommands;
 
-        Received(String mailFrom, List<String> rcptTo, String message, String tls) {
+        Received(String mailFrom, List<String> rcptTo, String message, String tls, String mailCommand, List<String> rcptCommands) {
             this.mailFrom = mailFrom;
             this.rcptTo = List.copyOf(rcptTo);
             this.message = message;
             this.tls = tls;
+            this.mailCommand = mailCommand;
+            this.rcptCommands = List.copyOf(rcptCommands);
+        }
+
+        /** The RCPT command for this recipient, parameters included. */
+        public String rcptCommand(String recipient) {
+            return rcptCommands.stream().filter(command -> path(command).equalsIgnoreCase(recipient)).findFirst()
+                .orElseThrow(() -> new AssertionError("no RCPT for " + recipient + " in " + rcptCommands));
         }
 
         /** The first value of a header, or "(none)". */
@@ -67,6 +79,10 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     public static final String CLEAR_TEXT = "none";
+    /** The ESMTP keywords the sink offers unless told to withhold them ({@link #withhold}), besides STARTTLS. */
+    public static final List<String> EXTENSIONS = List.of("8BITMIME", "DSN", "SIZE 52428800", "PIPELINING");
+
+    private final Set<String> withheld = ConcurrentHashMap.newKeySet();
 
     private volatile java.util.function.Predicate<String> deferred = recipient -> false;
 
@@ -187,6 +203,26 @@ public final class SmtpSink implements AutoCloseable {
         this.deferred = recipients;
     }
 
+    /** From the next EHLO on, the sink does not offer this extension ({@code DSN}, {@code SIZE}, {@code 8BITMIME}), as an older server. */
+    public SmtpSink withhold(String keyword) {
+        withheld.add(keyword.toUpperCase(Locale.ROOT));
+        return this;
+    }
+
+    private String ehloReply(boolean offerStartTls) {
+        StringBuilder reply = new StringBuilder("250-relayguard-sink");
+        if (offerStartTls) {
+            reply.append("\r\n250-STARTTLS");
+        }
+        for (String extension : EXTENSIONS) {
+            if (!withheld.contains(extension.split(" ")[0])) {
+                reply.append("\r\n250-").append(extension);
+            }
+        }
+        reply.append("\r\n250 ENHANCEDSTATUSCODES");
+        return reply.toString();
+    }
+
     public boolean offersStartTls() {
         return tls.isPresent();
     }
@@ -257,7 +293,9 @@ public final class SmtpSink implements AutoCloseable {
             OutputStream out = current.getOutputStream();
             reply(out, "220 relayguard-sink ESMTP");
             String mailFrom = null;
+            String mailCommand = null;
             List<String> rcptTo = new ArrayList<>();
+            List<String> rcptCommands = new ArrayList<>();
             String line;
             while ((line = in.readLine()) != null) {
                 String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line.toUpperCase();
@@ -266,7 +304,7 @@ public final class SmtpSink implements AutoCloseable {
                 session.commands.add(encrypted ? "tls:" + command : command);
                 switch (verb) {
                     case "EHLO":
-                        reply(out, "250-relayguard-sink\r\n250-8BITMIME\r\n" + (tls.isPresent() && !encrypted ? "250-STARTTLS\r\n" : "") + "250 PIPELINING");
+                        reply(out, ehloReply(tls.isPresent() && !encrypted));
                         break;
                     case "HELO":
                         reply(out, "250 relayguard-sink");
@@ -293,6 +331,7 @@ public final class SmtpSink implements AutoCloseable {
                         // RFC 3207: after the handshake, nothing said before counts.
                         mailFrom = null;
                         rcptTo.clear();
+                        rcptCommands.clear();
                         break;
                     case "MAIL":
                         if (faults.remove(Fault.SERVICE_NOT_AVAILABLE)) {
@@ -300,7 +339,9 @@ public final class SmtpSink implements AutoCloseable {
                             return;
                         }
                         mailFrom = path(line);
+                        mailCommand = line;
                         rcptTo.clear();
+                        rcptCommands.clear();
                         reply(out, "250 2.1.0 OK");
                         break;
                     case "RCPT":
@@ -312,6 +353,7 @@ public final class SmtpSink implements AutoCloseable {
                             reply(out, "550 5.1.1 <" + path(line) + ">: no such mailbox");
                         } else {
                             rcptTo.add(path(line));
+                            rcptCommands.add(line);
                             reply(out, "250 2.1.5 OK");
                         }
                         break;
@@ -330,14 +372,16 @@ public final class SmtpSink implements AutoCloseable {
                             // The client went away before the final dot: the mail was not handed over.
                             return;
                         }
-                        received.add(new Received(mailFrom, rcptTo, message, session.tls));
+                        received.add(new Received(mailFrom, rcptTo, message, session.tls, mailCommand, rcptCommands));
                         mailFrom = null;
                         rcptTo.clear();
+                        rcptCommands.clear();
                         reply(out, "250 2.0.0 queued");
                         break;
                     case "RSET":
                         mailFrom = null;
                         rcptTo.clear();
+                        rcptCommands.clear();
                         reply(out, "250 2.0.0 OK");
                         break;
                     case "NOOP":
