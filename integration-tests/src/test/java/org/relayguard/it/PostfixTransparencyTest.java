@@ -191,8 +191,9 @@ class PostfixTransparencyTest {
 
         QueuedMail notice = m365.awaitMail("the gateway's relayed DSN", mail -> mail.sender.isEmpty() && mail.text().contains("env-relayed-31"), WAIT);
         assertThat(notice.recipientAddresses()).containsExactly(EO_SENDER);
-        assertThat(notice.text()).contains("Action: relayed").contains("Original-Envelope-Id: env-relayed-31")
-            .contains("Final-Recipient: rfc822; friend@external.example");
+        assertThat(notice.text()).containsPattern("(?im)^Action: *relayed")
+            .containsPattern("(?im)^Original-Envelope-Id: *env-relayed-31")
+            .containsPattern("(?im)^Final-Recipient: *rfc822; *friend@external\\.example");
         assertThat(direct.queue()).as("the sending Postfix wrote no notice of its own: the gateway took DSN on")
             .noneMatch(mail -> mail.text().contains("env-relayed-31"));
     }
