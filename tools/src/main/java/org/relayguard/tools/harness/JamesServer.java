@@ -115,12 +115,21 @@ public final class JamesServer extends ServerProcess {
          * ({@code RELAYGUARD_SMARTHOST_CA}).
          */
         public Builder nextHops(NextHops nextHops) {
-            env("RELAYGUARD_OUTBOUND_GATEWAY", "127.0.0.1:" + nextHops.internetPort());
-            env("RELAYGUARD_SMARTHOST_CA", TestPki.smartHostCa().pemFile().toString());
             if (nextHops.perTenant()) {
-                return this;
+                env("RELAYGUARD_OUTBOUND_GATEWAY", "127.0.0.1:" + nextHops.internetPort());
+                return env("RELAYGUARD_SMARTHOST_CA", TestPki.smartHostCa().pemFile().toString());
             }
-            return env("RELAYGUARD_M365_SMARTHOST", TestPki.M365_SMARTHOST_NAME + ":" + nextHops.m365Port());
+            return nextHops(nextHops.m365Port(), nextHops.internetPort());
+        }
+
+        /**
+         * As {@link #nextHops(NextHops)}, for next hops that are other servers (e.g. Postfix) on these
+         * loopback ports: the smart host must offer STARTTLS with {@link TestPki#m365SmartHost()}.
+         */
+        public Builder nextHops(int m365Port, int internetPort) {
+            env("RELAYGUARD_OUTBOUND_GATEWAY", "127.0.0.1:" + internetPort);
+            env("RELAYGUARD_SMARTHOST_CA", TestPki.smartHostCa().pemFile().toString());
+            return env("RELAYGUARD_M365_SMARTHOST", TestPki.M365_SMARTHOST_NAME + ":" + m365Port);
         }
 
         /**
