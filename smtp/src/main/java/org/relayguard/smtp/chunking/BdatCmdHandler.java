@@ -1,6 +1,5 @@
 package org.relayguard.smtp.chunking;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +24,7 @@ import org.apache.james.protocols.smtp.core.DataLineFilter;
 import org.apache.james.server.core.MailImpl;
 import org.apache.james.server.core.MimeMessageInputStreamSource;
 import org.apache.james.smtpserver.ExtendedSMTPSession;
+import org.relayguard.smtp.NoReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,27 +55,6 @@ public class BdatCmdHandler implements CommandHandler<SMTPSession>, ExtensibleHa
         ProtocolSession.AttachmentKey.of("org.relayguard.chunking.transaction", Transaction.class);
     /** A line longer than this inside a chunk refuses the message (never cut, never dropped). */
     static final int MAX_LINE_LENGTH = 1024 * 1024;
-    /**
-     * Nothing written now (the reply comes after the chunk): no lines, and a code that James's JMX
-     * statistics of command handlers count as neither success nor failure (they read its first
-     * character, so it cannot be empty).
-     */
-    private static final Response NO_REPLY = new Response() {
-        @Override
-        public String getRetCode() {
-            return "0";
-        }
-
-        @Override
-        public List<CharSequence> getLines() {
-            return List.of();
-        }
-
-        @Override
-        public boolean isEndSession() {
-            return false;
-        }
-    };
 
     private List<DataLineFilter> filters = List.of();
     private List<ProtocolHandlerResultHandler<Response, ProtocolSession>> resultHandlers = List.of();
@@ -88,7 +67,7 @@ public class BdatCmdHandler implements CommandHandler<SMTPSession>, ExtensibleHa
     @Override
     public Response onConnect(SMTPSession session) {
         session.setAttachment(ChunkingFramer.HANDLER, true, State.Connection);
-        return NO_REPLY;
+        return NoReply.INSTANCE;
     }
 
     @Override
@@ -123,7 +102,7 @@ public class BdatCmdHandler implements CommandHandler<SMTPSession>, ExtensibleHa
             return chunk.end(session);
         }
         session.pushLineHandler(chunk);
-        return NO_REPLY;
+        return NoReply.INSTANCE;
     }
 
     /**
