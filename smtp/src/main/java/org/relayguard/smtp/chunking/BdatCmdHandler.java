@@ -86,17 +86,19 @@ public class BdatCmdHandler implements CommandHandler<SMTPSession>, ExtensibleHa
                 DSNStatus.getStatus(DSNStatus.PERMANENT, DSNStatus.DELIVERY_INVALID_CMD) + " Command " + request.getCommand() + " unrecognized.");
         }
         String line = framed.get().poll();
-        if (line == null) {
-            if (BdatCommand.parse("BDAT " + request.getArgument()).isPresent()) {
-                LOGGER.info("Closing the connection of {}: a BDAT command the frame decoder did not read as one", session.getRemoteAddress());
-                SMTPResponse closing = reply(SMTPRetCode.SERVICE_NOT_AVAILABLE,
-                    DSNStatus.getStatus(DSNStatus.TRANSIENT, DSNStatus.UNDEFINED_STATUS) + " BDAT out of sequence, closing");
-                closing.setEndSession(true);
-                return closing;
-            }
+        Optional<BdatCommand> asReceived = BdatCommand.parse("BDAT " + request.getArgument());
+        if (line == null && asReceived.isEmpty()) {
             return reply(SMTPRetCode.SYNTAX_ERROR_ARGUMENTS, DSNStatus.getStatus(DSNStatus.PERMANENT, DSNStatus.DELIVERY_INVALID_ARG) + " Syntax: BDAT <size> [LAST]");
         }
-        BdatCommand command = BdatCommand.parse(line).orElseThrow(() -> new IllegalStateException("framed a line that is no BDAT"));
+        Optional<BdatCommand> asFramed = Optional.ofNullable(line).flatMap(BdatCommand::parse);
+        if (asFramed.isEmpty() || !asFramed.map(BdatCommand::toString).equals(asReceived.map(BdatCommand::toString))) {
+            LOGGER.info("Closing the connection of {}: a BDAT command the frame decoder did not read as this one", session.getRemoteAddress());
+            SMTPResponse closing = reply(SMTPRetCode.SERVICE_NOT_AVAILABLE,
+                DSNStatus.getStatus(DSNStatus.TRANSIENT, DSNStatus.UNDEFINED_STATUS) + " BDAT out of sequence, closing");
+            closing.setEndSession(true);
+            return closing;
+        }
+        BdatCommand command = asFramed.get();
         Chunk chunk = new Chunk(command, open(session));
         if (command.size() == 0) {
             return chunk.end(session);

@@ -90,30 +90,27 @@ public class ChunkingFramer extends ByteToMessageDecoder {
             return;
         }
         Optional<ProtocolSession> session = session(ctx);
-        boolean detect = !inData && session.map(CommandDetectionSession::needsCommandInjectionDetection).orElse(true);
-        int start = in.readerIndex();
+        boolean detect = session.map(CommandDetectionSession::needsCommandInjectionDetection).orElse(true);
         Object frame = lines.next(ctx, in);
         if (frame == null) {
             return;
         }
         ByteBuf line = (ByteBuf) frame;
+        if (inData) {
+            inData = !isEndOfData(line);
+            out.add(line);
+            return;
+        }
         String text = line.toString(StandardCharsets.US_ASCII);
         if (detect) {
             checkStartTls(ctx, text, in);
         }
-        if (inData) {
-            if (text.equals(".\r\n") || text.equals(".\n")) {
-                inData = false;
-            }
-        } else if (chunkingHandlerPresent(session)) {
+        if (chunkingHandlerPresent(session)) {
             onCommandLine(session.get(), text);
         } else if (isVerb(text, "DATA")) {
             inData = true;
         }
         out.add(line);
-        if (in.readerIndex() == start) {
-            throw new IllegalStateException("frame decoder made no progress");
-        }
     }
 
     @SuppressWarnings("unchecked")
@@ -138,6 +135,14 @@ public class ChunkingFramer extends ByteToMessageDecoder {
             chunkRemaining = bdat.get().size();
             bdatOpen = !bdat.get().last();
         }
+    }
+
+    /** A line of a single dot: read byte by byte, message lines are not made strings. */
+    private static boolean isEndOfData(ByteBuf line) {
+        int length = line.readableBytes();
+        int index = line.readerIndex();
+        return (length == 3 && line.getByte(index) == '.' && line.getByte(index + 1) == '\r' && line.getByte(index + 2) == '\n')
+            || (length == 2 && line.getByte(index) == '.' && line.getByte(index + 1) == '\n');
     }
 
     private static boolean isVerb(String line, String verb) {
