@@ -18,7 +18,9 @@ import org.relayguard.tools.harness.Scenario;
  * Every row of SPEC's decision table, in both profiles and both modes, on a real James 3.8.1
  * started from the shipped configuration: real SMTP in, a real SMTP server as each route's next
  * hop, the quarantine read through webadmin. On the Relay Guard server, and once on James's stock
- * memory server, since the install bundle must work on any James 3.8.1.
+ * memory server, since the install bundle must work on any James 3.8.1. On the Relay Guard server
+ * every row is also sent a second time by CHUNKING (BDAT, its own scenario header value) in the
+ * same boot, and must end the same way: no rule is bypassed by the other way of sending a message.
  */
 class DecisionTableTest {
 
@@ -41,12 +43,16 @@ class DecisionTableTest {
                 .enforce(enforce)
                 .nextHops(hops)
                 .start()) {
+            boolean chunking = kind == JamesServer.Kind.RELAY_GUARD;
             for (Scenario scenario : Scenario.values()) {
                 assertThat(scenario.sendTo(james).code).as(scenario.name()).isEqualTo(250);
+                if (chunking) {
+                    assertThat(scenario.sendByBdatTo(james).code).as(scenario.bdatId()).isEqualTo(250);
+                }
             }
             long expectedRelayed = Arrays.stream(Scenario.values())
                 .filter(scenario -> scenario.expected(profile) == Scenario.Decision.RELAY || !enforce)
-                .count();
+                .count() * (chunking ? 2 : 1);
 
             Outcomes outcomes = Outcomes.await(james, hops, (int) expectedRelayed, Scenario.SCENARIO_HEADER, Duration.ofSeconds(60));
 
@@ -59,6 +65,14 @@ class DecisionTableTest {
                 softly.assertThat(outcomes.relayed(scenario.name()))
                     .as("%s relayed copies (%s)", scenario, outcomes)
                     .isEqualTo(denied && enforce ? 0 : 1);
+                if (chunking) {
+                    softly.assertThat(outcomes.quarantined(scenario.bdatId()))
+                        .as("%s quarantined copies (%s)", scenario.bdatId(), outcomes)
+                        .isEqualTo(denied ? 1 : 0);
+                    softly.assertThat(outcomes.relayed(scenario.bdatId()))
+                        .as("%s relayed copies (%s)", scenario.bdatId(), outcomes)
+                        .isEqualTo(denied && enforce ? 0 : 1);
+                }
             }
             softly.assertThat(outcomes.relayedToM365Copies())
                 .as("mail for outside recipients never goes to the M365 smart host (%s)", outcomes)

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.relayguard.tools.harness.JamesServer;
 import org.relayguard.tools.harness.NextHops;
 import org.relayguard.tools.harness.Outcomes;
+import org.relayguard.tools.harness.SmtpClient;
 
 /**
  * README's "Install into an existing James 3.8.1", step by step, on James's stock memory server
@@ -22,7 +24,8 @@ import org.relayguard.tools.harness.Outcomes;
  * {@code james-server-data-file} that README names; none of Relay Guard's own jars): the bundle
  * README names unpacked over the James root, the certificate made with the command README gives,
  * the settings given through their environment overrides, James started with README's logback
- * option. It relays a mail on each route. Without the certificate step James refuses to start, and
+ * option. It relays a mail on each route, and offers no CHUNKING (that needs the Relay Guard
+ * server's frame decoder). Without the certificate step James refuses to start, and
  * its log names the file that conf/tls/README.txt explains.
  */
 class StockJamesInstallTest {
@@ -61,6 +64,11 @@ class StockJamesInstallTest {
                 assertThat(james.webAdmin().domains()).contains("contoso.com");
                 assertThat(james.webAdmin().anonymous().get("/domains", "application/json").status).isEqualTo(401);
                 assertThat(james.webAdmin().statusWithHost("attacker.example", "GET", "/relayguard/review/")).isEqualTo(403);
+                // CHUNKING needs the Relay Guard server's frame decoder: a stock James offers none and answers BDAT as before.
+                try (SmtpClient client = SmtpClient.connect(james.smtpPort(), Optional.of(JamesServer.INTERNET_HOST_SOURCE), Optional.empty())) {
+                    assertThat(client.command("EHLO client.example").text).doesNotContain("CHUNKING");
+                    assertThat(client.command("BDAT 6 LAST").code).isEqualTo(500);
+                }
                 assertThat(TransportMail.OUTBOUND.send(james, "stock-outbound").code).isEqualTo(250);
                 assertThat(TransportMail.INBOUND.send(james, "stock-inbound").code).isEqualTo(250);
 

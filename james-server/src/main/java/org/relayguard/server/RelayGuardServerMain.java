@@ -22,6 +22,7 @@ import org.relayguard.server.domainlist.DurableDomainListModule;
 import org.relayguard.server.oldqueue.DurableMailQueueModule;
 import org.relayguard.server.oldqueue.OldQueueMigrationModule;
 import org.relayguard.server.queue.ArtemisMailQueueModule;
+import org.relayguard.server.smtp.ChunkingSmtpServerFactory;
 import org.relayguard.server.startup.FileDescriptorCheck;
 import org.relayguard.server.tls.DeliveryTrust;
 import org.relayguard.server.tls.ListenerTlsCheck;
@@ -108,7 +109,7 @@ public final class RelayGuardServerMain implements JamesServerMain {
         try {
             JamesServerMain.main(createServer(configuration)
                 .combineWith(new FakeSearchMailboxModule(), new JMXServerModule(), START_UP_CHECKS)
-                .overrideWith(durableTransport(), new RunArgumentsModule(args)));
+                .overrideWith(durableTransport(), ChunkingSmtpServerFactory.MODULE, new RunArgumentsModule(args)));
         } catch (Throwable e) {
             // James logged why ("Fatal error while starting James"); threads it started (the queue
             // broker's) must not keep a server alive that never listens.

@@ -5,19 +5,21 @@ import java.util.List;
 import org.apache.james.protocols.api.Response;
 
 /**
- * What a connect handler answers to let the connection go on: a response without lines, which
- * James writes as nothing. Not null: James's JMX statistics of connect handlers (on by default)
- * fail on a null response.
+ * What a connect handler answers to let the connection go on, or a command handler whose reply
+ * comes later (BDAT, after its chunk): a response without lines, which James writes as nothing.
+ * Not null: James's JMX statistics of connect handlers (on by default) fail on a null response;
+ * its code {@code 0} is one those of command handlers read (their first character) and count as
+ * neither success nor failure.
  */
-final class NoReply implements Response {
-    static final Response INSTANCE = new NoReply();
+public final class NoReply implements Response {
+    public static final Response INSTANCE = new NoReply();
 
     private NoReply() {
     }
 
     @Override
     public String getRetCode() {
-        return "";
+        return "0";
     }
 
     @Override

@@ -59,12 +59,17 @@ public enum Scenario {
 
     /** The message as the client sends it; header names vary in case as they do on real traffic. */
     public String message() {
+        return message(name());
+    }
+
+    /** The message with another value of the scenario header, to tell a second copy of the row apart. */
+    public String message(String scenarioId) {
         StringBuilder message = new StringBuilder()
             .append("From: ").append(envelopeSender.isEmpty() ? "MAILER-DAEMON@evil.example" : envelopeSender).append("\r\n")
             .append("To: ").append(RECIPIENT).append("\r\n")
             .append("Subject: Relay Guard scenario ").append(name()).append("\r\n")
-            .append("Message-ID: <").append(name().toLowerCase()).append("@relayguard.test>\r\n")
-            .append(SCENARIO_HEADER).append(": ").append(name()).append("\r\n");
+            .append("Message-ID: <").append(scenarioId.toLowerCase()).append("@relayguard.test>\r\n")
+            .append(SCENARIO_HEADER).append(": ").append(scenarioId).append("\r\n");
         messageSource.ifPresent(value -> message.append("x-ms-exchange-generated-message-source: ").append(value.toLowerCase()).append("\r\n"));
         for (int i = 0; i < originatorOrgs.size(); i++) {
             message.append(i % 2 == 0 ? "X-OriginatorOrg: " : "x-originatororg: ").append(originatorOrgs.get(i)).append("\r\n");
@@ -76,6 +81,23 @@ public enum Scenario {
     public SmtpClient.Reply sendTo(JamesServer james) throws java.io.IOException {
         try (SmtpClient client = connect(james)) {
             return client.send(envelopeSender, List.of(RECIPIENT), message());
+        }
+    }
+
+    /** The scenario header value of this row's copy sent by {@link #sendByBdatTo}. */
+    public String bdatId() {
+        return name() + "-BDAT";
+    }
+
+    /**
+     * Sends this scenario's mail by CHUNKING instead of DATA (BDAT chunks of 7 bytes, header
+     * {@link #bdatId()}), to a gateway that offers CHUNKING; returns the reply to the last chunk.
+     */
+    public SmtpClient.Reply sendByBdatTo(JamesServer james) throws java.io.IOException {
+        try (SmtpClient client = connect(james)) {
+            client.ehlo();
+            return client.transactionByBdat(envelopeSender, "", List.of(RECIPIENT),
+                message(bdatId()).getBytes(java.nio.charset.StandardCharsets.UTF_8), 7);
         }
     }
 

@@ -168,6 +168,49 @@ public final class SmtpClient implements AutoCloseable {
     }
 
     /**
+     * One mail transaction by CHUNKING (RFC 3030) on a session that has said EHLO: MAIL, RCPT, then
+     * the message's bytes exactly as given (no line-end conversion, no dot-stuffing: BDAT has
+     * neither) in BDAT chunks of {@code chunkSize} bytes, the last one marked {@code LAST}
+     * ({@code BDAT 0 LAST} for an empty message). Returns the reply to the first chunk that is
+     * refused, else to the last one.
+     */
+    public Reply transactionByBdat(String mailFrom, String mailParameters, List<String> rcptTo, byte[] message, int chunkSize) throws IOException {
+        command("MAIL FROM:<" + mailFrom + ">" + (mailParameters.isEmpty() ? "" : " " + mailParameters)).expect(250);
+        for (String rcpt : rcptTo) {
+            command("RCPT TO:<" + rcpt + ">").expect(250);
+        }
+        int offset = 0;
+        do {
+            int length = Math.min(chunkSize, message.length - offset);
+            byte[] chunk = java.util.Arrays.copyOfRange(message, offset, offset + length);
+            offset += length;
+            Reply reply = bdat(chunk, offset == message.length);
+            if (offset == message.length || reply.code != 250) {
+                return reply;
+            }
+        } while (true);
+    }
+
+    /** One BDAT command and its chunk in one write ({@code LAST} when it ends the message); the reply to it. */
+    public Reply bdat(byte[] chunk, boolean last) throws IOException {
+        out.write(("BDAT " + chunk.length + (last ? " LAST" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(chunk);
+        out.flush();
+        return readReply();
+    }
+
+    /** Writes bytes as they are (pipelined commands, chunks); read the replies with {@link #reply()}. */
+    public void writeRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** The next reply of the server. */
+    public Reply reply() throws IOException {
+        return readReply();
+    }
+
+    /**
      * The DATA lines of a message as a real SMTP client writes them: every line end (CRLF, LF, or a
      * bare CR as in old Mac files) becomes CRLF, the last line is ended, and a line starting with a
      * dot gets a second one (RFC 5321 dot-stuffing). Other bytes, 8-bit ones included, are kept.
