@@ -3,7 +3,9 @@ package org.relayguard.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -33,7 +35,8 @@ class DsnTest {
                 "RCPT TO:<alice@contoso.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;alice+40contoso.com",
                 "RCPT TO:<bob@contoso.com> NOTIFY=never ORCPT=utf-8;b+C3+B6b+40contoso.com",
                 "RCPT TO:<carol@contoso.com>");
-            send(james, TransportMail.OUTBOUND, "out", "MAIL FROM:<a@contoso.com> RET=FULL ENVID=out-1",
+            // This one by BDAT: its chunks end in the same message hooks that record the DSN parameters.
+            sendByBdat(james, TransportMail.OUTBOUND, "out", "MAIL FROM:<a@contoso.com> RET=FULL ENVID=out-1",
                 "RCPT TO:<friend@external.example> NOTIFY=DELAY ORCPT=x-unknown;anything",
                 "RCPT TO:<other@external.example> NOTIFY=FAILURE");
 
@@ -113,6 +116,21 @@ class DsnTest {
                     client.command("RSET").expect(250);
                 }
             }
+        }
+    }
+
+    /** As {@link #send}, the message in two BDAT chunks, the first ending mid-line. */
+    private static void sendByBdat(JamesServer james, TransportMail kind, String id, String mail, String... rcpts) throws Exception {
+        try (SmtpClient client = kind.connect(james)) {
+            client.ehlo();
+            client.command(mail).expect(250);
+            for (String rcpt : rcpts) {
+                client.command(rcpt).expect(250);
+            }
+            byte[] message = kind.message(id).getBytes(StandardCharsets.UTF_8);
+            int half = message.length / 2;
+            client.bdat(Arrays.copyOfRange(message, 0, half), false).expect(250);
+            assertThat(client.bdat(Arrays.copyOfRange(message, half, message.length), true).code).isEqualTo(250);
         }
     }
 
