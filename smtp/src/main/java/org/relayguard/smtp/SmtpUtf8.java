@@ -1,8 +1,5 @@
 package org.relayguard.smtp;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -117,13 +114,18 @@ public class SmtpUtf8 extends CommandDispatcher<SMTPSession>
     @Override
     protected Request parseRequest(SMTPSession session, byte[] line) throws Exception {
         if (isAscii(line)) {
-            return super.parseRequest(session, line);
+            Request request = super.parseRequest(session, line);
+            if (MAIL.equals(request.getCommand()) && request.getArgument() != null && Utf8Path.declaresSmtpUtf8(request.getArgument())) {
+                // James passes a keyword-only parameter to its hook only in upper case; RFC 5321 keywords are not case-sensitive.
+                session.setAttachment(DECLARED, true, State.Transaction);
+            }
+            return request;
         }
         String command = verb(line);
         if (!command.equals(MAIL) && !command.equals(RCPT)) {
             return super.parseRequest(session, line);
         }
-        Optional<String> text = strictUtf8(line);
+        Optional<String> text = IdnaNames.strictUtf8(line);
         if (text.isEmpty()) {
             LOGGER.info("Refused {} that is not UTF-8 from {}", command, session.getRemoteAddress());
             return new Refused(command, NOT_UTF8);
@@ -179,18 +181,6 @@ public class SmtpUtf8 extends CommandDispatcher<SMTPSession>
         return new String(line, 0, end, StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
     }
 
-    private static Optional<String> strictUtf8(byte[] line) {
-        try {
-            return Optional.of(StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(line))
-                .toString());
-        } catch (CharacterCodingException e) {
-            return Optional.empty();
-        }
-    }
-
     @Override
     public Collection<String> getImplCommands() {
         return ImmutableList.of(MAIL, RCPT);
@@ -216,7 +206,8 @@ public class SmtpUtf8 extends CommandDispatcher<SMTPSession>
 
     @Override
     public HookResult doMailParameter(SMTPSession session, String paramName, String paramValue) {
-        if (paramValue != null) {
+        // James hands a keyword without "=" over with an empty value.
+        if (paramValue != null && !paramValue.isEmpty()) {
             return VALUE_GIVEN;
         }
         session.setAttachment(DECLARED, true, State.Transaction);

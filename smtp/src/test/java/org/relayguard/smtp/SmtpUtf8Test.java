@@ -1,19 +1,13 @@
 package org.relayguard.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
 import org.apache.james.core.MailAddress;
-import org.apache.james.protocols.api.ProtocolSession.AttachmentKey;
-import org.apache.james.protocols.api.ProtocolSession.State;
 import org.apache.james.protocols.api.Request;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.smtp.SMTPSession;
@@ -30,20 +24,9 @@ class SmtpUtf8Test {
     private final SmtpUtf8 handler = new SmtpUtf8();
     private SMTPSession session;
 
-    /** An SMTP session that keeps its transaction state in a map, as James's own does. */
     @BeforeEach
-    @SuppressWarnings("unchecked")
     void newSession() {
-        Map<AttachmentKey<?>, Object> transaction = new HashMap<>();
-        session = mock(SMTPSession.class);
-        when(session.getRemoteAddress()).thenReturn(new InetSocketAddress("127.0.0.2", 40000));
-        when(session.getCharset()).thenReturn(StandardCharsets.US_ASCII);
-        when(session.getAttachment(any(AttachmentKey.class), any(State.class))).thenAnswer(call ->
-            Optional.ofNullable(transaction.get((AttachmentKey<?>) call.getArgument(0))));
-        when(session.setAttachment(any(AttachmentKey.class), any(), any(State.class))).thenAnswer(call ->
-            Optional.ofNullable(transaction.put(call.getArgument(0), call.getArgument(1))));
-        when(session.removeAttachment(any(AttachmentKey.class), any(State.class))).thenAnswer(call ->
-            Optional.ofNullable(transaction.remove((AttachmentKey<?>) call.getArgument(0))));
+        session = TestSessions.withTransactionState();
     }
 
     private Request parse(String line) throws Exception {
@@ -101,7 +84,14 @@ class SmtpUtf8Test {
 
     @Test
     void aUtf8RecipientAfterAnAsciiMailWithSmtpUtf8ShouldBeTaken() throws Exception {
-        assertThat(handler.doMailParameter(session, "SMTPUTF8", null)).isEqualTo(HookResult.DECLINED);
+        assertThat(handler.doMailParameter(session, "SMTPUTF8", "")).isEqualTo(HookResult.DECLINED);
+
+        assertThat(parse("RCPT TO:<user@bücher.example>").getArgument()).isEqualTo("TO:<user@xn--bcher-kva.example>");
+    }
+
+    @Test
+    void aLowerCaseSmtpUtf8OnAnAsciiMailShouldCountToo() throws Exception {
+        parse("MAIL FROM:<a@contoso.com> smtputf8");
 
         assertThat(parse("RCPT TO:<user@bücher.example>").getArgument()).isEqualTo("TO:<user@xn--bcher-kva.example>");
     }
@@ -135,7 +125,7 @@ class SmtpUtf8Test {
 
     @Test
     void aDomainThatDoesNotNormalizeShouldBeRefusedForARecipientToo() throws Exception {
-        handler.doMailParameter(session, "SMTPUTF8", null);
+        handler.doMailParameter(session, "SMTPUTF8", "");
 
         assertThat(reply(parse("RCPT TO:<a@straße.de>"))).hasValueSatisfying(text -> assertThat(text).startsWith("553 5.1.3"));
     }

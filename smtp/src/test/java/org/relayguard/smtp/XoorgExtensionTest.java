@@ -1,17 +1,11 @@
 package org.relayguard.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.when;
 
-import java.net.InetSocketAddress;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import org.apache.james.protocols.api.ProtocolSession.AttachmentKey;
-import org.apache.james.protocols.api.ProtocolSession.State;
 import org.apache.james.protocols.smtp.SMTPResponse;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.MailCmdHandler;
@@ -29,19 +23,9 @@ class XoorgExtensionTest {
     private final XoorgExtension extension = new XoorgExtension();
     private SMTPSession session;
 
-    /** An SMTP session that keeps its transaction state in a map, as James's own does. */
     @BeforeEach
-    @SuppressWarnings("unchecked")
     void newSession() {
-        Map<AttachmentKey<?>, Object> transaction = new HashMap<>();
-        session = mock(SMTPSession.class);
-        when(session.getRemoteAddress()).thenReturn(new InetSocketAddress("127.0.0.2", 40000));
-        when(session.getAttachment(any(AttachmentKey.class), any(State.class))).thenAnswer(call ->
-            Optional.ofNullable(transaction.get((AttachmentKey<?>) call.getArgument(0))));
-        when(session.setAttachment(any(AttachmentKey.class), any(), any(State.class))).thenAnswer(call ->
-            Optional.ofNullable(transaction.put(call.getArgument(0), call.getArgument(1))));
-        when(session.removeAttachment(any(AttachmentKey.class), any(State.class))).thenAnswer(call ->
-            Optional.ofNullable(transaction.remove((AttachmentKey<?>) call.getArgument(0))));
+        session = TestSessions.withTransactionState();
     }
 
     private Optional<Object> xoorgOfTheNextMail() throws Exception {

@@ -76,11 +76,16 @@ public final class IdnaNames {
             // Already decoded (a reader that did read UTF-8): keep it.
             return Optional.of(text);
         }
+        return strictUtf8(text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** The text these bytes are in UTF-8, or empty when they are not valid UTF-8 (no replacement characters). */
+    public static Optional<String> strictUtf8(byte[] bytes) {
         try {
             return Optional.of(StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT)
-                .decode(ByteBuffer.wrap(text.getBytes(StandardCharsets.ISO_8859_1)))
+                .decode(ByteBuffer.wrap(bytes))
                 .toString());
         } catch (CharacterCodingException e) {
             return Optional.empty();
