@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -41,6 +42,12 @@ import com.sun.mail.smtp.SMTPSendFailedException;
  *
  * <p>A mail with DSN parameters (NOTIFY, RET, ENVID) goes through James's own code path, unpooled:
  * javax.mail takes them on a message wrapper only James's code builds.</p>
+ *
+ * <p>A mail whose client said SMTPUTF8 goes over connections of its own ({@link Utf8Envelope}): to a
+ * next hop that offers SMTPUTF8 with it and the client's UTF-8 addresses; to one that does not with
+ * the A-label forms, unless a local part is outside ASCII: then it fails permanently (a bounce,
+ * {@code 5.6.7}), never mangled. Such a mail with DSN parameters is sent here too, without them:
+ * James's path cannot write UTF-8.</p>
  */
 class PooledDelivrerToHost extends MailDelivrerToHost {
     private static final Logger LOGGER = LoggerFactory.getLogger(PooledDelivrerToHost.class);
@@ -75,13 +82,21 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
 
     @Override
     public ExecutionResult tryDeliveryToHost(Mail mail, Collection<InternetAddress> recipients, HostAddress host) throws MessagingException {
-        if (mail.dsnParameters().isPresent()) {
+        // SMTPUTF8: such mail goes over connections of their own, whose javax.mail session allows UTF-8.
+        Optional<Utf8Envelope> utf8 = Utf8Envelope.of(mail);
+        if (mail.dsnParameters().isPresent() && (utf8.isEmpty() || !utf8.get().needsSmtpUtf8(recipients))) {
             return super.tryDeliveryToHost(mail, recipients, host);
         }
-        SmtpConnectionPool pool = pools.computeIfAbsent(key(host), key -> newPool(host));
+        SmtpConnectionPool pool = pools.computeIfAbsent(key(host) + (utf8.isPresent() ? " " + Utf8Envelope.EXTENSION : ""),
+            key -> newPool(host, utf8.isPresent()));
         Address[] addresses = recipients.toArray(new Address[0]);
         SmtpConnectionPool.Lease lease = pool.borrow();
         try {
+            if (utf8.isPresent() && !lease.transport.supportsExtension(Utf8Envelope.EXTENSION) && utf8.get().needsSmtpUtf8(recipients)) {
+                pool.giveBack(lease, true);
+                return ExecutionResult.permanentFailure(new MessagingException("5.6.7 " + host.getHostName()
+                    + " does not offer SMTPUTF8, and an address of this mail has a UTF-8 local part, which cannot be written in ASCII (RFC 6531)"));
+            }
             send(mail, addresses, lease);
         } catch (MessagingException e) {
             pool.giveBack(lease, false);
@@ -109,6 +124,12 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
     private void send(Mail mail, Address[] recipients, SmtpConnectionPool.Lease lease) throws MessagingException {
         // javax.mail reads the envelope sender from the session at each MAIL FROM; "<>" for the null sender.
         lease.session.getProperties().put("mail." + protocol + ".from", mail.getMaybeSender().asString());
+        Optional<Utf8Envelope> utf8 = Utf8Envelope.of(mail);
+        if (utf8.isPresent() && lease.transport.supportsExtension(Utf8Envelope.EXTENSION)) {
+            // javax.mail adds SMTPUTF8 to MAIL FROM itself on these connections (mail.mime.allowutf8).
+            lease.session.getProperties().put("mail." + protocol + ".from", utf8.get().utf8Sender());
+            recipients = utf8.get().utf8Recipients(recipients);
+        }
         MimeMessage message = mail.getMessage();
         if (!lease.transport.supportsExtension(EIGHT_BIT_MIME)) {
             try {
@@ -148,7 +169,7 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
         return host.getHostName() + "/" + host.getHost() + ":" + host.getPort();
     }
 
-    private SmtpConnectionPool newPool(HostAddress host) {
+    private SmtpConnectionPool newPool(HostAddress host, boolean smtpUtf8) {
         String name = host.getHostName();
         if (name.endsWith(".")) {
             name = name.substring(0, name.length() - 1);
@@ -156,7 +177,15 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
         // As James: by name when the certificate's name is checked, by address otherwise.
         String connectTo = configuration.isConnectByHostname() ? name : host.getHost();
         return new SmtpConnectionPool(protocol, connectTo, host.getPort(), configuration.getAuthUser(), configuration.getAuthPass(),
-            properties, maxConnections, idleTimeout, Duration.ofMillis(configuration.getConnectionTimeout()), clock);
+            smtpUtf8 ? withUtf8(properties) : properties, maxConnections, idleTimeout, Duration.ofMillis(configuration.getConnectionTimeout()), clock);
+    }
+
+    /** javax.mail reads {@code mail.mime.allowutf8} from the session when a transport is made: UTF-8 commands, SMTPUTF8 on MAIL. */
+    private static Properties withUtf8(Properties properties) {
+        Properties utf8 = new Properties();
+        utf8.putAll(properties);
+        utf8.put("mail.mime.allowutf8", "true");
+        return utf8;
     }
 
     /** Closes the connections idle longer than the idle timeout, on every next hop. */
