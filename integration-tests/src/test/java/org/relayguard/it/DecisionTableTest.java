@@ -13,12 +13,16 @@ import org.relayguard.tools.harness.JamesServer;
 import org.relayguard.tools.harness.NextHops;
 import org.relayguard.tools.harness.Outcomes;
 import org.relayguard.tools.harness.Scenario;
+import org.relayguard.tools.harness.SmtpClient;
 
 /**
  * Every row of SPEC's decision table, in both profiles and both modes, on a real James 3.8.1
  * started from the shipped configuration: real SMTP in, a real SMTP server as each route's next
  * hop, the quarantine read through webadmin. On the Relay Guard server, and once on James's stock
  * memory server, since the install bundle must work on any James 3.8.1.
+ *
+ * <p>Each row is sent a second time in the same boot as an SMTPUTF8 client writes it
+ * ({@link Utf8Variant}), and must end the same way: no rule can be bypassed by the UTF-8 form.</p>
  */
 class DecisionTableTest {
 
@@ -41,10 +45,12 @@ class DecisionTableTest {
                 .enforce(enforce)
                 .nextHops(hops)
                 .start()) {
+            Utf8Variant.offeredByTheNextHops(hops);
             for (Scenario scenario : Scenario.values()) {
                 assertThat(scenario.sendTo(james).code).as(scenario.name()).isEqualTo(250);
+                assertThat(Utf8Variant.sendTo(james, scenario).code).as(Utf8Variant.id(scenario)).isEqualTo(250);
             }
-            long expectedRelayed = Arrays.stream(Scenario.values())
+            long expectedRelayed = 2 * Arrays.stream(Scenario.values())
                 .filter(scenario -> scenario.expected(profile) == Scenario.Decision.RELAY || !enforce)
                 .count();
 
@@ -59,12 +65,58 @@ class DecisionTableTest {
                 softly.assertThat(outcomes.relayed(scenario.name()))
                     .as("%s relayed copies (%s)", scenario, outcomes)
                     .isEqualTo(denied && enforce ? 0 : 1);
+                softly.assertThat(outcomes.quarantined(Utf8Variant.id(scenario)))
+                    .as("%s quarantined copies (%s)", Utf8Variant.id(scenario), outcomes)
+                    .isEqualTo(denied ? 1 : 0);
+                softly.assertThat(outcomes.relayed(Utf8Variant.id(scenario)))
+                    .as("%s relayed copies (%s)", Utf8Variant.id(scenario), outcomes)
+                    .isEqualTo(denied && enforce ? 0 : 1);
             }
             softly.assertThat(outcomes.relayedToM365Copies())
                 .as("mail for outside recipients never goes to the M365 smart host (%s)", outcomes)
                 .isEmpty();
             softly.assertThat(outcomes.errorRepositorySize()).as("error repository").isZero();
             softly.assertAll();
+        }
+    }
+
+    /**
+     * The SMTPUTF8 form of a row: {@code SMTPUTF8} on MAIL FROM, a UTF-8 subject and display name in
+     * raw UTF-8 (RFC 6532), and a UTF-8 local part on the envelope sender where the row's meaning
+     * allows it (not the null sender, not the SRS address, whose local part is the row).
+     */
+    static final class Utf8Variant {
+        private Utf8Variant() {
+        }
+
+        static String id(Scenario scenario) {
+            return scenario.name() + "-SMTPUTF8";
+        }
+
+        /** Both next hops offer SMTPUTF8, so that a UTF-8 local part can be relayed. */
+        static void offeredByTheNextHops(NextHops hops) {
+            hops.internet().offerSmtpUtf8(true);
+            hops.smartHosts().forEach(sink -> sink.offerSmtpUtf8(true));
+        }
+
+        static String sender(Scenario scenario) {
+            String sender = scenario.envelopeSender;
+            return sender.isEmpty() || sender.startsWith("bounces+SRS") ? sender : "jürgen." + sender;
+        }
+
+        static String message(Scenario scenario) {
+            String sender = sender(scenario);
+            return scenario.message()
+                .replace(Scenario.SCENARIO_HEADER + ": " + scenario.name() + "\r\n", Scenario.SCENARIO_HEADER + ": " + id(scenario) + "\r\n")
+                .replace("Subject: Relay Guard scenario ", "Subject: Grüße, Relay Guard scenario ")
+                .replace("Message-ID: <" + scenario.name().toLowerCase(), "Message-ID: <" + id(scenario).toLowerCase())
+                .replaceFirst("(?m)^From: .*$", "From: Jürgen Müller <" + (sender.isEmpty() ? "MAILER-DAEMON@evil.example" : sender) + ">");
+        }
+
+        static SmtpClient.Reply sendTo(JamesServer james, Scenario scenario) throws java.io.IOException {
+            try (SmtpClient client = scenario.connect(james)) {
+                return client.send(sender(scenario), "SMTPUTF8", java.util.List.of(Scenario.RECIPIENT), message(scenario));
+            }
         }
     }
 }

@@ -52,6 +52,8 @@ public final class SmtpSink implements AutoCloseable {
         public final String message;
         /** The TLS protocol of the session the mail came in ({@code TLSv1.3}), {@value #CLEAR_TEXT} without TLS. */
         public final String tls;
+        /** The MAIL FROM line as the client wrote it, read as UTF-8 (SMTPUTF8 tests read its parameters). */
+        public String mailCommand = "";
 
         Received(String mailFrom, List<String> rcptTo, String message, String tls) {
             this.mailFrom = mailFrom;
@@ -132,6 +134,7 @@ public final class SmtpSink implements AutoCloseable {
     private final Queue<Fault> faults = new ConcurrentLinkedQueue<>();
     private final Set<String> rejectedRecipients = ConcurrentHashMap.newKeySet();
     private final AtomicInteger tlsHandshakeCount = new AtomicInteger();
+    private volatile boolean smtpUtf8;
 
     /** A sink without STARTTLS on a free port. */
     public static SmtpSink start() {
@@ -185,6 +188,11 @@ public final class SmtpSink implements AutoCloseable {
     /** From now on, answers {@code 451} to RCPT TO for the matching recipients (a destination that defers), until told otherwise. */
     public void deferRecipients(java.util.function.Predicate<String> recipients) {
         this.deferred = recipients;
+    }
+
+    /** From the next EHLO on, offers SMTPUTF8 (RFC 6531) too, or stops offering it. */
+    public void offerSmtpUtf8(boolean offer) {
+        this.smtpUtf8 = offer;
     }
 
     public boolean offersStartTls() {
@@ -257,6 +265,7 @@ public final class SmtpSink implements AutoCloseable {
             OutputStream out = current.getOutputStream();
             reply(out, "220 relayguard-sink ESMTP");
             String mailFrom = null;
+            String mailCommand = "";
             List<String> rcptTo = new ArrayList<>();
             String line;
             while ((line = in.readLine()) != null) {
@@ -266,7 +275,7 @@ public final class SmtpSink implements AutoCloseable {
                 session.commands.add(encrypted ? "tls:" + command : command);
                 switch (verb) {
                     case "EHLO":
-                        reply(out, "250-relayguard-sink\r\n250-8BITMIME\r\n" + (tls.isPresent() && !encrypted ? "250-STARTTLS\r\n" : "") + "250 PIPELINING");
+                        reply(out, "250-relayguard-sink\r\n250-8BITMIME\r\n" + (smtpUtf8 ? "250-SMTPUTF8\r\n" : "") + (tls.isPresent() && !encrypted ? "250-STARTTLS\r\n" : "") + "250 PIPELINING");
                         break;
                     case "HELO":
                         reply(out, "250 relayguard-sink");
@@ -300,6 +309,7 @@ public final class SmtpSink implements AutoCloseable {
                             return;
                         }
                         mailFrom = path(line);
+                        mailCommand = line;
                         rcptTo.clear();
                         reply(out, "250 2.1.0 OK");
                         break;
@@ -330,7 +340,9 @@ public final class SmtpSink implements AutoCloseable {
                             // The client went away before the final dot: the mail was not handed over.
                             return;
                         }
-                        received.add(new Received(mailFrom, rcptTo, message, session.tls));
+                        Received mail = new Received(mailFrom, rcptTo, message, session.tls);
+                        mail.mailCommand = mailCommand;
+                        received.add(mail);
                         mailFrom = null;
                         rcptTo.clear();
                         reply(out, "250 2.0.0 queued");
