@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -49,6 +50,11 @@ import com.sun.mail.smtp.SMTPSendFailedException;
  * offers its extension, all recipients in one transaction. When the hop does not offer DSN,
  * recipients that asked for {@code NOTIFY=SUCCESS} get a "relayed" notice (RFC 3461 6.2): a copy of
  * the mail for them goes to the processor {@value #RELAYED_NOTICES}, whose DSNBounce writes it.</p>
+ *
+ * <p>A mail whose client said SMTPUTF8 goes over connections of its own ({@link Utf8Envelope}): to a
+ * next hop that offers SMTPUTF8 with it and the client's UTF-8 addresses; to one that does not with
+ * the A-label forms, unless a local part is outside ASCII: then it fails permanently (a bounce,
+ * {@code 5.6.7}), never mangled.</p>
  */
 class PooledDelivrerToHost extends MailDelivrerToHost {
     private static final Logger LOGGER = LoggerFactory.getLogger(PooledDelivrerToHost.class);
@@ -88,10 +94,18 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
 
     @Override
     public ExecutionResult tryDeliveryToHost(Mail mail, Collection<InternetAddress> recipients, HostAddress host) throws MessagingException {
-        SmtpConnectionPool pool = pools.computeIfAbsent(key(host), key -> newPool(host));
+        // SMTPUTF8: such mail goes over connections of their own, whose javax.mail session allows UTF-8.
+        Optional<Utf8Envelope> utf8 = Utf8Envelope.of(mail);
+        SmtpConnectionPool pool = pools.computeIfAbsent(key(host) + (utf8.isPresent() ? " " + Utf8Envelope.EXTENSION : ""),
+            key -> newPool(host, utf8.isPresent()));
         Address[] addresses = recipients.toArray(new Address[0]);
         SmtpConnectionPool.Lease lease = pool.borrow();
         try {
+            if (utf8.isPresent() && !lease.transport.supportsExtension(Utf8Envelope.EXTENSION) && utf8.get().needsSmtpUtf8(recipients)) {
+                pool.giveBack(lease, true);
+                return ExecutionResult.permanentFailure(new MessagingException("5.6.7 " + host.getHostName()
+                    + " does not offer SMTPUTF8, and an address of this mail has a UTF-8 local part, which cannot be written in ASCII (RFC 6531)"));
+            }
             send(mail, addresses, lease);
         } catch (MessagingException e) {
             pool.giveBack(lease, false);
@@ -119,6 +133,12 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
     private void send(Mail mail, Address[] recipients, SmtpConnectionPool.Lease lease) throws MessagingException {
         // javax.mail reads the envelope sender from the session at each MAIL FROM; "<>" for the null sender.
         lease.session.getProperties().put("mail." + protocol + ".from", mail.getMaybeSender().asString());
+        Optional<Utf8Envelope> utf8 = Utf8Envelope.of(mail);
+        if (utf8.isPresent() && lease.transport.supportsExtension(Utf8Envelope.EXTENSION)) {
+            // javax.mail adds SMTPUTF8 to MAIL FROM itself on these connections (mail.mime.allowutf8).
+            lease.session.getProperties().put("mail." + protocol + ".from", utf8.get().utf8Sender());
+            recipients = utf8.get().utf8Recipients(recipients);
+        }
         MimeMessage message = mail.getMessage();
         boolean eightBitHop = lease.transport.supportsExtension(EIGHT_BIT_MIME);
         if (!eightBitHop) {
@@ -198,7 +218,7 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
         return host.getHostName() + "/" + host.getHost() + ":" + host.getPort();
     }
 
-    private SmtpConnectionPool newPool(HostAddress host) {
+    private SmtpConnectionPool newPool(HostAddress host, boolean smtpUtf8) {
         String name = host.getHostName();
         if (name.endsWith(".")) {
             name = name.substring(0, name.length() - 1);
@@ -206,7 +226,15 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
         // As James: by name when the certificate's name is checked, by address otherwise.
         String connectTo = configuration.isConnectByHostname() ? name : host.getHost();
         return new SmtpConnectionPool(protocol, connectTo, host.getPort(), configuration.getAuthUser(), configuration.getAuthPass(),
-            properties, maxConnections, idleTimeout, Duration.ofMillis(configuration.getConnectionTimeout()), clock);
+            smtpUtf8 ? withUtf8(properties) : properties, maxConnections, idleTimeout, Duration.ofMillis(configuration.getConnectionTimeout()), clock);
+    }
+
+    /** javax.mail reads {@code mail.mime.allowutf8} from the session when a transport is made: UTF-8 commands, SMTPUTF8 on MAIL. */
+    private static Properties withUtf8(Properties properties) {
+        Properties utf8 = new Properties();
+        utf8.putAll(properties);
+        utf8.put("mail.mime.allowutf8", "true");
+        return utf8;
     }
 
     /** Closes the connections idle longer than the idle timeout, on every next hop. */

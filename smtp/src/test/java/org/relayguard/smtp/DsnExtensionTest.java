@@ -30,7 +30,7 @@ class DsnExtensionTest {
 
     @BeforeEach
     void newSession() {
-        session = TransactionSessions.newSession();
+        session = TestSessions.withTransactionState();
     }
 
     /** A RCPT as James runs it: the hook, then the reply (250 unless the hook or a later one refused). */

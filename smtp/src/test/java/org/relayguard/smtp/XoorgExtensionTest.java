@@ -22,10 +22,9 @@ class XoorgExtensionTest {
     private final XoorgExtension extension = new XoorgExtension();
     private SMTPSession session;
 
-    /** An SMTP session that keeps its transaction state in a map, as James's own does. */
     @BeforeEach
     void newSession() {
-        session = TransactionSessions.newSession();
+        session = TestSessions.withTransactionState();
     }
 
     private Optional<Object> xoorgOfTheNextMail() throws Exception {

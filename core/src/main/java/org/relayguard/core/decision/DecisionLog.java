@@ -9,6 +9,7 @@ import org.apache.mailet.Mail;
 import org.relayguard.core.mail.HeaderNames;
 import org.relayguard.core.mail.HeaderValues;
 import org.relayguard.core.mail.MailAttributes;
+import org.relayguard.core.mail.Utf8Addresses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,8 @@ import com.google.common.base.Joiner;
  * <p>The line, as {@code key=value}: {@code decision}, {@code action}, {@code mode},
  * {@code profile}, {@code route}, {@code rule}, {@code condition}, {@code mail},
  * {@code remoteHost}, {@code remoteIp}, {@code sender}, {@code recipients},
- * {@code originatorOrg}, {@code messageSource}, {@code xoorg}, {@code tenant}, {@code tls}.</p>
+ * {@code originatorOrg}, {@code messageSource}, {@code xoorg}, {@code tenant}, {@code tls}. The
+ * {@code sender} is the one the client wrote: in UTF-8 when it came with SMTPUTF8 ({@link Utf8Addresses}).</p>
  */
 public final class DecisionLog {
     /** The logger of the decision log; {@code conf/logback.xml} writes it to {@code logs/relayguard-decisions.log}. */
@@ -69,7 +71,7 @@ public final class DecisionLog {
             .add("mail", Optional.ofNullable(mail.getName()))
             .add("remoteHost", Optional.ofNullable(mail.getRemoteHost()))
             .add("remoteIp", Optional.ofNullable(mail.getRemoteAddr()))
-            .add("sender", mail.getMaybeSender().asString("<>"))
+            .add("sender", Utf8Addresses.sender(mail))
             .add("recipients", mail.getRecipients().size())
             .add("originatorOrg", reason.originatorOrgs().flatMap(DecisionLog::joined))
             .add("messageSource", messageSource.flatMap(DecisionLog::joined))

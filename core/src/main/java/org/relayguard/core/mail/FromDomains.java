@@ -10,6 +10,7 @@ import org.apache.james.core.Domain;
 import org.apache.james.mime4j.util.MimeUtil;
 import org.apache.mailet.Mail;
 import org.relayguard.core.dns.DnsNames;
+import org.relayguard.core.dns.IdnaNames;
 
 import com.google.common.collect.ImmutableList;
 
@@ -21,7 +22,10 @@ public final class FromDomains {
     }
 
     /**
-     * An address without a domain, or with one that is no domain name, is left out.
+     * An address without a domain, or with an ASCII one that is no domain name, is left out. A
+     * domain with characters outside ASCII (raw UTF-8 in the header, RFC 6532) counts in its A-label
+     * form; one that is not valid UTF-8 or does not normalize ({@link IdnaNames#toALabels}) makes
+     * the header unreadable, so that no spelling of a domain can slip past the rules.
      *
      * @throws MessagingException when the header cannot be read or an instance cannot be parsed
      */
@@ -49,11 +53,20 @@ public final class FromDomains {
         domain(address.getAddress()).ifPresent(domains::add);
     }
 
-    private static Optional<Domain> domain(String address) {
+    private static Optional<Domain> domain(String address) throws MessagingException {
         int at = address == null ? -1 : address.lastIndexOf('@');
         if (at < 0) {
             return Optional.empty();
         }
-        return DnsNames.canonical(address.substring(at + 1)).map(Domain::of);
+        String domain = address.substring(at + 1);
+        if (IdnaNames.isAscii(domain)) {
+            return DnsNames.canonical(domain).map(Domain::of);
+        }
+        // javax.mail reads header bytes one per character: UTF-8 arrives as its bytes.
+        Optional<String> aLabels = IdnaNames.utf8FromLatin1(domain).flatMap(IdnaNames::toALabels);
+        if (aLabels.isEmpty()) {
+            throw new MessagingException("From: domain is not a valid internationalized domain name");
+        }
+        return aLabels.map(Domain::of);
     }
 }

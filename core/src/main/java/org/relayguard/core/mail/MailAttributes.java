@@ -19,6 +19,18 @@ public final class MailAttributes {
      * text): set by the SMTP handler {@code org.relayguard.smtp.TlsSessionAttribute}, read by the decision log.
      */
     public static final AttributeName TLS = AttributeName.of("org.relayguard.tls");
+    /**
+     * {@code true} (a Boolean) when the client said {@code SMTPUTF8} on MAIL FROM (RFC 6531): set by the
+     * SMTP handler {@code org.relayguard.smtp.SmtpUtf8}, read by delivery.
+     */
+    public static final AttributeName SMTPUTF8 = AttributeName.of("org.relayguard.smtputf8");
+    /**
+     * The addresses of the envelope the client wrote with characters outside ASCII: a map from the
+     * address as James holds it ({@code MailAddress.asString()}: A-label domain, a UTF-8 local part
+     * quoted) to the UTF-8 form the client wrote. Set by {@code org.relayguard.smtp.SmtpUtf8}, read by
+     * delivery and the decision log.
+     */
+    public static final AttributeName SMTPUTF8_ADDRESSES = AttributeName.of("org.relayguard.smtputf8.addresses");
 
     /**
      * The ORCPT parameter of each recipient's RCPT command as the client wrote it ({@code addr-type;xtext},

@@ -148,6 +148,7 @@ public final class SmtpSink implements AutoCloseable {
     private final Queue<Fault> faults = new ConcurrentLinkedQueue<>();
     private final Set<String> rejectedRecipients = ConcurrentHashMap.newKeySet();
     private final AtomicInteger tlsHandshakeCount = new AtomicInteger();
+    private volatile boolean smtpUtf8;
 
     /** A sink without STARTTLS on a free port. */
     public static SmtpSink start() {
@@ -219,8 +220,17 @@ public final class SmtpSink implements AutoCloseable {
                 reply.append("\r\n250-").append(extension);
             }
         }
+        if (smtpUtf8) {
+            reply.append("\r\n250-SMTPUTF8");
+        }
         reply.append("\r\n250 ENHANCEDSTATUSCODES");
         return reply.toString();
+
+    }
+
+    /** From the next EHLO on, offers SMTPUTF8 (RFC 6531) too, or stops offering it. */
+    public void offerSmtpUtf8(boolean offer) {
+        this.smtpUtf8 = offer;
     }
 
     public boolean offersStartTls() {

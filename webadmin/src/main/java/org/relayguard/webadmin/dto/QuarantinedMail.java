@@ -9,6 +9,7 @@ import javax.mail.MessagingException;
 
 import org.apache.mailet.Mail;
 import org.relayguard.core.decision.DenyReason;
+import org.relayguard.core.mail.Utf8Addresses;
 import org.relayguard.webadmin.quarantine.MailSummary;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -24,7 +25,8 @@ public final class QuarantinedMail {
     static final int MAX_TEXT_LENGTH = 256;
 
     public static QuarantinedMail of(String key, Mail mail, DenyReason reason) {
-        Optional<String> sender = mail.getMaybeSender().asOptional().map(address -> address.asString());
+        // As the client wrote it: in UTF-8 for an SMTPUTF8 sender (the domain column stays the A-label the rules use).
+        Optional<String> sender = mail.getMaybeSender().asOptional().map(address -> Utf8Addresses.sender(mail));
         return new QuarantinedMail(key, seen(mail),
             reason.originatorOrgs().filter(orgs -> !orgs.isEmpty()).map(orgs -> cut(String.join(", ", orgs))).orElse(null),
             sender.map(QuarantinedMail::cut).orElse(null),

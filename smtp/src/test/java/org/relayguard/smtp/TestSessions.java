@@ -5,6 +5,7 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -13,16 +14,18 @@ import org.apache.james.protocols.api.ProtocolSession.AttachmentKey;
 import org.apache.james.protocols.api.ProtocolSession.State;
 import org.apache.james.protocols.smtp.SMTPSession;
 
-/** SMTP sessions for handler tests that keep their transaction state in a map, as James's own do. */
-final class TransactionSessions {
-    private TransactionSessions() {
+/** SMTP sessions for the handlers' unit tests. */
+final class TestSessions {
+    private TestSessions() {
     }
 
+    /** An SMTP session that keeps its transaction state in a map, as James's own does, and reads commands as US-ASCII. */
     @SuppressWarnings("unchecked")
-    static SMTPSession newSession() {
+    static SMTPSession withTransactionState() {
         Map<AttachmentKey<?>, Object> transaction = new HashMap<>();
         SMTPSession session = mock(SMTPSession.class);
         when(session.getRemoteAddress()).thenReturn(new InetSocketAddress("127.0.0.2", 40000));
+        when(session.getCharset()).thenReturn(StandardCharsets.US_ASCII);
         when(session.getAttachment(any(AttachmentKey.class), any(State.class))).thenAnswer(call ->
             Optional.ofNullable(transaction.get((AttachmentKey<?>) call.getArgument(0))));
         when(session.setAttachment(any(AttachmentKey.class), any(), any(State.class))).thenAnswer(call ->
