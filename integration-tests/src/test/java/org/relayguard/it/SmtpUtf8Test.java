@@ -127,14 +127,19 @@ class SmtpUtf8Test {
     @Test
     void aUtf8LocalPartShouldBeRelayedWithSmtpUtf8ToANextHopThatOffersIt() throws Exception {
         try (SmtpClient client = fromTheInternet()) {
-            assertThat(client.send("jürgen@bücher-extern.example", "SMTPUTF8", List.of("δοκιμή@contoso.com"),
-                message("utf8-local-part", "jürgen@bücher-extern.example")).code).isEqualTo(250);
+            client.ehlo();
+            client.command("MAIL FROM:<jürgen@bücher-extern.example> SMTPUTF8").expect(250);
+            // DSN parameters of a UTF-8 recipient go on with it, found by the form the client wrote.
+            client.command("RCPT TO:<δοκιμή@contoso.com> NOTIFY=SUCCESS,FAILURE ORCPT=utf-8;\\x{3B4}+40contoso.com").expect(250);
+            assertThat(client.data(message("utf8-local-part", "jürgen@bücher-extern.example")).code).isEqualTo(250);
         }
 
         SmtpSink.Received received = awaitMail(hops.m365(), withId("utf8-local-part"));
 
-        assertThat(received.mailCommand).isEqualTo("MAIL FROM:<jürgen@bücher-extern.example> SMTPUTF8");
+        assertThat(received.mailCommand).startsWith("MAIL FROM:<jürgen@bücher-extern.example> SMTPUTF8").contains(" SIZE=");
         assertThat(received.rcptTo).containsExactly("δοκιμή@contoso.com");
+        assertThat(received.rcptCommand("δοκιμή@contoso.com"))
+            .isEqualTo("RCPT TO:<δοκιμή@contoso.com> NOTIFY=SUCCESS,FAILURE ORCPT=utf-8;\\x{3B4}+40contoso.com");
     }
 
     @Test

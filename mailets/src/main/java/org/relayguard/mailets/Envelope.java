@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 import javax.mail.MessagingException;
@@ -58,6 +59,15 @@ final class Envelope {
      * asks only when the hop takes 8-bit mail, since a mail converted to 7 bit must not claim it).
      */
     static Envelope of(Mail mail, boolean lookForEightBit) throws MessagingException {
+        return of(mail, lookForEightBit, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #of(Mail, boolean)}, for recipients javax.mail writes in another form than James
+     * holds them (the client's UTF-8 form on an SMTPUTF8 hop): each recipient's NOTIFY and ORCPT
+     * are found by the address as written.
+     */
+    static Envelope of(Mail mail, boolean lookForEightBit, UnaryOperator<String> writtenForm) throws MessagingException {
         long messageSize = mail.getMessageSize();
         boolean eightBit = lookForEightBit && (declared8Bit(mail) || hasEightBitOctets(mail.getMessage()));
         Optional<DsnParameters> dsn = mail.dsnParameters();
@@ -73,7 +83,7 @@ final class Envelope {
                     .map(address -> DsnParameters.RFC_822_PREFIX + DsnParameters.XText.encode(address.asString())));
             orcpt.ifPresent(value -> parameters.append(" ORCPT=").append(value));
             if (parameters.length() > 0) {
-                recipients.put(recipient.asString().toLowerCase(Locale.ROOT), parameters.toString());
+                recipients.put(writtenForm.apply(recipient.asString()).toLowerCase(Locale.ROOT), parameters.toString());
             }
         }
         return new Envelope(messageSize > 0 ? OptionalLong.of(messageSize) : OptionalLong.empty(), eightBit,

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 import javax.mail.Address;
@@ -134,10 +135,12 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
         // javax.mail reads the envelope sender from the session at each MAIL FROM; "<>" for the null sender.
         lease.session.getProperties().put("mail." + protocol + ".from", mail.getMaybeSender().asString());
         Optional<Utf8Envelope> utf8 = Utf8Envelope.of(mail);
+        UnaryOperator<String> writtenForm = UnaryOperator.identity();
         if (utf8.isPresent() && lease.transport.supportsExtension(Utf8Envelope.EXTENSION)) {
             // javax.mail adds SMTPUTF8 to MAIL FROM itself on these connections (mail.mime.allowutf8).
             lease.session.getProperties().put("mail." + protocol + ".from", utf8.get().utf8Sender());
             recipients = utf8.get().utf8Recipients(recipients);
+            writtenForm = utf8.get()::writtenForm;
         }
         MimeMessage message = mail.getMessage();
         boolean eightBitHop = lease.transport.supportsExtension(EIGHT_BIT_MIME);
@@ -148,7 +151,7 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
                 LOGGER.error("mail {}: cannot convert to 7 bit for {}", mail.getName(), lease.transport.getURLName(), e);
             }
         }
-        lease.transport.envelope(Envelope.of(mail, eightBitHop));
+        lease.transport.envelope(Envelope.of(mail, eightBitHop, writtenForm));
         try {
             lease.transport.sendMessage(message, recipients);
         } catch (SendFailedException e) {

@@ -65,7 +65,12 @@ final class Utf8Envelope {
 
     /** The envelope sender in the client's UTF-8 form where it wrote one. */
     String utf8Sender() {
-        return utf8Forms.getOrDefault(sender(), sender());
+        return writtenForm(sender());
+    }
+
+    /** An address (as James holds it) in the client's UTF-8 form where it wrote one. */
+    String writtenForm(String address) {
+        return utf8Forms.getOrDefault(address, address);
     }
 
     /** The recipients in the client's UTF-8 forms where it wrote them (javax.mail writes them as given). */
@@ -73,8 +78,8 @@ final class Utf8Envelope {
         Address[] utf8 = new Address[recipients.length];
         for (int i = 0; i < recipients.length; i++) {
             String address = address(recipients[i]);
-            String form = utf8Forms.get(address);
-            if (form == null) {
+            String form = writtenForm(address);
+            if (form.equals(address)) {
                 utf8[i] = recipients[i];
             } else {
                 InternetAddress written = new InternetAddress();
