@@ -11,8 +11,6 @@ import org.apache.james.transport.mailets.RemoteDelivery;
 import org.apache.mailet.Mail;
 import org.apache.mailet.ProcessingState;
 import org.apache.mailet.base.GenericMailet;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Step 4, the internet route: with an outbound gateway ({@code gateway}), a {@link PooledDelivery}
@@ -43,7 +41,6 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public class InternetDelivery extends GenericMailet {
-    private static final Logger LOGGER = LoggerFactory.getLogger(InternetDelivery.class);
     static final String NAME = "InternetDelivery";
     /** Which mailet delivers when a gateway is set: {@code PooledDelivery} (the default) or {@code RemoteDelivery}. */
     static final String DELIVERY = "delivery";
@@ -87,11 +84,7 @@ public class InternetDelivery extends GenericMailet {
 
     @Override
     public void service(Mail mail) throws MessagingException {
-        if (!isPooled() && Utf8Envelope.needsSmtpUtf8(mail)) {
-            // Fail closed: James's RemoteDelivery would cut each UTF-8 character of a local part to one byte.
-            LOGGER.warn("mail {}: a UTF-8 local part (SMTPUTF8) cannot be delivered by RemoteDelivery: kept in the error repository", mail.getName());
-            mail.setErrorMessage("5.6.7 RemoteDelivery cannot write a UTF-8 local part (SMTPUTF8, RFC 6531)");
-            mail.setState(Mail.ERROR);
+        if (!isPooled() && Utf8Envelope.keptFromRemoteDelivery(mail, NAME)) {
             return;
         }
         delivery.service(mail);

@@ -72,6 +72,7 @@ public class TenantDelivery extends GenericMailet {
     private Tenants tenants = Tenants.none();
     private DomainListLookup domainListLookup;
     private Map<String, GenericMailet> deliveries = ImmutableMap.of();
+    private boolean pooled;
 
     @Inject
     public TenantDelivery(DeliveryServices services) {
@@ -92,7 +93,7 @@ public class TenantDelivery extends GenericMailet {
         }
         tenants = Tenants.parse(NAME, description);
         domainListLookup = new DomainListLookup(services.domainList(), NAME);
-        boolean pooled = DeliveryServices.pooled(NAME, getInitParameter(DELIVERY));
+        pooled = DeliveryServices.pooled(NAME, getInitParameter(DELIVERY));
         Map<String, GenericMailet> started = new LinkedHashMap<>();
         try {
             for (Tenant tenant : tenants.all()) {
@@ -135,6 +136,9 @@ public class TenantDelivery extends GenericMailet {
 
     @Override
     public void service(Mail mail) throws MessagingException {
+        if (!pooled && Utf8Envelope.keptFromRemoteDelivery(mail, NAME)) {
+            return;
+        }
         Map<String, List<MailAddress>> byTenant = new LinkedHashMap<>();
         List<MailAddress> unowned = new ArrayList<>();
         for (MailAddress recipient : mail.getRecipients()) {

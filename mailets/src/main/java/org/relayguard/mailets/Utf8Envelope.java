@@ -12,6 +12,9 @@ import org.apache.mailet.Mail;
 import org.relayguard.core.mail.MailAttributes;
 import org.relayguard.core.mail.Utf8Addresses;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import com.google.common.base.CharMatcher;
 
 /**
@@ -21,6 +24,7 @@ import com.google.common.base.CharMatcher;
  * possible only while no local part is outside ASCII.
  */
 final class Utf8Envelope {
+    private static final Logger LOGGER = LoggerFactory.getLogger(Utf8Envelope.class);
     static final String EXTENSION = "SMTPUTF8";
 
     private final Mail mail;
@@ -50,6 +54,22 @@ final class Utf8Envelope {
         return of(mail).map(envelope -> !CharMatcher.ascii().matchesAllOf(envelope.sender())
             || mail.getRecipients().stream().anyMatch(recipient -> !CharMatcher.ascii().matchesAllOf(recipient.asString())))
             .orElse(false);
+    }
+
+    /**
+     * Fail closed before James's {@code RemoteDelivery}: a mail with a UTF-8 local part goes to the
+     * error processor (a bounce that says why, a copy in the error repository) instead of being
+     * mangled. Whether it did.
+     */
+    static boolean keptFromRemoteDelivery(Mail mail, String mailet) {
+        if (!needsSmtpUtf8(mail)) {
+            return false;
+        }
+        LOGGER.warn("{}: mail {}: a UTF-8 local part (SMTPUTF8) cannot be delivered by RemoteDelivery: kept in the error repository",
+            mailet, mail.getName());
+        mail.setErrorMessage("5.6.7 RemoteDelivery cannot write a UTF-8 local part (SMTPUTF8, RFC 6531)");
+        mail.setState(Mail.ERROR);
+        return true;
     }
 
     /** Whether the sender or one of these recipients has a local part outside ASCII, which only SMTPUTF8 can carry. */

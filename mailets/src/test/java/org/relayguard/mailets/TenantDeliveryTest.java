@@ -26,6 +26,9 @@ import org.apache.mailet.ProcessingState;
 import org.apache.mailet.base.test.FakeMail;
 import org.apache.mailet.base.test.FakeMailContext;
 import org.apache.mailet.base.test.FakeMailetConfig;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
+import org.relayguard.core.mail.MailAttributes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,6 +103,23 @@ class TenantDeliveryTest {
         items.forEachRemaining(item -> mails.add(item.getMail()));
         items.close();
         return mails;
+    }
+
+    @Test
+    void serviceShouldKeepAUtf8LocalPartFromRemoteDeliveryWhichWouldMangleIt() throws Exception {
+        TenantDelivery mailet = mailet(FakeMailetConfig.builder()
+            .setProperty("tenants", TWO_TENANTS)
+            .setProperty("delivery", "RemoteDelivery")
+            .setProperty("maxRetries", "3")
+            .setProperty("bounceProcessor", "bounces"));
+        FakeMail mail = FakeMail.builder().name("utf8").sender("b@example.org").recipient(new MailAddress("\"j\u00fcrgen\"@contoso.com")).build();
+        mail.setAttribute(new Attribute(MailAttributes.SMTPUTF8, AttributeValue.of(true)));
+
+        mailet.service(mail);
+
+        assertThat(mail.getState()).isEqualTo(Mail.ERROR);
+        assertThat(mail.getErrorMessage()).startsWith("5.6.7");
+        assertThat(queued(CONTOSO_QUEUE)).isEmpty();
     }
 
     @Test
