@@ -33,7 +33,9 @@ import org.relayguard.tools.load.PlainPipeline;
 /**
  * Real-world input: every message of the sisimai "set-of-emails" corpus (bounces, feedback reports
  * and ordinary mail from about 75 mail systems, many of them malformed), sent once from a Microsoft 365
- * host and once from an internet host through the shipped hardened gateway in enforce mode. Each copy
+ * host and once from an internet host through the shipped hardened gateway in enforce mode, and on
+ * the Relay Guard server once more from the Microsoft 365 host by CHUNKING (BDAT, the file's own line
+ * ends, {@link #bdatBytes}), as Exchange Online sends mail with bare line feeds. Each copy
  * must end exactly where SPEC's rules, applied to its own headers ({@link HardenedRules}), put it:
  * relayed and not quarantined, or quarantined and not relayed; and James must still serve mail
  * afterwards.
@@ -71,6 +73,8 @@ class CorpusTest {
     private static final String OUTBOUND_RECIPIENT = "someone@external.example";
     private static final String INBOUND_RECIPIENT = "kijitora@contoso.com";
     private static final int CLIENTS = 4;
+    /** BDAT chunks cut the corpus's messages anywhere, mid-line and between CR and LF. */
+    private static final int BDAT_CHUNK = 1000;
 
     /** Where a copy ends. */
     enum Place {
@@ -84,11 +88,18 @@ class CorpusTest {
         final boolean fromM365;
         final String envelopeSender;
         final Place expected;
+        /** Sent by CHUNKING, as Exchange Online sends a mail with bare line feeds. */
+        final boolean byBdat;
 
         Copy(CorpusMessage message, boolean fromM365, HardenedRules rules, JamesServer.Kind kind) {
-            this.id = message.name + (fromM365 ? " m365" : " internet");
+            this(message, fromM365, false, rules, kind);
+        }
+
+        Copy(CorpusMessage message, boolean fromM365, boolean byBdat, HardenedRules rules, JamesServer.Kind kind) {
+            this.id = message.name + (fromM365 ? " m365" : " internet") + (byBdat ? " bdat" : "");
             this.message = message;
             this.fromM365 = fromM365;
+            this.byBdat = byBdat;
             this.envelopeSender = message.envelopeSender();
             Scenario.Decision decision = rules.decide(fromM365, CorpusMessage.senderDomain(envelopeSender), message);
             // Enforce mode: a denied copy is only quarantined, never handed to RemoteDelivery.
@@ -111,6 +122,9 @@ class CorpusTest {
         for (CorpusMessage message : corpus) {
             copies.add(new Copy(message, true, rules, JamesServer.defaultKind()));
             copies.add(new Copy(message, false, rules, JamesServer.defaultKind()));
+            if (JamesServer.defaultKind() == JamesServer.Kind.RELAY_GUARD) {
+                copies.add(new Copy(message, true, true, rules, JamesServer.defaultKind()));
+            }
         }
     }
 
@@ -156,6 +170,16 @@ class CorpusTest {
             assertThat(outcomes.relayedToM365Copies().keySet()).as("mails relayed to M365 that were not sent").isSubsetOf(sent);
             assertThat(outcomes.quarantinedCopies().keySet()).as("quarantined mails that were not sent").isSubsetOf(sent);
             assertThat(errors.keySet()).as("error repository").isEqualTo(ids(copies, Place.ERROR_REPOSITORY));
+
+            // A file sent by BDAT with its own line ends leaves as the same file sent by DATA does.
+            Map<String, String> relayedBodies = hops.internet().received().stream()
+                .collect(Collectors.toMap(mail -> mail.header(CorpusMessage.ID_HEADER), mail -> body(mail.message), (a, b) -> a));
+            List<String> changed = copies.stream()
+                .filter(copy -> copy.byBdat && copy.expected == Place.RELAYED)
+                .filter(copy -> !relayedBodies.get(copy.id).equals(relayedBodies.get(copy.message.name + " m365")))
+                .map(copy -> copy.id)
+                .collect(Collectors.toList());
+            assertThat(changed).as("bodies relayed by BDAT unlike the same file's by DATA").isEmpty();
 
             assertThat(james.isRunning()).as("James is still running").isTrue();
             assertThat(Scenario.OUR_SENDER_OUR_ORG.sendTo(james).code).as("James still accepts mail").isEqualTo(250);
@@ -234,11 +258,37 @@ class CorpusTest {
         String source = copy.fromM365 ? JamesServer.M365_HOST_SOURCE : JamesServer.INTERNET_HOST_SOURCE;
         String recipient = copy.fromM365 ? OUTBOUND_RECIPIENT : INBOUND_RECIPIENT;
         try (SmtpClient client = SmtpClient.connect(james.smtpPort(), Optional.of(source), Optional.empty())) {
-            SmtpClient.Reply reply = client.send(copy.envelopeSender, List.of(recipient), copy.message.withId(copy.id));
+            SmtpClient.Reply reply;
+            if (copy.byBdat) {
+                client.ehlo();
+                reply = client.transactionByBdat(copy.envelopeSender, "", List.of(recipient), bdatBytes(copy), BDAT_CHUNK);
+            } else {
+                reply = client.send(copy.envelopeSender, List.of(recipient), copy.message.withId(copy.id));
+            }
             return reply.code == 250 ? null : copy.id + ": " + reply;
         } catch (IOException e) {
             return copy.id + " (MAIL FROM:<" + copy.envelopeSender + ">): " + e.getMessage();
         }
+    }
+
+    /**
+     * What a CHUNKING client sends: the file's own bytes, bare line feeds ({@code bsd}) and leading
+     * dots as they are, no dot-stuffing; only the {@code mac} files' bare CRs become CRLF, since no
+     * mail system ends lines that way in SMTP.
+     */
+    private static byte[] bdatBytes(Copy copy) {
+        byte[] message = copy.message.withId(copy.id);
+        if (!copy.message.name.startsWith("mac/")) {
+            return message;
+        }
+        java.io.ByteArrayOutputStream crlf = new java.io.ByteArrayOutputStream(message.length + 64);
+        for (int i = 0; i < message.length; i++) {
+            crlf.write(message[i]);
+            if (message[i] == '\r' && (i + 1 == message.length || message[i + 1] != '\n')) {
+                crlf.write('\n');
+            }
+        }
+        return crlf.toByteArray();
     }
 
     /** The error repository's mails by id, read through webadmin. */
