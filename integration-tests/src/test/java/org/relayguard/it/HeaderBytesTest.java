@@ -161,6 +161,14 @@ class HeaderBytesTest {
         assertSameBytesBehindReceived(in, arrived(hops.m365(), "latin1-in").bytes());
     }
 
+    /** JVM-wide, javax.mail would read header lines as UTF-8: every Latin-1 header byte would be relayed as U+FFFD. */
+    @Test
+    void aJvmWideAllowUtf8ShouldStopJamesNamingTheProperty() throws Exception {
+        try (JamesServer refused = JamesServer.builder().jvmArgument("-Dmail.mime.allowutf8=true").prepare()) {
+            assertThat(refused.startExpectingFailure()).contains("the system property mail.mime.allowutf8 is set");
+        }
+    }
+
     @Test
     void headerBytesShouldReachBothHopsUnchangedThroughJamesRemoteDelivery() throws Exception {
         try (NextHops remoteHops = NextHops.start();
