@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -159,6 +162,39 @@ class HeaderBytesTest {
 
         assertSameBytesBehindReceived(out, arrived(hops.internet(), "latin1-out").bytes());
         assertSameBytesBehindReceived(in, arrived(hops.m365(), "latin1-in").bytes());
+    }
+
+    /** Audit mode: a mail from a foreign tenant is quarantined and relayed; the quarantine's copy keeps the header bytes too (a release sends that copy). */
+    @Test
+    void theQuarantineShouldKeepHeaderBytesAsReceived() throws Exception {
+        byte[] utf8 = utf8(new String(utf8Outbound("quarantined-utf8"), StandardCharsets.UTF_8)
+            .replace("X-OriginatorOrg: contoso.com", "X-OriginatorOrg: evil.onmicrosoft.com"));
+        byte[] latin1 = new String(latin1("quarantined-latin1", "a@contoso.com", Scenario.RECIPIENT, true), StandardCharsets.ISO_8859_1)
+            .replace("X-OriginatorOrg: contoso.com", "X-OriginatorOrg: evil.onmicrosoft.com").getBytes(StandardCharsets.ISO_8859_1);
+        send(fromExchangeOnline(james), "a@contoso.com", "SMTPUTF8", Scenario.RECIPIENT, utf8);
+        send(fromExchangeOnline(james), "a@contoso.com", "", Scenario.RECIPIENT, latin1);
+
+        assertThat(quarantined("quarantined-utf8")).contains(new String(utf8, StandardCharsets.ISO_8859_1));
+        assertThat(quarantined("quarantined-latin1")).contains(new String(latin1, StandardCharsets.ISO_8859_1));
+        assertSameBytesBehindReceived(utf8, arrived(hops.internet(), "quarantined-utf8").bytes());
+        assertSameBytesBehindReceived(latin1, arrived(hops.internet(), "quarantined-latin1").bytes());
+    }
+
+    /** The quarantine file (James's file repository) holding the mail with this scenario id, one char per byte. */
+    private String quarantined(String id) throws IOException {
+        Instant deadline = Instant.now().plusSeconds(30);
+        do {
+            try (Stream<Path> files = Files.list(james.root().resolve(JamesServer.QUARANTINE))) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    String content = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+                    if (file.getFileName().toString().endsWith(".FileStreamStore") && content.contains(Scenario.SCENARIO_HEADER + ": " + id + "\r\n")) {
+                        return content;
+                    }
+                }
+            }
+            Pause.sleep(200);
+        } while (Instant.now().isBefore(deadline));
+        throw new AssertionError("no quarantine file holds " + id);
     }
 
     /** JVM-wide, javax.mail would read header lines as UTF-8: every Latin-1 header byte would be relayed as U+FFFD. */
