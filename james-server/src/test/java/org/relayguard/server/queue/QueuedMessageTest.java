@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import javax.mail.internet.MimeMessage;
 
+import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.server.core.MimeMessageInputStreamSource;
 import org.apache.james.server.core.MimeMessageWrapper;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,8 +37,17 @@ class QueuedMessageTest {
         return out.toByteArray();
     }
 
-    private static MimeMessageInputStreamSource source(byte[] bytes) throws Exception {
-        return MimeMessageInputStreamSource.create("received", new ByteArrayInputStream(bytes));
+    private final List<MimeMessageInputStreamSource> sources = new ArrayList<>();
+
+    @AfterEach
+    void disposeSources() {
+        sources.forEach(LifecycleUtil::dispose);
+    }
+
+    private MimeMessageInputStreamSource source(byte[] bytes) throws Exception {
+        MimeMessageInputStreamSource source = MimeMessageInputStreamSource.create("received", new ByteArrayInputStream(bytes));
+        sources.add(source);
+        return source;
     }
 
     private static byte[] written(MimeMessage message, String... ignore) throws Exception {
