@@ -136,7 +136,8 @@ class SmtpUtf8Test {
 
         SmtpSink.Received received = awaitMail(hops.m365(), withId("utf8-local-part"));
 
-        assertThat(received.mailCommand).startsWith("MAIL FROM:<jürgen@bücher-extern.example> SMTPUTF8").contains(" SIZE=");
+        // Then SIZE= and BODY=8BITMIME: the sink offers SIZE and 8BITMIME, and the UTF-8 Subject is 8-bit.
+        assertThat(received.mailCommand).startsWith("MAIL FROM:<jürgen@bücher-extern.example> SMTPUTF8 ").contains(" SIZE=", " BODY=8BITMIME");
         assertThat(received.rcptTo).containsExactly("δοκιμή@contoso.com");
         assertThat(received.rcptCommand("δοκιμή@contoso.com"))
             .isEqualTo("RCPT TO:<δοκιμή@contoso.com> NOTIFY=SUCCESS,FAILURE ORCPT=utf-8;\\x{3B4}+40contoso.com");

@@ -24,6 +24,7 @@ import org.relayguard.server.oldqueue.OldQueueMigrationModule;
 import org.relayguard.server.queue.ArtemisMailQueueModule;
 import org.relayguard.server.smtp.ChunkingSmtpServerFactory;
 import org.relayguard.server.startup.FileDescriptorCheck;
+import org.relayguard.server.startup.HeaderBytesCheck;
 import org.relayguard.server.tls.DeliveryTrust;
 import org.relayguard.server.tls.ListenerTlsCheck;
 
@@ -78,12 +79,13 @@ public final class RelayGuardServerMain implements JamesServerMain {
     /**
      * Checks run before the listeners start: each one's TLS key material can be read
      * ({@link ListenerTlsCheck}); the process may open a file for every connection the listeners
-     * accept ({@link FileDescriptorCheck}).
+     * accept ({@link FileDescriptorCheck}); javax.mail reads header bytes as they are ({@link HeaderBytesCheck}).
      */
     public static final Module START_UP_CHECKS = binder -> {
         Multibinder<StartUpCheck> checks = Multibinder.newSetBinder(binder, StartUpCheck.class);
         checks.addBinding().to(ListenerTlsCheck.class);
         checks.addBinding().to(FileDescriptorCheck.class);
+        checks.addBinding().to(HeaderBytesCheck.class);
     };
 
     private RelayGuardServerMain() {

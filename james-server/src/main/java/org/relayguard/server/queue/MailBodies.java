@@ -11,11 +11,9 @@ import java.io.OutputStream;
 import java.lang.reflect.Field;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Enumeration;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -47,7 +45,6 @@ final class MailBodies {
      */
     static final int INLINE_LIMIT = 64 * 1024;
     private static final int BUFFER_SIZE = 64 * 1024;
-    private static final byte[] CRLF = {'\r', '\n'};
     private static final Field RECEIVED_SOURCE = receivedSourceField();
 
     private final Path directory;
@@ -188,11 +185,7 @@ final class MailBodies {
     }
 
     private static void writeHeaderLines(MimeMessage message, OutputStream out) throws IOException, MessagingException {
-        Enumeration<String> lines = message.getAllHeaderLines();
-        while (lines.hasMoreElements()) {
-            out.write(asReceived(lines.nextElement() + "\r\n"));
-        }
-        out.write(CRLF);
+        HeaderLines.write(message.getAllHeaderLines(), out);
     }
 
     /**
@@ -220,15 +213,6 @@ final class MailBodies {
         } catch (ReflectiveOperationException | RuntimeException e) {
             return null;
         }
-    }
-
-    /**
-     * The bytes of a header line as they came: javax.mail reads header bytes as ISO-8859-1 (one
-     * char per byte, so 8-bit headers survive), or as UTF-8 when {@code mail.mime.allowutf8} is set.
-     */
-    private static byte[] asReceived(String line) {
-        boolean oneBytePerChar = line.chars().allMatch(c -> c <= 0xFF);
-        return line.getBytes(oneBytePerChar ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
     }
 
     private void syncDirectory() throws IOException {

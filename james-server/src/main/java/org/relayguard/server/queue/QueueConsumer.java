@@ -180,7 +180,8 @@ final class QueueConsumer {
                     demand.release();
                     return;
                 }
-                mail.setMessageContent(body.source());
+                // Its writer gives 8-bit header bytes back as they came (James's writes a '?' for each).
+                mail.setMessageNoCopy(new QueuedMessage(body.source()));
             } catch (MessagingException | RuntimeException e) {
                 LOGGER.error("Mail queue {}: unreadable entry, kept", queue.name().asString(), e);
                 demand.release();

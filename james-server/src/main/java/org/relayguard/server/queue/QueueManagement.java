@@ -30,7 +30,6 @@ import org.apache.james.queue.api.ManageableMailQueue.DefaultMailQueueItemView;
 import org.apache.james.queue.api.ManageableMailQueue.MailQueueItemView;
 import org.apache.james.queue.api.ManageableMailQueue.MailQueueIterator;
 import org.apache.james.server.core.MailImpl;
-import org.apache.james.server.core.MimeMessageWrapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -176,7 +175,7 @@ final class QueueManagement {
     private Optional<MailQueueItemView> view(Message message) {
         try {
             MailImpl mail = MailEnvelope.read(QueueEntry.envelope(message));
-            mail.setMessageNoCopy(new MimeMessageWrapper(bodies.of(message).source()));
+            mail.setMessageNoCopy(new QueuedMessage(bodies.of(message).source()));
             ZonedDateTime due = ZonedDateTime.ofInstant(Instant.ofEpochMilli(QueueEntry.due(message)), ZoneOffset.UTC);
             return Optional.of(new DefaultMailQueueItemView(mail, due));
         } catch (MessagingException | RuntimeException e) {

@@ -49,7 +49,10 @@ public final class SmtpSink implements AutoCloseable {
     public static final class Received {
         public final String mailFrom;
         public final List<String> rcptTo;
+        /** The message read as UTF-8 (a byte that is not UTF-8 becomes U+FFFD): {@link #bytes()} has it exactly. */
         public final String message;
+        /** The message's bytes when one is not ASCII (null otherwise: a load run keeps tens of thousands of mails). */
+        private final byte[] eightBit;
         /** The TLS protocol of the session the mail came in ({@code TLSv1.3}), {@value #CLEAR_TEXT} without TLS. */
         public final String tls;
         /** The MAIL command as the client wrote it, parameters included ({@code MAIL FROM:<a@b> SIZE=12 RET=HDRS}). */
@@ -57,10 +60,12 @@ public final class SmtpSink implements AutoCloseable {
         /** The accepted RCPT commands as the client wrote them, parameters included, in order. */
         public final List<String> rcptCommands;
 
-        Received(String mailFrom, List<String> rcptTo, String message, String tls, String mailCommand, List<String> rcptCommands) {
+        Received(String mailFrom, List<String> rcptTo, byte[] bytes, String tls, String mailCommand, List<String> rcptCommands) {
             this.mailFrom = mailFrom;
             this.rcptTo = List.copyOf(rcptTo);
-            this.message = message;
+            boolean ascii = isAscii(bytes);
+            this.message = new String(bytes, ascii ? StandardCharsets.US_ASCII : StandardCharsets.UTF_8);
+            this.eightBit = ascii ? null : bytes;
             this.tls = tls;
             this.mailCommand = mailCommand;
             this.rcptCommands = List.copyOf(rcptCommands);
@@ -70,6 +75,11 @@ public final class SmtpSink implements AutoCloseable {
         public String rcptCommand(String recipient) {
             return rcptCommands.stream().filter(command -> path(command).equalsIgnoreCase(recipient)).findFirst()
                 .orElseThrow(() -> new AssertionError("no RCPT for " + recipient + " in " + rcptCommands));
+        }
+
+        /** The message exactly as it came after DATA: line ends CRLF, dot-stuffing undone, every other byte as sent. */
+        public byte[] bytes() {
+            return eightBit != null ? eightBit.clone() : message.getBytes(StandardCharsets.US_ASCII);
         }
 
         /** The first value of a header, or "(none)". */
@@ -308,6 +318,7 @@ public final class SmtpSink implements AutoCloseable {
             List<String> rcptCommands = new ArrayList<>();
             String line;
             while ((line = in.readLine()) != null) {
+                line = utf8(line);
                 String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase() : line.toUpperCase();
                 boolean encrypted = !session.tls.equals(CLEAR_TEXT);
                 String command = line.toUpperCase().startsWith("STARTTLS") ? "STARTTLS" : verb.trim();
@@ -377,7 +388,7 @@ public final class SmtpSink implements AutoCloseable {
                             in.readLine();
                             return;
                         }
-                        String message = readData(in);
+                        byte[] message = readData(in);
                         if (message == null) {
                             // The client went away before the final dot: the mail was not handed over.
                             return;
@@ -419,8 +430,23 @@ public final class SmtpSink implements AutoCloseable {
         }
     }
 
+    /** Lines of bytes, one char per byte (ISO-8859-1), so that a message's bytes can be had back exactly; commands are read as UTF-8 ({@link #utf8}). */
     private static BufferedReader reader(Socket socket) throws IOException {
-        return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+    }
+
+    /** A line read one char per byte, as the UTF-8 text it is (SMTPUTF8 commands). */
+    private static String utf8(String line) {
+        return line.chars().allMatch(c -> c < 0x80) ? line : new String(line.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+    }
+
+    private static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The address between the angle brackets of MAIL FROM / RCPT TO; empty for the null sender. */
@@ -434,12 +460,12 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     /** The message up to the final dot; null when the connection ends first, as a real server discards it. */
-    private static String readData(BufferedReader in) throws IOException {
+    private static byte[] readData(BufferedReader in) throws IOException {
         StringBuilder message = new StringBuilder();
         String line;
         while ((line = in.readLine()) != null) {
             if (line.equals(".")) {
-                return message.toString();
+                return message.toString().getBytes(StandardCharsets.ISO_8859_1);
             }
             message.append(line.startsWith("..") ? line.substring(1) : line).append("\r\n");
         }
