@@ -122,12 +122,17 @@ final class Envelope {
      * notice (RFC 3461 6.2).
      */
     static List<MailAddress> askingForSuccess(Mail mail, Collection<InternetAddress> delivered) {
+        return askingForSuccess(mail, delivered, UnaryOperator.identity());
+    }
+
+    /** As above, the delivered addresses as javax.mail wrote them (the client's UTF-8 forms on an SMTPUTF8 hop). */
+    static List<MailAddress> askingForSuccess(Mail mail, Collection<InternetAddress> delivered, UnaryOperator<String> writtenForm) {
         Map<String, DsnParameters.RecipientDsnParameters> parameters = mail.dsnParameters()
             .map(dsn -> dsn.getRcptParameters().entrySet().stream()
                 .collect(Collectors.toMap(entry -> entry.getKey().asString().toLowerCase(Locale.ROOT), Map.Entry::getValue, (a, b) -> b)))
             .orElse(Map.of());
         return mail.getRecipients().stream()
-            .filter(recipient -> delivered.stream().anyMatch(address -> address.getAddress().equalsIgnoreCase(recipient.asString())))
+            .filter(recipient -> delivered.stream().anyMatch(address -> address.getAddress().equalsIgnoreCase(writtenForm.apply(recipient.asString()))))
             .filter(recipient -> Optional.ofNullable(parameters.get(recipient.asString().toLowerCase(Locale.ROOT)))
                 .flatMap(DsnParameters.RecipientDsnParameters::getNotifyParameter)
                 .map(notify -> notify.contains(DsnParameters.Notify.SUCCESS))

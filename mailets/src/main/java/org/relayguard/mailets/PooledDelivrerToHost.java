@@ -157,7 +157,7 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
         } catch (SendFailedException e) {
             // Partly delivered (sendpartial): those that got it are owed their notice as well.
             if (e.getValidSentAddresses() != null && !lease.transport.supportsExtension(DSN)) {
-                noticeRelayed(mail, e.getValidSentAddresses());
+                noticeRelayed(mail, e.getValidSentAddresses(), writtenForm);
             }
             throw e;
         } finally {
@@ -166,7 +166,7 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
         LOGGER.info("Mail ({}) sent successfully to {} for {} (pooled connection{})", mail.getName(), lease.transport.getURLName(),
             mail.getRecipients(), lease.reused ? ", reused" : "");
         if (!lease.transport.supportsExtension(DSN)) {
-            noticeRelayed(mail, recipients);
+            noticeRelayed(mail, recipients, writtenForm);
         }
     }
 
@@ -175,10 +175,10 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
      * hop being unable to send it. The mail is delivered whatever happens here: a notice that cannot
      * be queued is logged, never a reason to deliver again.
      */
-    private void noticeRelayed(Mail mail, Address[] delivered) {
+    private void noticeRelayed(Mail mail, Address[] delivered, UnaryOperator<String> writtenForm) {
         List<InternetAddress> addresses = Arrays.stream(delivered)
             .filter(InternetAddress.class::isInstance).map(InternetAddress.class::cast).collect(Collectors.toList());
-        List<MailAddress> asking = Envelope.askingForSuccess(mail, addresses);
+        List<MailAddress> asking = Envelope.askingForSuccess(mail, addresses, writtenForm);
         if (asking.isEmpty() || !mail.getMaybeSender().asOptional().isPresent()) {
             return;
         }

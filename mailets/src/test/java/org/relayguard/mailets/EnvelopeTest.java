@@ -95,4 +95,16 @@ class EnvelopeTest {
         assertThat(asking).containsExactly(new MailAddress("a@example.com"));
         assertThat(Envelope.askingForSuccess(mail("ascii"), List.of(new InternetAddress("b@example.com")))).isEmpty();
     }
+
+    @Test
+    void aRecipientDeliveredInItsUtf8FormShouldStillGetItsRelayedNotice() throws Exception {
+        InternetAddress writtenInUtf8 = new InternetAddress();
+        writtenInUtf8.setAddress("\u00e4@example.com");
+
+        List<MailAddress> asking = Envelope.askingForSuccess(mail("ascii"), List.of(writtenInUtf8),
+            address -> address.equals("a@example.com") ? "\u00e4@example.com" : address);
+
+        assertThat(asking).containsExactly(new MailAddress("a@example.com"));
+        assertThat(Envelope.askingForSuccess(mail("ascii"), List.of(writtenInUtf8))).as("matched by James's form alone").isEmpty();
+    }
 }
