@@ -45,8 +45,9 @@ class PostfixRelayTest {
     void postfixRelaysEachMailOnItsRouteAndWarnsAboutForeignTenantsOnly() throws Exception {
         Path directory;
 
+        // Tuned, as ./perf.sh peer runs it by default: Postfix starts with tlsproxy and relays over it.
         try (NextHops hops = NextHops.start();
-             PostfixRelay postfix = PostfixRelay.start(Ports.free(), hops);
+             PostfixRelay postfix = PostfixRelay.start(Ports.free(), hops, PostfixRelay.Tuning.TUNED);
              SmtpClient m365 = SmtpClient.connect(postfix.port(), Optional.of(JamesServer.M365_HOST_SOURCE), Optional.empty());
              SmtpClient internet = SmtpClient.connect(postfix.port(), Optional.of(JamesServer.INTERNET_HOST_SOURCE), Optional.empty())) {
             directory = postfix.directory();
@@ -117,7 +118,7 @@ class PostfixRelayTest {
     void startShouldSayWhyWhenPostfixsSocketsWouldBeTooLong(@TempDir Path temp) throws Exception {
         Path tooLong = temp.resolve("x".repeat(120));
         try (NextHops hops = NextHops.start()) {
-            assertThatThrownBy(() -> PostfixRelay.start(tooLong, Ports.free(), hops).close())
+            assertThatThrownBy(() -> PostfixRelay.start(tooLong, Ports.free(), hops, PostfixRelay.Tuning.AS_SHIPPED).close())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(tooLong.resolve("queue/private").toString())
                 .hasMessageContaining("108");

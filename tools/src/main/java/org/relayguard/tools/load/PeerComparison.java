@@ -35,7 +35,7 @@ import org.relayguard.tools.process.Ports;
  * <pre>
  * java -cp … org.relayguard.tools.load.PeerComparison [--mails 10000] [--warmup 200] [--rounds 4]
  *      [--connections 8] [--mails-per-connection 100] [--mix …] [--seed 42] [--pause 5]
- *      [--dir DIRECTORY]
+ *      [--dir DIRECTORY] [--postfix tuned|as-shipped]
  * </pre>
  */
 public final class PeerComparison extends Driver {
@@ -47,7 +47,8 @@ public final class PeerComparison extends Driver {
     public static void main(String[] args) throws Exception {
         Driver.main(args, "options: --mails N per relay, all rounds (10000) --warmup W per relay (200) --rounds R (4) "
                 + "--connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT + " --seed S (42) --pause SECONDS (5) "
-                + "--dir DIRECTORY for Postfix's configuration, queue and log, kept after the run (default: a fresh one under /tmp, removed at the end)", PeerComparison::new);
+                + "--dir DIRECTORY for Postfix's configuration, queue and log, kept after the run (default: a fresh one under /tmp, removed at the end) "
+                + "--postfix tuned (TLS connections reused through tlsproxy, the default) or as-shipped (as Debian ships it)", PeerComparison::new);
     }
 
     /** One relay under load: how mail gets in, where it is counted, what its measured runs add up to. */
@@ -128,11 +129,11 @@ public final class PeerComparison extends Driver {
         final LoadRun load;
         private boolean exact;
 
-        Postfix(Optional<Path> directory, int connections, int perConnection) throws IOException {
+        Postfix(Optional<Path> directory, PostfixRelay.Tuning tuning, int connections, int perConnection) throws IOException {
             super("postfix", NextHops.start());
             this.postfix = directory.isPresent()
-                ? PostfixRelay.start(directory.get(), Ports.free(), hops)
-                : PostfixRelay.start(Ports.free(), hops);
+                ? PostfixRelay.start(directory.get(), Ports.free(), hops, tuning)
+                : PostfixRelay.start(Ports.free(), hops, tuning);
             System.out.println("Postfix's configuration, queue and log: " + postfix.directory()
                 + (directory.isPresent() ? "" : " (removed at the end; --dir keeps them)"));
             this.load = new LoadRun(postfix::port, hops, connections, perConnection);
@@ -242,6 +243,7 @@ public final class PeerComparison extends Driver {
     @Override
     boolean run() throws Exception {
         Optional<Path> directory = Optional.ofNullable(options.get("dir")).map(Path::of);
+        PostfixRelay.Tuning tuning = PostfixRelay.Tuning.parse(options.getOrDefault("postfix", "tuned"));
 
         System.out.printf(Locale.ROOT, "Peer comparison: %d mails per relay in %d rounds (after %d warm-up mails) over %d concurrent SMTP clients, "
                 + "%d mails per connection, mix %s; mails from Microsoft 365 with 41 headers%n",
@@ -249,7 +251,7 @@ public final class PeerComparison extends Driver {
         System.out.println(LoadDriver.machine() + "; Postfix " + PostfixRelay.version() + "; load average " + loadAverage());
 
         List<Double> roundRatios = new ArrayList<>();
-        try (Postfix postfix = new Postfix(directory, load.connections, load.perConnection);
+        try (Postfix postfix = new Postfix(directory, tuning, load.connections, load.perConnection);
              Gateway gateway = new Gateway(load.connections, load.perConnection)) {
             List<LoadRun.Mail> warmupMails = LoadRun.mails("peer-warmup", load.mix, load.warmup, load.seed, true);
             postfix.send(warmupMails, false);
@@ -271,7 +273,8 @@ public final class PeerComparison extends Driver {
             System.out.println("| Relay | Server | Mails | Mails/s end to end | Mails/s accepted (SMTP) | SMTP p50 ms | SMTP p99 ms | CPU ms per mail "
                 + "| TLS handshakes per mail | Next-hop connections per mail |");
             System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-            System.out.println(postfix.row("Postfix " + PostfixRelay.version() + ", one PCRE header_checks rule, TLS secure to the smart host, may to the internet"));
+            System.out.println(postfix.row("Postfix " + PostfixRelay.version() + ", one PCRE header_checks rule, TLS secure to the smart host, may to the internet, "
+                + tuning.description));
             System.out.println(gateway.row("Relay Guard server (durable queues), hardened profile, audit mode"));
             System.out.printf(Locale.ROOT, "%nRatio gateway / Postfix: %.3f end to end, %.3f accepted over SMTP; p50 latency %.2f×, p99 latency %.2f×%n",
                 gateway.endToEndRate() / postfix.endToEndRate(), gateway.smtpRate() / postfix.smtpRate(),

@@ -26,11 +26,44 @@ import org.relayguard.tools.postfix.PostfixInstance;
 public final class PostfixRelay extends PostfixInstance {
     static final String HEADER_CHECK = "/^X-OriginatorOrg:(?!\\s*(contoso\\.com|contoso\\.onmicrosoft\\.com)\\s*$)/ WARN foreign tenant";
 
-    private final NextHops hops;
+    /** How Postfix's SMTP client keeps its connections to the next hops. */
+    public enum Tuning {
+        /**
+         * As an expert tunes a relay to a few next hops: a TLS connection is reused for later mails
+         * ({@code smtp_tls_connection_reuse = yes}, which needs the {@code tlsproxy} service).
+         */
+        TUNED("TLS connections reused (smtp_tls_connection_reuse, tlsproxy)"),
+        /** As Debian ships it: the connection cache keeps no TLS connection, one handshake per mail. */
+        AS_SHIPPED("TLS connections not reused (as Debian ships it)");
 
-    private PostfixRelay(Path directory, int port, boolean removeOnClose, NextHops hops) {
+        public final String description;
+
+        Tuning(String description) {
+            this.description = description;
+        }
+
+        /** {@code tuned} or {@code as-shipped}. */
+        public static Tuning parse(String value) {
+            switch (value) {
+                case "tuned":
+                    return TUNED;
+                case "as-shipped":
+                    return AS_SHIPPED;
+                default:
+                    throw new IllegalArgumentException("--postfix: tuned or as-shipped, not '" + value + "'");
+            }
+        }
+    }
+
+    static final String TLSPROXY_SERVICE = "tlsproxy  unix  -       -       n       -       0       tlsproxy";
+
+    private final NextHops hops;
+    private final Tuning tuning;
+
+    private PostfixRelay(Path directory, int port, boolean removeOnClose, NextHops hops, Tuning tuning) {
         super("postfix", directory, port, removeOnClose);
         this.hops = hops;
+        this.tuning = tuning;
     }
 
     /**
@@ -38,8 +71,13 @@ public final class PostfixRelay extends PostfixInstance {
      * wherever the checkout is), which {@link #close()} removes with Postfix's queue and log.
      */
     public static PostfixRelay start(int port, NextHops hops) throws IOException {
+        return start(port, hops, Tuning.AS_SHIPPED);
+    }
+
+    /** As {@link #start(int, NextHops)}, with this tuning of the SMTP client's connections. */
+    public static PostfixRelay start(int port, NextHops hops, Tuning tuning) throws IOException {
         checkInstalled();
-        PostfixRelay postfix = new PostfixRelay(temporaryDirectory("relayguard-postfix-"), port, true, hops);
+        PostfixRelay postfix = new PostfixRelay(temporaryDirectory("relayguard-postfix-"), port, true, hops, tuning);
         postfix.configureAndLaunch();
         return postfix;
     }
@@ -48,13 +86,13 @@ public final class PostfixRelay extends PostfixInstance {
      * Writes the configuration into {@code directory} (what was there is deleted) and starts
      * Postfix; the directory is kept after {@link #close()}, so that its log can be read.
      */
-    public static PostfixRelay start(Path directory, int port, NextHops hops) throws IOException {
+    public static PostfixRelay start(Path directory, int port, NextHops hops, Tuning tuning) throws IOException {
         checkInstalled();
         Path root = directory.toAbsolutePath().normalize();
         // A Postfix left running there by an interrupted run would keep the port and the queue.
-        new PostfixRelay(root, 0, false, hops).stop();
+        new PostfixRelay(root, 0, false, hops, tuning).stop();
         FileTrees.delete(root);
-        PostfixRelay postfix = new PostfixRelay(root, port, false, hops);
+        PostfixRelay postfix = new PostfixRelay(root, port, false, hops, tuning);
         postfix.configureAndLaunch();
         return postfix;
     }
@@ -128,9 +166,11 @@ public final class PostfixRelay extends PostfixInstance {
             "smtp_tls_policy_maps = texthash:" + tlsPolicy,
             "smtp_tls_CAfile = " + smartHostCa,
             // As Debian's main.cf ships it: TLS sessions are resumed across connections. The
-            // connection cache is Postfix's default (smtp_connection_cache_on_demand = yes,
-            // smtp_tls_connection_reuse = no: a TLS connection is not reused).
+            // connection cache is Postfix's default (smtp_connection_cache_on_demand = yes); only
+            // the tuned relay also keeps TLS connections (smtp_tls_connection_reuse = yes, through
+            // the tlsproxy service).
             "smtp_tls_session_cache_database = btree:${data_directory}/smtp_scache",
-            "smtp_tls_loglevel = 1"), List.of(), List.of());
+            "smtp_tls_connection_reuse = " + (tuning == Tuning.TUNED ? "yes" : "no"),
+            "smtp_tls_loglevel = 1"), List.of(), tuning == Tuning.TUNED ? List.of(TLSPROXY_SERVICE) : List.of());
     }
 }
