@@ -16,7 +16,8 @@
 #   ./perf.sh peer [driver options]       the durable gateway side by side with a Postfix relay (not in
 #                                         "all"; as root: installs Debian's postfix and postfix-pcre when
 #                                         missing, runs its own Postfix in a fresh directory under /tmp,
-#                                         not the system's; --help; docs/postfix-comparison.md)
+#                                         not the system's, tuned to reuse TLS connections unless
+#                                         --postfix as-shipped; --help; docs/postfix-comparison.md)
 #
 # Neither is part of `mvn -B verify`. Needs JDK 17 and Maven; give the machine to it while it runs.
 set -euo pipefail
