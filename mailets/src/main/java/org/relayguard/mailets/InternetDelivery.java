@@ -13,18 +13,19 @@ import org.apache.mailet.ProcessingState;
 import org.apache.mailet.base.GenericMailet;
 
 /**
- * Step 4, the internet route: with an outbound gateway ({@code gateway}), a {@link PooledDelivery}
- * delivers the route's queue, many mails per connection to the gateway; without one, James's
- * {@link RemoteDelivery} delivers to each domain's MX hosts (one connection per mail: a pool keyed
- * by MX host is not shown to pay off). {@code delivery} {@code RemoteDelivery} keeps James's
- * RemoteDelivery with a gateway too: the way back.
+ * Step 4, the internet route: a {@link PooledDelivery} delivers the route's queue, many mails per
+ * connection, to the outbound gateway ({@code gateway}) when one is set, else to each domain's MX
+ * hosts in preference order with a pool per MX host; SMTPUTF8, DSN (ORCPT too) and SIZE go on to
+ * a host that offers them. {@code delivery} {@code RemoteDelivery} delivers with James's
+ * {@link RemoteDelivery} instead (a new connection per mail; a mail with a UTF-8 local part is then
+ * kept from it, {@code 5.6.7}): the way back.
  *
  * <p>Parameters: {@code delivery} ({@code PooledDelivery}, the default, or {@code RemoteDelivery}),
  * and every parameter of RemoteDelivery ({@code outgoing}, {@code gateway}, {@code delayTime},
  * {@code maxRetries}, {@code bounceProcessor}, {@code startTLS}, {@code mail.*}…) and of
- * PooledDelivery ({@code maxConnectionsPerHost}, {@code idleTimeout}: checked whichever mailet
- * delivers), handed to the mailet that delivers. Both keep the same queue and the same retry
- * attributes, so switching between them across a restart keeps the mail queued.</p>
+ * PooledDelivery ({@code maxConnectionsPerHost}, {@code maxConnections}, {@code idleTimeout}:
+ * checked whichever mailet delivers), handed to the mailet that delivers. Both keep the same queue
+ * and the same retry attributes, so switching between them across a restart keeps the mail queued.</p>
  *
  * <pre>{@code
  * <mailet match="All" class="org.relayguard.mailets.InternetDelivery">
@@ -42,7 +43,7 @@ import org.apache.mailet.base.GenericMailet;
  */
 public class InternetDelivery extends GenericMailet {
     static final String NAME = "InternetDelivery";
-    /** Which mailet delivers when a gateway is set: {@code PooledDelivery} (the default) or {@code RemoteDelivery}. */
+    /** Which mailet delivers: {@code PooledDelivery} (the default) or {@code RemoteDelivery}. */
     static final String DELIVERY = "delivery";
     static final String GATEWAY = "gateway";
 
@@ -56,16 +57,21 @@ public class InternetDelivery extends GenericMailet {
 
     @Override
     public void init() throws MessagingException {
-        boolean poolChosen = DeliveryServices.pooled(NAME, getInitParameter(DELIVERY));
-        // Checked whichever mailet delivers: a wrong value fails now, not when a gateway is set one day.
-        PooledDelivery.positive(getMailetConfig(), PooledDelivery.MAX_CONNECTIONS_PER_HOST, PooledDelivery.DEFAULT_MAX_CONNECTIONS_PER_HOST);
-        PooledDelivery.positive(getMailetConfig(), PooledDelivery.IDLE_TIMEOUT, (int) PooledDelivery.DEFAULT_IDLE_TIMEOUT.toMillis());
-        String gateway = getInitParameter(GATEWAY);
-        boolean pooled = poolChosen && gateway != null && !gateway.isBlank();
+        boolean pooled = DeliveryServices.pooled(NAME, getInitParameter(DELIVERY));
+        // Checked whichever mailet delivers: a wrong value fails now, not when the pool is chosen one day.
+        try {
+            int perHost = PooledDelivery.positive(getMailetConfig(), PooledDelivery.MAX_CONNECTIONS_PER_HOST,
+                PooledDelivery.DEFAULT_MAX_CONNECTIONS_PER_HOST);
+            String gateway = getInitParameter(GATEWAY);
+            PooledDelivery.maxConnections(getMailetConfig(), gateway != null && !gateway.isBlank(), perHost);
+            PooledDelivery.positive(getMailetConfig(), PooledDelivery.IDLE_TIMEOUT, (int) PooledDelivery.DEFAULT_IDLE_TIMEOUT.toMillis());
+        } catch (MessagingException e) {
+            throw new MessagingException(NAME + ": " + e.getMessage(), e);
+        }
         delivery = services.mailet(pooled);
         try {
             delivery.init(new DeliveryConfig(getMailetConfig(), getMailetName(), pooled ? Set.of(DELIVERY)
-                : Set.of(DELIVERY, PooledDelivery.MAX_CONNECTIONS_PER_HOST, PooledDelivery.IDLE_TIMEOUT), Map.of()));
+                : Set.of(DELIVERY, PooledDelivery.MAX_CONNECTIONS_PER_HOST, PooledDelivery.MAX_CONNECTIONS, PooledDelivery.IDLE_TIMEOUT), Map.of()));
         } catch (MessagingException | RuntimeException e) {
             throw new MessagingException(NAME + ": " + (pooled ? PooledDelivery.NAME : "RemoteDelivery")
                 + " refused its configuration: " + e.getMessage(), e);

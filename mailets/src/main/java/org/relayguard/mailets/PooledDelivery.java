@@ -52,16 +52,26 @@ import reactor.core.scheduler.Schedulers;
  * (MDC {@code mail}, {@code recipients}, {@code sender}), timed as {@code RemoteDeliveryTrial},
  * counted in {@code outgoingMails} when delivered.</p>
  *
- * <p>For a next hop that takes much mail: a Microsoft 365 smart host, an outbound gateway. A
- * {@code gateway} is required; delivery to the internet's MX hosts stays with RemoteDelivery.</p>
+ * <p>To a {@code gateway} (a Microsoft 365 smart host, an outbound gateway), or without one to
+ * each domain's MX hosts, as James's {@code MailDelivrer} finds them (its DNS service: MX records
+ * in preference order, equal ones shuffled, a domain without MX by its address records; by the
+ * A-label form of an IDN domain, the form James holds). A host that cannot be reached (refused, timed
+ * out) or that defers every recipient ({@code 4xx} to RCPT) is left for the next one; a {@code 5xx}
+ * reply, a {@code 4xx} to MAIL or DATA or a greeting other than {@code 220} ends the attempt there
+ * (a bounce, or a retry later): James's MailDelivrer decides it, as for RemoteDelivery. Each host
+ * (name, address and port) has a pool of its own, as Postfix's connection cache per destination.</p>
  *
  * <p>Parameters: those of RemoteDelivery ({@code outgoing}, {@code gateway}, {@code delayTime},
  * {@code maxRetries}, {@code sendpartial}, {@code bounceProcessor}, {@code startTLS},
  * {@code verifyServerIdentity}, {@code mail.*}, …), read by James's own RemoteDeliveryConfiguration,
  * and:</p>
  * <ul>
- *   <li>{@code maxConnectionsPerHost}: connections open at once to each next hop (default 8); as
- *       many mails are delivered at once.</li>
+ *   <li>{@code maxConnectionsPerHost}: connections open at once to each next hop host (default 8).</li>
+ *   <li>{@code maxConnections}: mails delivered at once, so connections in use at once, over all
+ *       next hops (default: {@code maxConnectionsPerHost} with a {@code gateway}, one next hop;
+ *       {@value #DEFAULT_MAX_CONNECTIONS} without, as Postfix's {@code default_process_limit}). A
+ *       mail to a host whose connections are all in use waits for one up to the connection timeout
+ *       ({@code connectiontimeout}), then is retried later as after a failure.</li>
  *   <li>{@code idleTimeout}: milliseconds a connection may stay idle before it is closed (default
  *       30000; below the idle timeouts of common SMTP servers).</li>
  * </ul>
@@ -87,8 +97,11 @@ import reactor.core.scheduler.Schedulers;
 public class PooledDelivery extends GenericMailet {
     static final String NAME = "PooledDelivery";
     static final String MAX_CONNECTIONS_PER_HOST = "maxConnectionsPerHost";
+    static final String MAX_CONNECTIONS = "maxConnections";
     static final String IDLE_TIMEOUT = "idleTimeout";
     static final int DEFAULT_MAX_CONNECTIONS_PER_HOST = 8;
+    /** Without a gateway: deliveries at once over all MX hosts. */
+    static final int DEFAULT_MAX_CONNECTIONS = 100;
     static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Logger LOGGER = LoggerFactory.getLogger(PooledDelivery.class);
@@ -111,21 +124,24 @@ public class PooledDelivery extends GenericMailet {
     @Override
     public void init() throws MessagingException {
         configuration = new RemoteDeliveryConfiguration(getMailetConfig(), services.domainList());
-        if (configuration.getGatewayServer().isEmpty()) {
-            throw new MessagingException(NAME + ": parameter 'gateway' is required (MX delivery stays with RemoteDelivery)");
-        }
-        int maxConnections = positive(getMailetConfig(), MAX_CONNECTIONS_PER_HOST, DEFAULT_MAX_CONNECTIONS_PER_HOST);
+        int maxConnectionsPerHost = positive(getMailetConfig(), MAX_CONNECTIONS_PER_HOST, DEFAULT_MAX_CONNECTIONS_PER_HOST);
+        int maxConnections = maxConnections(getMailetConfig(), !configuration.getGatewayServer().isEmpty(), maxConnectionsPerHost);
         Duration idleTimeout = Duration.ofMillis(positive(getMailetConfig(), IDLE_TIMEOUT, (int) DEFAULT_IDLE_TIMEOUT.toMillis()));
         String protocol = configuration.isSSLEnable() ? "smtps" : "smtp";
         boolean trustAll = "*".equals(configuration.createFinalJavaxProperties().getProperty("mail." + protocol + ".ssl.trust"));
         queue = services.queueFactory().createQueue(configuration.getOutGoingQueueName());
-        toHost = new PooledDelivrerToHost(configuration, getMailetContext(), socketFactory(trustAll), maxConnections, idleTimeout, Clock.systemUTC());
+        toHost = new PooledDelivrerToHost(configuration, getMailetContext(), socketFactory(trustAll), maxConnectionsPerHost, idleTimeout, Clock.systemUTC());
         Bouncer bouncer = new Bouncer(configuration, getMailetContext());
         trial = new DeliveryTrial(configuration, new MailDelivrer(configuration, toHost, services.dnsService(), bouncer, getMailetContext()),
             bouncer, queue, getMailetContext(), services.metricFactory());
         if (services.startsThreads()) {
             start(maxConnections, idleTimeout);
         }
+    }
+
+    /** {@code maxConnections}, whose default depends on whether there is one next hop ({@link InternetDelivery} checks it too). */
+    static int maxConnections(MailetConfig config, boolean gateway, int maxConnectionsPerHost) throws MessagingException {
+        return positive(config, MAX_CONNECTIONS, gateway ? maxConnectionsPerHost : DEFAULT_MAX_CONNECTIONS);
     }
 
     /** A parameter that is a positive whole number, or its default when absent ({@link InternetDelivery} checks them too). */

@@ -100,7 +100,7 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
         SmtpConnectionPool pool = pools.computeIfAbsent(key(host) + (utf8.isPresent() ? " " + Utf8Envelope.EXTENSION : ""),
             key -> newPool(host, utf8.isPresent()));
         Address[] addresses = recipients.toArray(new Address[0]);
-        SmtpConnectionPool.Lease lease = pool.borrow();
+        SmtpConnectionPool.Lease lease = borrow(pool);
         try {
             if (utf8.isPresent() && !lease.transport.supportsExtension(Utf8Envelope.EXTENSION) && utf8.get().needsSmtpUtf8(recipients)) {
                 pool.giveBack(lease, true);
@@ -129,6 +129,25 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
         }
         pool.giveBack(lease, true);
         return ExecutionResult.success();
+    }
+
+    /**
+     * A connection from the pool. No connection is the host's failure, never the mail's: refused,
+     * timed out, a greeting other than 220 (421, or a 554 as Postfix's
+     * {@code smtp_skip_5xx_greeting} skips), no STARTTLS where it is required, no free connection
+     * within the connection timeout. James's MailDelivrer moves on to the next MX host only after an
+     * I/O failure (a failure whose next exception is an IOException): so it says, whatever javax.mail
+     * nested. After the last host, the mail is retried later, as before.
+     */
+    private static SmtpConnectionPool.Lease borrow(SmtpConnectionPool pool) throws MessagingException {
+        try {
+            return pool.borrow();
+        } catch (MessagingException e) {
+            if (e.getNextException() instanceof IOException) {
+                throw e;
+            }
+            throw new MessagingException(e.getMessage(), new IOException("no connection: " + e.getMessage(), e));
+        }
     }
 
     private void send(Mail mail, Address[] recipients, SmtpConnectionPool.Lease lease) throws MessagingException {
@@ -240,9 +259,24 @@ class PooledDelivrerToHost extends MailDelivrerToHost {
         return utf8;
     }
 
-    /** Closes the connections idle longer than the idle timeout, on every next hop. */
+    /**
+     * Closes the connections idle longer than the idle timeout, on every next hop, and drops the
+     * pools left with none: MX delivery meets ever new hosts, whose pools must not pile up. A
+     * delivery that took a pool just before it was dropped still works: its connection is closed
+     * when given back.
+     */
     void closeIdle() {
-        pools.values().forEach(SmtpConnectionPool::closeIdle);
+        pools.forEach((key, pool) -> {
+            pool.closeIdle();
+            if (pool.isUnused() && pools.remove(key, pool)) {
+                pool.close();
+            }
+        });
+    }
+
+    /** The next hops with a pool, for tests. */
+    int poolCount() {
+        return pools.size();
     }
 
     void close() {

@@ -70,6 +70,7 @@ final class SmtpConnectionPool implements AutoCloseable {
     private final Duration idleTimeout;
     private final Duration waitForConnection;
     private final Clock clock;
+    private final int maxConnections;
     private final Semaphore permits;
     /** Most recently used first: a light load keeps few connections busy and lets the others idle out. */
     private final Deque<Idle> idle = new ConcurrentLinkedDeque<>();
@@ -86,6 +87,7 @@ final class SmtpConnectionPool implements AutoCloseable {
         this.idleTimeout = idleTimeout;
         this.waitForConnection = waitForConnection;
         this.clock = clock;
+        this.maxConnections = maxConnections;
         this.permits = new Semaphore(maxConnections, true);
     }
 
@@ -115,6 +117,9 @@ final class SmtpConnectionPool implements AutoCloseable {
             // tries again on a new one.
             if (reusable && !closed) {
                 idle.offerFirst(new Idle(lease.transport, lease.session, clock.instant()));
+                if (closed) {
+                    close(); // closed meanwhile: the connection just kept must not outlive the pool
+                }
             } else {
                 quit(lease.transport);
             }
@@ -132,6 +137,11 @@ final class SmtpConnectionPool implements AutoCloseable {
                 quit(connection.transport);
             }
         }
+    }
+
+    /** Whether no connection is lent out or idle: the pool holds nothing and may be dropped. */
+    boolean isUnused() {
+        return idle.isEmpty() && permits.availablePermits() == maxConnections;
     }
 
     /** The connections open and not lent out, for tests and logs. */

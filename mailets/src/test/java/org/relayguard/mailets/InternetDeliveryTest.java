@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Which mailet delivers the internet route: the pool with a gateway, RemoteDelivery to MX hosts or when asked for. */
+/** Which mailet delivers the internet route: the pool, to a gateway or to MX hosts; RemoteDelivery when asked for. */
 class InternetDeliveryTest {
     private DomainList domainList;
     private InternetDelivery mailet;
@@ -55,11 +55,30 @@ class InternetDeliveryTest {
     }
 
     @Test
-    void initShouldChooseRemoteDeliveryWhenTheGatewayIsEmpty() throws Exception {
+    void initShouldChooseThePoolForMxDeliveryWhenTheGatewayIsEmpty() throws Exception {
         mailet.init(config().setProperty("gateway", "").build());
+
+        assertThat(mailet.isPooled()).isTrue();
+        assertThat(mailet.getMailetInfo()).isEqualTo("InternetDelivery (PooledDelivery)");
+    }
+
+    @Test
+    void initShouldChooseRemoteDeliveryForMxDeliveryWhenAskedFor() throws Exception {
+        mailet.init(config().setProperty("gateway", "").setProperty("delivery", "RemoteDelivery").build());
 
         assertThat(mailet.isPooled()).isFalse();
         assertThat(mailet.getMailetInfo()).isEqualTo("InternetDelivery (RemoteDelivery)");
+    }
+
+    @Test
+    void initShouldFailNamingTheMailetAndTheParameterWhenMaxConnectionsIsWrongEvenWithRemoteDelivery() {
+        for (String value : java.util.List.of("0", "-3", "many", "")) {
+            assertThatThrownBy(() -> mailet.init(config().setProperty("delivery", "RemoteDelivery").setProperty("maxConnections", value).build()))
+                .as("maxConnections '%s'", value)
+                .isInstanceOf(MessagingException.class)
+                .hasMessageContaining("InternetDelivery")
+                .hasMessageContaining("'maxConnections'");
+        }
     }
 
     @Test

@@ -6,7 +6,11 @@ import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +39,8 @@ import org.apache.mailet.base.test.FakeMailetConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 import ch.qos.logback.classic.Logger;
@@ -125,15 +131,110 @@ class PooledDeliveryTest {
         }).orElse(0L);
     }
 
-    @Test
-    void initShouldFailNamingTheMailetAndTheParameterWhenTheGatewayIsMissing() {
-        PooledDelivery mailet = new PooledDelivery(DeliveryServices.queueOnly(dns, domainList, queues, new RecordingMetricFactory()));
+    /** Without a gateway: James's MailDelivrer asks the DNS service for the domain's MX hosts, in the order it gives them. */
+    private FakeMailetConfig.Builder mxConfig(String domain, String... mxHosts) throws Exception {
+        when(dns.findMXRecords(domain)).thenReturn(List.of(mxHosts));
+        FakeMailetConfig.Builder config = config().setProperty("gateway", "");
+        return config;
+    }
 
-        assertThatThrownBy(() -> mailet.init(FakeMailetConfig.builder().mailetName("to-gateway").mailetContext(context)
-                .setProperty("outgoing", QUEUE).build()))
-            .isInstanceOf(MessagingException.class)
-            .hasMessageContaining("PooledDelivery")
-            .hasMessageContaining("'gateway'");
+    private static int closedPort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
+    void withoutAGatewayTheMailShouldGoToTheFirstMxHostOverAPooledConnection() throws Exception {
+        try (ScriptedSmtpServer second = new ScriptedSmtpServer()) {
+            PooledDelivery mailet = started(mxConfig("fabrikam.example", "127.0.0.1:" + nextHop.port(), "127.0.0.1:" + second.port()));
+
+            for (int i = 1; i <= 5; i++) {
+                mailet.service(mail("mx-" + i, "user" + i + "@fabrikam.example"));
+                int delivered = i;
+                eventually("mail " + i + " at the first MX host", () -> nextHop.received().size() == delivered);
+            }
+
+            assertThat(second.connectionCount()).isZero();
+            assertThat(nextHop.connectionCount()).as("one connection, reused mail after mail").isEqualTo(1);
+            eventually("the queue empty", () -> uncheckedQueued() == 0);
+        }
+    }
+
+    @Test
+    void deliveryShouldFallBackToTheNextMxWhenTheFirstRefusesConnections() throws Exception {
+        PooledDelivery mailet = started(mxConfig("fabrikam.example", "127.0.0.1:" + closedPort(), "127.0.0.1:" + nextHop.port()));
+
+        mailet.service(mail("fallback", "user@fabrikam.example"));
+
+        eventually("the mail at the second MX host", () -> nextHop.received().size() == 1);
+        assertThat(context.getSentMails()).isEmpty();
+        eventually("the queue empty", () -> uncheckedQueued() == 0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"421 4.3.2 busy", "554 5.7.1 no service here"})
+    void deliveryShouldFallBackToTheNextMxWhenTheFirstGreetsWithAnythingBut220(String greeting) throws Exception {
+        try (ServerSocket unwilling = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Thread greeter = new Thread(() -> {
+                while (!unwilling.isClosed()) {
+                    try (Socket client = unwilling.accept()) {
+                        client.getOutputStream().write((greeting + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                        client.getOutputStream().flush();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            greeter.setDaemon(true);
+            greeter.start();
+            PooledDelivery mailet = started(mxConfig("fabrikam.example", "127.0.0.1:" + unwilling.getLocalPort(), "127.0.0.1:" + nextHop.port()));
+
+            mailet.service(mail("greeted", "user@fabrikam.example"));
+
+            eventually("the mail at the second MX host", () -> nextHop.received().size() == 1);
+            assertThat(context.getSentMails()).isEmpty();
+        }
+    }
+
+    @Test
+    void aPermanentRefusalByTheFirstMxShouldBounceWithoutTryingTheNext() throws Exception {
+        try (ScriptedSmtpServer second = new ScriptedSmtpServer()) {
+            nextHop.refusing("nobody@fabrikam.example");
+            PooledDelivery mailet = started(mxConfig("fabrikam.example", "127.0.0.1:" + nextHop.port(), "127.0.0.1:" + second.port()));
+
+            mailet.service(mail("refused", "nobody@fabrikam.example"));
+
+            eventually("a bounce", () -> !context.getSentMails().isEmpty());
+            assertThat(second.connectionCount()).as("a 5xx is the destination's answer, as James's MailDelivrer reads it").isZero();
+            eventually("the queue empty", () -> uncheckedQueued() == 0);
+        }
+    }
+
+    @Test
+    void maxConnectionsShouldBoundTheMailsDeliveredAtOnceWhateverThePerHostBound() throws Exception {
+        PooledDelivery mailet = started(mxConfig("fabrikam.example", "127.0.0.1:" + nextHop.port())
+            .setProperty("maxConnectionsPerHost", "8").setProperty("maxConnections", "1"));
+
+        for (int i = 0; i < 20; i++) {
+            mailet.service(mail("bounded-" + i, "user" + i + "@fabrikam.example"));
+        }
+
+        eventually("20 mails at the MX host", () -> nextHop.received().size() == 20);
+        assertThat(nextHop.mostConnectionsOpenAtOnce()).isEqualTo(1);
+    }
+
+    @Test
+    void initShouldFailNamingTheMailetAndTheParameterWhenMaxConnectionsIsNotPositive() {
+        for (String value : List.of("0", "-1", "all", "")) {
+            PooledDelivery mailet = new PooledDelivery(DeliveryServices.queueOnly(dns, domainList, queues, new RecordingMetricFactory()));
+
+            assertThatThrownBy(() -> mailet.init(config().setProperty("maxConnections", value).build()))
+                .as("maxConnections '%s'", value)
+                .isInstanceOf(MessagingException.class)
+                .hasMessageContaining("PooledDelivery")
+                .hasMessageContaining("'maxConnections'");
+        }
     }
 
     @Test

@@ -182,6 +182,23 @@ class PooledDelivrerToHostTest {
     }
 
     @Test
+    void closeIdleDropsThePoolOfAHostLeftWithoutConnectionsAndANewMailMakesItAgain() throws Exception {
+        PooledDelivrerToHost delivrer = delivrer(8);
+        assertThat(send(delivrer, mail("first", "user@fabrikam.example")).getExecutionState()).isEqualTo(ExecutionResult.ExecutionState.SUCCESS);
+
+        delivrer.closeIdle();
+        assertThat(delivrer.poolCount()).as("an idle connection still fresh").isEqualTo(1);
+
+        clock.advance(IDLE_TIMEOUT);
+        delivrer.closeIdle();
+        assertThat(delivrer.poolCount()).as("MX hosts met once must not pile up").isZero();
+
+        assertThat(send(delivrer, mail("second", "user@fabrikam.example")).getExecutionState()).isEqualTo(ExecutionResult.ExecutionState.SUCCESS);
+        assertThat(nextHop.received()).hasSize(2);
+        assertThat(delivrer.poolCount()).isEqualTo(1);
+    }
+
+    @Test
     void aRefusedRecipientIsReportedAndTheOtherOneGetsTheMail() throws Exception {
         nextHop.refusing("nobody@fabrikam.example");
         PooledDelivrerToHost delivrer = delivrer(8);
