@@ -172,8 +172,16 @@ public final class SmtpSink implements AutoCloseable {
 
     /** A sink that offers STARTTLS with this certificate, if one is given. */
     public static SmtpSink start(int port, Optional<TestPki.Identity> certificate) {
+        return start(InetAddress.getLoopbackAddress(), port, certificate);
+    }
+
+    /**
+     * A sink on another loopback address, such as an MX host on port 25 of {@code 127.25.0.1}
+     * (delivery to MX hosts knows no other port; port 25 needs root).
+     */
+    public static SmtpSink start(InetAddress address, int port, Optional<TestPki.Identity> certificate) {
         try {
-            return new SmtpSink(bind(port), certificate.map(TestPki.Identity::serverContext));
+            return new SmtpSink(bind(address, port), certificate.map(TestPki.Identity::serverContext));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -184,13 +192,13 @@ public final class SmtpSink implements AutoCloseable {
      * connection thread was reading when the sink closed it, and the JDK closes a socket only
      * once that read returns. Try again for a few seconds.
      */
-    private static ServerSocket bind(int port) throws IOException {
+    private static ServerSocket bind(InetAddress address, int port) throws IOException {
         Instant deadline = Instant.now().plusSeconds(10);
         while (true) {
             ServerSocket server = new ServerSocket();
             server.setReuseAddress(true);
             try {
-                server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+                server.bind(new InetSocketAddress(address, port), 50);
                 return server;
             } catch (BindException e) {
                 server.close();
