@@ -56,9 +56,9 @@ import reactor.core.scheduler.Schedulers;
  * each domain's MX hosts, as James's {@code MailDelivrer} finds them (its DNS service: MX records
  * in preference order, equal ones shuffled, a domain without MX by its address records; by the
  * A-label form of an IDN domain, the form James holds). A host that cannot be reached (refused, timed
- * out) or that defers every recipient ({@code 4xx} to RCPT) is left for the next one; a {@code 5xx}
- * reply, a {@code 4xx} to MAIL or DATA or a greeting other than {@code 220} ends the attempt there
- * (a bounce, or a retry later): James's MailDelivrer decides it, as for RemoteDelivery. Each host
+ * out, a greeting other than {@code 220}) or that answers {@code 4xx} (to MAIL, to RCPT for the
+ * recipients it deferred, after DATA) is left for the next one; a {@code 5xx} reply bounces without
+ * trying the next: James's MailDelivrer decides it, as for RemoteDelivery. Each host
  * (name, address and port) has a pool of its own, as Postfix's connection cache per destination.</p>
  *
  * <p>Parameters: those of RemoteDelivery ({@code outgoing}, {@code gateway}, {@code delayTime},

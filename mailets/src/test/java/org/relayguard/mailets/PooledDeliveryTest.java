@@ -198,6 +198,20 @@ class PooledDeliveryTest {
     }
 
     @Test
+    void deliveryShouldFallBackToTheNextMxWhenTheFirstAnswers421ToMailFrom() throws Exception {
+        try (ScriptedSmtpServer first = new ScriptedSmtpServer()) {
+            first.misbehaving(transaction -> ScriptedSmtpServer.Misbehaviour.REPLY_421_AND_CLOSE_AT_MAIL_FROM);
+            PooledDelivery mailet = started(mxConfig("fabrikam.example", "127.0.0.1:" + first.port(), "127.0.0.1:" + nextHop.port()));
+
+            mailet.service(mail("busy-first", "user@fabrikam.example"));
+
+            eventually("the mail at the second MX host", () -> nextHop.received().size() == 1);
+            assertThat(first.received()).isEmpty();
+            assertThat(context.getSentMails()).isEmpty();
+        }
+    }
+
+    @Test
     void aPermanentRefusalByTheFirstMxShouldBounceWithoutTryingTheNext() throws Exception {
         try (ScriptedSmtpServer second = new ScriptedSmtpServer()) {
             nextHop.refusing("nobody@fabrikam.example");
