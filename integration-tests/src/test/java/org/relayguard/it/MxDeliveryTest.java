@@ -1,6 +1,7 @@
 package org.relayguard.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.net.IDN;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -244,15 +246,10 @@ class MxDeliveryTest {
         return mail -> id.equals(mail.header(Scenario.SCENARIO_HEADER));
     }
 
+    /** The first mail at {@code sink} that {@code which} picks, waited for up to a minute. */
     private static SmtpSink.Received awaitMail(SmtpSink sink, Predicate<SmtpSink.Received> which) {
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (Instant.now().isBefore(deadline)) {
-            Optional<SmtpSink.Received> found = sink.received().stream().filter(which).findFirst();
-            if (found.isPresent()) {
-                return found.get();
-            }
-            Pause.sleep(100);
-        }
-        throw new AssertionError("no such mail at the MX host within 60 s; it has " + sink.received().size());
+        return await("a mail at the MX host").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+            .until(() -> sink.received().stream().filter(which).findFirst(), Optional::isPresent)
+            .orElseThrow();
     }
 }
