@@ -22,17 +22,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.LocalDnsServer;
 import org.relayguard.tools.harness.NextHops;
 import org.relayguard.tools.harness.Outcomes;
 import org.relayguard.tools.harness.Scenario;
-import org.relayguard.tools.harness.SilentDnsServer;
 import org.relayguard.tools.harness.SmtpClient;
 import org.relayguard.tools.harness.SmtpSink;
 import org.relayguard.tools.process.Pause;
 
 /**
  * Clients whose reverse lookup never ends (issue 28): the gateway's resolver is a DNS server that
- * never answers ({@link SilentDnsServer}), the JVM pointed at it by a resolv.conf of its own
+ * never answers ({@link LocalDnsServer#silent}), the JVM pointed at it by a resolv.conf of its own
  * ({@link JamesServer.Builder#resolvConf}: the JDK's resolver and James's dnsjava both read it),
  * the tests' hosts file as its /etc/hosts. 1,000 connections come from {@code 127.0.0.5}, which only that
  * server could name; the shipped per-address limit lets 20 in. Meanwhile another client
@@ -58,7 +58,7 @@ class SlowReverseDnsTest {
     static final String STALLED_NETWORK = "127.0.1.";
     static final int STALLED_ADDRESSES = 64;
 
-    private SilentDnsServer dns;
+    private LocalDnsServer dns;
     private Path resolvConf;
     private NextHops hops;
     private JamesServer james;
@@ -66,8 +66,8 @@ class SlowReverseDnsTest {
 
     @BeforeAll
     void startGateway() throws Exception {
-        assumeTrue(SilentDnsServer.canRun(), "needs root: a DNS server on port 53 and a mount namespace for James");
-        dns = SilentDnsServer.start();
+        assumeTrue(LocalDnsServer.canRun(), "needs root: a DNS server on port 53 and a mount namespace for James");
+        dns = LocalDnsServer.silent();
         resolvConf = dns.resolvConf(Files.createTempFile("relayguard-resolv-", ".conf"));
         hops = NextHops.start();
         james = JamesServer.builder().nextHops(hops)
@@ -97,7 +97,7 @@ class SlowReverseDnsTest {
         deliveryMillis(); // warm-up: the first mail of a fresh JVM is slow
         long idleMillis = median(deliveryMillis(), deliveryMillis(), deliveryMillis());
         assertThat(james.logText()).as("James's dnsjava asks the silent server too")
-            .contains("Adding autodiscovered server /" + SilentDnsServer.DEFAULT_ADDRESS + ":53");
+            .contains("Adding autodiscovered server /" + LocalDnsServer.DEFAULT_ADDRESS + ":53");
 
         List<Socket> stalled = new ArrayList<>();
         try {

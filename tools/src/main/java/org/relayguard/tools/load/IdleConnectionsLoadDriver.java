@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import org.relayguard.tools.harness.JamesServer;
+import org.relayguard.tools.harness.LocalDnsServer;
 import org.relayguard.tools.harness.NextHops;
 import org.relayguard.tools.harness.Outcomes;
-import org.relayguard.tools.harness.SilentDnsServer;
 
 /**
  * The normal load with and without idle connections, in one run: two Relay Guard servers with the
@@ -41,7 +41,7 @@ import org.relayguard.tools.harness.SilentDnsServer;
  * whole run. The process's file limit must allow it (the server checks at start-up).</p>
  *
  * <p>{@code --stalled-dns} (root only): the case of issue 28. Both gateways ask a DNS server that
- * never answers ({@link SilentDnsServer}, through {@link JamesServer.Builder#resolvConf}; the
+ * never answers ({@link LocalDnsServer#silent}, through {@link JamesServer.Builder#resolvConf}; the
  * tests' host names stay in the namespace's /etc/hosts), so the reverse lookup of every idle
  * address stalls; each idle connection says EHLO (which starts that lookup), and during the whole
  * run a client opens {@code --refused-per-second} (100) more connections from those addresses,
@@ -76,11 +76,11 @@ public final class IdleConnectionsLoadDriver extends Driver {
         int forks = option("forks", 2);
         boolean stalledDns = options.containsKey("stalled-dns");
         int refusedPerSecond = option("refused-per-second", 100);
-        if (stalledDns && !SilentDnsServer.canRun()) {
+        if (stalledDns && !LocalDnsServer.canRun()) {
             System.err.println("--stalled-dns needs root: a DNS server on port 53 and a mount namespace for James");
             return false;
         }
-        try (SilentDnsServer dns = stalledDns ? SilentDnsServer.start() : null) {
+        try (LocalDnsServer dns = stalledDns ? LocalDnsServer.silent() : null) {
             Path resolvConf = stalledDns ? dns.resolvConf(Files.createTempFile("relayguard-resolv-", ".conf")) : null;
             try {
                 return run(idle, idleAddresses, forks, resolvConf, refusedPerSecond);
