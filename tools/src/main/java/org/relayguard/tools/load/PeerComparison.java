@@ -61,6 +61,11 @@ public final class PeerComparison extends Driver {
                 + LoadOptions.EXTENSIONS_USAGE, PeerComparison::new);
     }
 
+    /** Runs the comparison in this JVM with these options (as on the command line); whether both accountings were exact. */
+    public static boolean run(String... args) throws Exception {
+        return new PeerComparison(DriverArguments.parse(args)).run();
+    }
+
     /** One relay under load: how mail gets in, where it is counted, what its measured runs add up to. */
     private abstract static class Relay extends Measured implements AutoCloseable {
         final String name;
