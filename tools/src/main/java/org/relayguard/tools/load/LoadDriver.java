@@ -106,7 +106,7 @@ public final class LoadDriver extends Driver {
 
         System.out.printf(Locale.ROOT, "Relay Guard load: %d mails per gateway in %d forks × %d rounds (each fork after %d warm-up mails) "
                 + "over %d concurrent SMTP clients, %d mails per connection, %s mode, mix %s; %s (James's memory server offers no CHUNKING: "
-            + "its clients send those by DATA)%n",
+            + "its clients send those by DATA; the plain pipeline neither CHUNKING nor SMTPUTF8: its clients send the SMTPUTF8 mails' ASCII twins)%n",
             load.mails, forks, load.rounds, load.warmup, load.connections, load.perConnection, enforce ? "enforce" : "audit", load.mix, load.extensions);
         System.out.println(machine());
 
@@ -234,9 +234,10 @@ public final class LoadDriver extends Driver {
             sent.addAll(mails);
             LoadRun.Result result = load.send(mails, Accounting.expectedRelayed(sent, setup.pipeline, enforce), ROUND_TIMEOUT);
             System.out.printf(Locale.ROOT, "%-8s %-8s %6d mails: %7.1f mails/s end to end, %7.1f accepted/s, p50 %.1f ms, p99 %.1f ms; "
-                    + "%d by BDAT so far%n",
+                    + "%d by BDAT, %d in ASCII for want of SMTPUTF8 so far%n",
                 measured ? "measured" : "warm-up", setup.name, result.mails, rate(result.mails, result.endToEndNanos), rate(result.mails, result.smtpNanos),
-                LoadDriver.percentile(List.of(result.latencies), 0.50), LoadDriver.percentile(List.of(result.latencies), 0.99), load.sentByBdat());
+                LoadDriver.percentile(List.of(result.latencies), 0.50), LoadDriver.percentile(List.of(result.latencies), 0.99), load.sentByBdat(),
+                load.sentInAscii());
             lastRate = rate(result.mails, result.endToEndNanos);
             if (measured) {
                 setup.measured.add(result);
@@ -248,7 +249,7 @@ public final class LoadDriver extends Driver {
         public Accounting account() {
             // Everything was relayed already; wait for the queues to be empty before reading.
             Outcomes outcomes = Outcomes.await(james, hops, Accounting.expectedRelayed(sent, setup.pipeline, enforce), MailKind.ID_HEADER, Duration.ofMinutes(5));
-            return Accounting.of(outcomes, sent, setup.pipeline, enforce, hops);
+            return Accounting.of(outcomes, load.asSent(sent), setup.pipeline, enforce, hops);
         }
     }
 

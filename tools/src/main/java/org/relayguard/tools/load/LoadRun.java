@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -70,6 +72,11 @@ public final class LoadRun {
 
         public List<String> recipients() {
             return kind.recipients(n, smtpUtf8);
+        }
+
+        /** The same mail without SMTPUTF8: the ASCII recipient of its kind. */
+        Mail inAscii() {
+            return smtpUtf8 ? new Mail(id, kind, n, allExchangeHeaders, bdat, false) : this;
         }
     }
 
@@ -157,6 +164,7 @@ public final class LoadRun {
     private final int mailsPerConnection;
     private final Optional<SSLContext> startTls;
     private final AtomicInteger sentByBdat = new AtomicInteger();
+    private final Set<String> sentInAscii = ConcurrentHashMap.newKeySet();
 
     public LoadRun(JamesServer james, NextHops hops, int connections, int mailsPerConnection) {
         this(james::smtpPort, hops, connections, mailsPerConnection, Optional.empty());
@@ -230,19 +238,22 @@ public final class LoadRun {
         Map<String, Session> sessions = new HashMap<>();
         try {
             for (int i = next.getAndIncrement(); i < mails.size(); i = next.getAndIncrement()) {
-                Mail mail = mails.get(i);
-                Session session = sessions.get(mail.kind.source());
+                Mail planned = mails.get(i);
+                Session session = sessions.get(planned.kind.source());
                 if (session == null || session.sent == mailsPerConnection) {
                     if (session != null) {
                         session.client.close();
                     }
-                    session = new Session(SmtpClient.connect(smtpPort.getAsInt(), Optional.of(mail.kind.source()), Optional.empty()), startTls);
-                    sessions.put(mail.kind.source(), session);
+                    session = new Session(SmtpClient.connect(smtpPort.getAsInt(), Optional.of(planned.kind.source()), Optional.empty()), startTls);
+                    sessions.put(planned.kind.source(), session);
+                }
+                Mail mail = planned;
+                if (planned.smtpUtf8 && !session.smtpUtf8) {
+                    // No client can send it there: the ASCII twin goes instead, so every server gets as many mails.
+                    sentInAscii.add(planned.id);
+                    mail = planned.inAscii();
                 }
                 byte[] message = mail.message();
-                if (mail.smtpUtf8 && !session.smtpUtf8) {
-                    throw new IOException("mail " + mail.id + " needs SMTPUTF8, which the server does not offer");
-                }
                 String parameters = mail.smtpUtf8 ? "SMTPUTF8" : "";
                 boolean bdat = mail.bdat && session.chunking;
                 long before = System.nanoTime();
@@ -283,6 +294,19 @@ public final class LoadRun {
             this.chunking = keywords.contains("CHUNKING");
             this.smtpUtf8 = keywords.contains("SMTPUTF8");
         }
+    }
+
+    /**
+     * The mails as this load sent them: those picked for SMTPUTF8 that went to a server without it
+     * (the plain baseline, a James without Relay Guard) as their ASCII twins.
+     */
+    public List<Mail> asSent(List<Mail> mails) {
+        return mails.stream().map(mail -> sentInAscii.contains(mail.id) ? mail.inAscii() : mail).collect(Collectors.toList());
+    }
+
+    /** How many mails picked for SMTPUTF8 went without, to a server that does not offer it. */
+    public int sentInAscii() {
+        return sentInAscii.size();
     }
 
     /** How many mails this load has sent by BDAT so far (a mail picked for BDAT goes by DATA where CHUNKING is not offered). */

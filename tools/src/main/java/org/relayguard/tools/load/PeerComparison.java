@@ -199,7 +199,7 @@ public final class PeerComparison extends Driver {
             }
             List<SmtpSink.Received> received = new ArrayList<>(hops.m365().received());
             received.addAll(hops.internet().received());
-            problems.addAll(Accounting.addressProblems(sent, received));
+            problems.addAll(Accounting.addressProblems(load.asSent(sent), received));
             int relayed = hops.m365().count() + hops.internet().count();
             if (relayed != sent.size()) {
                 problems.add("the next hops received " + relayed + " mails for " + sent.size() + " sent");
@@ -266,7 +266,7 @@ public final class PeerComparison extends Driver {
             // Everything was relayed already; wait for the queues to be empty before reading.
             Outcomes outcomes = Outcomes.await(james, hops, Accounting.expectedRelayed(sent, Accounting.Pipeline.HARDENED, false),
                 MailKind.ID_HEADER, Duration.ofMinutes(5));
-            accounting = Accounting.of(outcomes, sent, Accounting.Pipeline.HARDENED, false, hops);
+            accounting = Accounting.of(outcomes, load.asSent(sent), Accounting.Pipeline.HARDENED, false, hops);
             return accounting.toString();
         }
 
