@@ -167,7 +167,12 @@ public final class PeerComparison extends Driver {
 
         Postfix(Optional<Path> directory, PostfixRelay.Tuning tuning, Optional<MxRoute> mx, int connections, int perConnection) throws IOException {
             super("postfix", mx);
-            this.postfix = PostfixRelay.start(directory, Ports.free(), hops, tuning, mx.map(MxRoute::resolvConf));
+            try {
+                this.postfix = PostfixRelay.start(directory, Ports.free(), hops, tuning, mx.map(MxRoute::resolvConf));
+            } catch (IOException | RuntimeException e) {
+                closeRoutes();
+                throw e;
+            }
             System.out.println("Postfix's configuration, queue and log: " + postfix.directory()
                 + (directory.isPresent() ? "" : " (removed at the end; --dir keeps them)"));
             this.load = new LoadRun(postfix::port, hops, connections, perConnection);
@@ -242,8 +247,19 @@ public final class PeerComparison extends Driver {
                 // As shipped: no outbound gateway, the internet route resolves MX records, here through its own name server.
                 builder.env("RELAYGUARD_OUTBOUND_GATEWAY", "").resolvConf(mx.get().resolvConf());
             }
-            this.james = builder.prepare();
-            james.start();
+            JamesServer started = null;
+            try {
+                started = builder.prepare();
+                started.start();
+            } catch (IOException | RuntimeException e) {
+                if (started != null) {
+                    started.close();
+                }
+                // The next hops (and an MX route's name server and port 25) are not left behind for the next run in this JVM.
+                closeRoutes();
+                throw e;
+            }
+            this.james = started;
             this.load = new LoadRun(james, hops, connections, perConnection);
             // James runs in a child process of this JVM: the only one running the server's main class.
             this.process = ProcessHandle.current().children()
