@@ -17,7 +17,14 @@
 #                                         "all"; as root: installs Debian's postfix and postfix-pcre when
 #                                         missing, runs its own Postfix in a fresh directory under /tmp,
 #                                         not the system's, tuned to reuse TLS connections unless
-#                                         --postfix as-shipped; --help; docs/postfix-comparison.md)
+#                                         --postfix as-shipped; --help; docs/postfix-comparison.md).
+#                                         Internet mail by MX records unless --internet-route gateway:
+#                                         no outbound gateway, each relay its own local name server
+#                                         (127.53.53.51/.52) and its own two MX hosts on port 25
+#                                         (127.25.1.1-2 the gateway's, 127.25.2.1-2 Postfix's)
+#
+# The mixes of load and peer send 30 % of the Microsoft 365 mails by BDAT (where CHUNKING is
+# offered) and 5 % of all mails with SMTPUTF8; --bdat PERCENT and --smtputf8 PERCENT change that.
 #
 # Neither is part of `mvn -B verify`. Needs JDK 17 and Maven; give the machine to it while it runs.
 set -euo pipefail

@@ -2,6 +2,8 @@ package org.relayguard.tools.harness;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -26,12 +28,17 @@ import org.relayguard.tools.process.Ports;
  * <p>{@link #down()} reserves the two ports with nothing listening, so that deliveries fail and
  * mail waits in the delivery queues; {@link #up()} starts the servers on those ports.
  * {@link #replaceM365} and {@link #replaceInternet} put another server on a hop's port.</p>
+ *
+ * <p>{@link #startWithMxHosts} puts the internet next hop on the addresses of a destination's MX
+ * hosts instead (port 25 of loopback addresses of their own), one sink answering on all of them.</p>
  */
 public final class NextHops implements AutoCloseable {
     private final int m365Port;
     private final int internetPort;
     private final Optional<TestPki.Identity> m365Certificate;
     private final Optional<TestPki.Identity> internetCertificate;
+    /** Where the internet next hop listens: port {@link #internetPort} of the loopback address, or these MX hosts' addresses. */
+    private final List<InetSocketAddress> internetAddresses;
     private volatile SmtpSink m365;
     private volatile SmtpSink internet;
     /** Tenant name to its smart host; empty in the two-hop set-up. */
@@ -39,6 +46,13 @@ public final class NextHops implements AutoCloseable {
 
     private NextHops(int m365Port, int internetPort, Optional<TestPki.Identity> m365Certificate, Optional<TestPki.Identity> internetCertificate,
                      Map<String, SmtpSink> tenants) {
+        this(m365Port, internetPort, m365Certificate, internetCertificate, tenants,
+            List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), internetPort)));
+    }
+
+    private NextHops(int m365Port, int internetPort, Optional<TestPki.Identity> m365Certificate, Optional<TestPki.Identity> internetCertificate,
+                     Map<String, SmtpSink> tenants, List<InetSocketAddress> internetAddresses) {
+        this.internetAddresses = List.copyOf(internetAddresses);
         this.m365Port = m365Port;
         this.internetPort = internetPort;
         this.m365Certificate = m365Certificate;
@@ -55,6 +69,21 @@ public final class NextHops implements AutoCloseable {
     public static NextHops start(Optional<TestPki.Identity> m365Certificate, Optional<TestPki.Identity> internetCertificate) {
         NextHops hops = down(m365Certificate, internetCertificate);
         return hops.up();
+    }
+
+    /**
+     * The Microsoft 365 smart host as {@link #start()} has it, and the internet next hop answering on
+     * each of {@code mxHosts} (port 25 of loopback addresses, which a DNS server names as the MX
+     * hosts of the internet domains), offering STARTTLS with the internet certificate: the internet
+     * route of a relay that resolves MX records, without an outbound gateway.
+     */
+    public static NextHops startWithMxHosts(List<InetSocketAddress> mxHosts) {
+        try {
+            return new NextHops(Ports.free(), mxHosts.get(0).getPort(), Optional.of(TestPki.m365SmartHost()), Optional.of(TestPki.internetHop()),
+                Map.of(), mxHosts).up();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The internet next hop and one Microsoft 365 smart host per tenant, all up. */
@@ -90,7 +119,7 @@ public final class NextHops implements AutoCloseable {
             m365 = SmtpSink.start(m365Port, m365Certificate);
         }
         if (internet == null) {
-            internet = SmtpSink.start(internetPort, internetCertificate);
+            internet = SmtpSink.start(internetAddresses, internetCertificate);
         }
         return this;
     }
@@ -109,7 +138,7 @@ public final class NextHops implements AutoCloseable {
         if (internet != null) {
             internet.close();
         }
-        internet = SmtpSink.start(internetPort, certificate);
+        internet = SmtpSink.start(internetAddresses, certificate);
         return internet;
     }
 

@@ -59,8 +59,10 @@ public final class SmtpSink implements AutoCloseable {
         public final String mailCommand;
         /** The accepted RCPT commands as the client wrote them, parameters included, in order. */
         public final List<String> rcptCommands;
+        /** The address and port the client connected to ({@code 127.25.1.1:25}): which of a sink's addresses ({@link #start(List, Optional)}) got the mail. */
+        public final String server;
 
-        Received(String mailFrom, List<String> rcptTo, byte[] bytes, String tls, String mailCommand, List<String> rcptCommands) {
+        Received(String mailFrom, List<String> rcptTo, byte[] bytes, String tls, String mailCommand, List<String> rcptCommands, String server) {
             this.mailFrom = mailFrom;
             this.rcptTo = List.copyOf(rcptTo);
             boolean ascii = isAscii(bytes);
@@ -69,6 +71,7 @@ public final class SmtpSink implements AutoCloseable {
             this.tls = tls;
             this.mailCommand = mailCommand;
             this.rcptCommands = List.copyOf(rcptCommands);
+            this.server = server;
         }
 
         /** The RCPT command for this recipient, parameters included. */
@@ -106,10 +109,20 @@ public final class SmtpSink implements AutoCloseable {
 
     /** One SMTP connection as the sink saw it. */
     public static final class Session {
+        private final String server;
         private final List<String> commands = Collections.synchronizedList(new ArrayList<>());
         private volatile String tls = CLEAR_TEXT;
         private volatile String tlsFailure;
         private volatile boolean ended;
+
+        Session(String server) {
+            this.server = server;
+        }
+
+        /** The address and port the client connected to ({@code 127.25.1.1:25}). */
+        public String server() {
+            return server;
+        }
 
         /** The command verbs in the order received, each prefixed {@code tls:} once TLS was on: {@code [EHLO, STARTTLS, tls:EHLO, tls:MAIL...]}. */
         public List<String> commands() {
@@ -142,7 +155,8 @@ public final class SmtpSink implements AutoCloseable {
         }
     }
 
-    private final ServerSocket server;
+    /** One listening socket per address the sink answers on. */
+    private final List<ServerSocket> servers;
     private final Optional<SSLContext> tls;
     private final List<Session> sessions = Collections.synchronizedList(new ArrayList<>());
     /** Open connections, closed with the sink: a connection left open would keep the port from the next sink. */
@@ -180,9 +194,23 @@ public final class SmtpSink implements AutoCloseable {
      * (delivery to MX hosts knows no other port; port 25 needs root).
      */
     public static SmtpSink start(InetAddress address, int port, Optional<TestPki.Identity> certificate) {
+        return start(List.of(new InetSocketAddress(address, port)), certificate);
+    }
+
+    /**
+     * One sink answering on each of these addresses (e.g. port 25 of 127.25.1.1 and of 127.25.1.2,
+     * a destination's MX hosts), which it counts together; each mail and session says which address
+     * it came to ({@link Received#server}).
+     */
+    public static SmtpSink start(List<InetSocketAddress> addresses, Optional<TestPki.Identity> certificate) {
+        List<ServerSocket> servers = new ArrayList<>();
         try {
-            return new SmtpSink(bind(address, port), certificate.map(TestPki.Identity::serverContext));
+            for (InetSocketAddress address : addresses) {
+                servers.add(bind(address));
+            }
+            return new SmtpSink(servers, certificate.map(TestPki.Identity::serverContext));
         } catch (IOException e) {
+            servers.forEach(SmtpSink::closeQuietly);
             throw new UncheckedIOException(e);
         }
     }
@@ -192,17 +220,17 @@ public final class SmtpSink implements AutoCloseable {
      * connection thread was reading when the sink closed it, and the JDK closes a socket only
      * once that read returns. Try again for a few seconds.
      */
-    private static ServerSocket bind(InetAddress address, int port) throws IOException {
+    private static ServerSocket bind(InetSocketAddress address) throws IOException {
         Instant deadline = Instant.now().plusSeconds(10);
         while (true) {
             ServerSocket server = new ServerSocket();
             server.setReuseAddress(true);
             try {
-                server.bind(new InetSocketAddress(address, port), 50);
+                server.bind(address, 50);
                 return server;
             } catch (BindException e) {
                 server.close();
-                if (port == 0 || Instant.now().isAfter(deadline)) {
+                if (address.getPort() == 0 || Instant.now().isAfter(deadline)) {
                     throw e;
                 }
                 Pause.sleep(100);
@@ -210,10 +238,20 @@ public final class SmtpSink implements AutoCloseable {
         }
     }
 
-    private SmtpSink(ServerSocket server, Optional<SSLContext> tls) {
-        this.server = server;
+    private SmtpSink(List<ServerSocket> servers, Optional<SSLContext> tls) {
+        this.servers = List.copyOf(servers);
         this.tls = tls;
-        executor.submit(this::acceptLoop);
+        for (ServerSocket server : this.servers) {
+            executor.submit(() -> acceptLoop(server));
+        }
+    }
+
+    private static void closeQuietly(ServerSocket server) {
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
     }
 
     /** Whether this sink offers STARTTLS. */
@@ -262,8 +300,9 @@ public final class SmtpSink implements AutoCloseable {
         }
     }
 
+    /** The port of the (first) address the sink answers on. */
     public int port() {
-        return server.getLocalPort();
+        return servers.get(0).getLocalPort();
     }
 
     public List<Received> received() {
@@ -297,7 +336,7 @@ public final class SmtpSink implements AutoCloseable {
         return received.size();
     }
 
-    private void acceptLoop() {
+    private void acceptLoop(ServerSocket server) {
         while (!server.isClosed()) {
             try {
                 Socket socket = server.accept();
@@ -312,7 +351,7 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     private void serve(Socket socket) {
-        Session session = new Session();
+        Session session = new Session(socket.getLocalAddress().getHostAddress() + ":" + socket.getLocalPort());
         sessions.add(session);
         connectionCount.incrementAndGet();
         Socket current = socket;
@@ -401,7 +440,7 @@ public final class SmtpSink implements AutoCloseable {
                             // The client went away before the final dot: the mail was not handed over.
                             return;
                         }
-                        received.add(new Received(mailFrom, rcptTo, message, session.tls, mailCommand, rcptCommands));
+                        received.add(new Received(mailFrom, rcptTo, message, session.tls, mailCommand, rcptCommands, session.server));
                         mailFrom = null;
                         rcptTo.clear();
                         rcptCommands.clear();
@@ -487,11 +526,7 @@ public final class SmtpSink implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            server.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
+        servers.forEach(SmtpSink::closeQuietly);
         for (Socket connection : connections) {
             try {
                 connection.close();

@@ -1,20 +1,27 @@
 package org.relayguard.tools.load;
 
+import java.net.IDN;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
+import org.relayguard.tools.harness.NextHops;
 import org.relayguard.tools.harness.Outcomes;
 import org.relayguard.tools.harness.Scenario;
+import org.relayguard.tools.harness.SmtpSink;
 
 /**
  * Where every mail of a run should be, against where it is: each mail relayed on its route (the
  * Microsoft 365 smart host for our domains, the internet next hop otherwise) and quarantined exactly
  * as often as the pipeline decides (once or not at all: a second copy is a duplicate), never on the
- * other route, nothing that was not sent, and an empty error repository.
+ * other route, nothing that was not sent, and an empty error repository; with the next hops given,
+ * also each relayed mail's envelope as sent ({@link #addressProblems}).
  */
 public final class Accounting {
 
@@ -81,6 +88,60 @@ public final class Accounting {
         }
         return new Accounting(predictedRelayed, total(outcomes.relayedCopies()) + total(outcomes.relayedToM365Copies()), predictedQuarantined, total(outcomes.quarantinedCopies()),
             outcomes.errorRepositorySize(), problems);
+    }
+
+    /** As {@link #of(Outcomes, Collection, Pipeline, boolean)}, and each mail at the next hops with its envelope as sent. */
+    public static Accounting of(Outcomes outcomes, Collection<LoadRun.Mail> mails, Pipeline pipeline, boolean enforce, NextHops hops) {
+        Accounting accounting = of(outcomes, mails, pipeline, enforce);
+        List<SmtpSink.Received> received = new ArrayList<>(hops.internet().received());
+        hops.smartHosts().forEach(sink -> received.addAll(sink.received()));
+        List<String> problems = new ArrayList<>(accounting.problems);
+        problems.addAll(addressProblems(mails, received));
+        return new Accounting(accounting.predictedRelayed, accounting.relayed, accounting.predictedQuarantined, accounting.quarantined,
+            accounting.errorRepositorySize, problems);
+    }
+
+    /**
+     * Each mail of {@code mails} among {@code received} with the envelope it was sent with: the same
+     * sender and recipients, a local part byte for byte, a domain as the same name (a U-label and its
+     * A-label are one: a relay writes the A-label to a next hop without SMTPUTF8).
+     */
+    public static List<String> addressProblems(Collection<LoadRun.Mail> mails, Collection<SmtpSink.Received> received) {
+        Map<String, LoadRun.Mail> byId = mails.stream().collect(Collectors.toMap(mail -> mail.id, Function.identity(), (a, b) -> a));
+        List<String> problems = new ArrayList<>();
+        for (SmtpSink.Received mail : received) {
+            LoadRun.Mail sent = byId.get(mail.header(MailKind.ID_HEADER));
+            if (sent == null) {
+                continue;
+            }
+            boolean sameRecipients = mail.rcptTo.size() == sent.recipients().size();
+            for (int i = 0; sameRecipients && i < mail.rcptTo.size(); i++) {
+                sameRecipients = sameAddress(mail.rcptTo.get(i), sent.recipients().get(i));
+            }
+            if (!sameRecipients || !sameAddress(mail.mailFrom, sent.sender())) {
+                problems.add(String.format("%s (%s): the next hop got MAIL FROM:<%s> RCPT TO:%s; sent MAIL FROM:<%s> RCPT TO:%s",
+                    sent.id, sent.kind, mail.mailFrom, mail.rcptTo, sent.sender(), sent.recipients()));
+            }
+        }
+        return problems;
+    }
+
+    /** The same mailbox: local parts equal, domains equal as A-labels, any case. */
+    static boolean sameAddress(String received, String sent) {
+        int at = received.lastIndexOf('@');
+        int sentAt = sent.lastIndexOf('@');
+        if (at < 0 || sentAt < 0) {
+            return received.equals(sent);
+        }
+        return received.substring(0, at).equals(sent.substring(0, sentAt)) && aLabel(received.substring(at + 1)).equals(aLabel(sent.substring(sentAt + 1)));
+    }
+
+    private static String aLabel(String domain) {
+        try {
+            return IDN.toASCII(domain).toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return domain;
+        }
     }
 
     private static List<String> unknown(String where, Map<String, Integer> copies, Set<String> sent) {

@@ -47,7 +47,7 @@ import org.relayguard.tools.harness.TestPki;
  * <pre>
  * java -cp … org.relayguard.tools.load.LoadDriver [--mails 10000] [--forks 2] [--rounds 2] [--warmup 4000]
  *      [--connections 8] [--mails-per-connection 100] [--mix our_tenant=70,forward=5,foreign_tenant=5,internet=20]
- *      [--enforce] [--seed 42] [--no-memory] [--no-tls] [--pause 5]
+ *      [--enforce] [--seed 42] [--no-memory] [--no-tls] [--pause 5] [--bdat 30] [--smtputf8 5]
  * </pre>
  */
 public final class LoadDriver extends Driver {
@@ -60,7 +60,7 @@ public final class LoadDriver extends Driver {
     public static void main(String[] args) throws Exception {
         Driver.main(args, "options: --mails N per gateway, all forks (10000) --forks F (2) --rounds R per fork (2) "
                 + "--warmup W per fork (4000) --connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT
-                + " --enforce --seed S (42) --no-memory --no-tls --pause SECONDS (5)", LoadDriver::new, "enforce", "no-memory", "no-tls");
+                + " --enforce --seed S (42) --no-memory --no-tls --pause SECONDS (5) " + LoadOptions.EXTENSIONS_USAGE, LoadDriver::new, "enforce", "no-memory", "no-tls");
     }
 
     /** A gateway to measure: its name, server and pipeline, and whether its clients start TLS. */
@@ -105,8 +105,9 @@ public final class LoadDriver extends Driver {
         }
 
         System.out.printf(Locale.ROOT, "Relay Guard load: %d mails per gateway in %d forks × %d rounds (each fork after %d warm-up mails) "
-                + "over %d concurrent SMTP clients, %d mails per connection, %s mode, mix %s%n",
-            load.mails, forks, load.rounds, load.warmup, load.connections, load.perConnection, enforce ? "enforce" : "audit", load.mix);
+                + "over %d concurrent SMTP clients, %d mails per connection, %s mode, mix %s; %s (James's memory server offers no CHUNKING: "
+            + "its clients send those by DATA; the plain pipeline neither CHUNKING nor SMTPUTF8: its clients send the SMTPUTF8 mails' ASCII twins)%n",
+            load.mails, forks, load.rounds, load.warmup, load.connections, load.perConnection, enforce ? "enforce" : "audit", load.mix, load.extensions);
         System.out.println(machine());
 
         List<Double> roundRatios = new ArrayList<>();
@@ -232,9 +233,11 @@ public final class LoadDriver extends Driver {
         public void send(List<LoadRun.Mail> mails, boolean measured) throws InterruptedException {
             sent.addAll(mails);
             LoadRun.Result result = load.send(mails, Accounting.expectedRelayed(sent, setup.pipeline, enforce), ROUND_TIMEOUT);
-            System.out.printf(Locale.ROOT, "%-8s %-8s %6d mails: %7.1f mails/s end to end, %7.1f accepted/s, p50 %.1f ms, p99 %.1f ms%n",
+            System.out.printf(Locale.ROOT, "%-8s %-8s %6d mails: %7.1f mails/s end to end, %7.1f accepted/s, p50 %.1f ms, p99 %.1f ms; "
+                    + "%d by BDAT, %d in ASCII for want of SMTPUTF8 so far%n",
                 measured ? "measured" : "warm-up", setup.name, result.mails, rate(result.mails, result.endToEndNanos), rate(result.mails, result.smtpNanos),
-                LoadDriver.percentile(List.of(result.latencies), 0.50), LoadDriver.percentile(List.of(result.latencies), 0.99));
+                LoadDriver.percentile(List.of(result.latencies), 0.50), LoadDriver.percentile(List.of(result.latencies), 0.99), load.sentByBdat(),
+                load.sentInAscii());
             lastRate = rate(result.mails, result.endToEndNanos);
             if (measured) {
                 setup.measured.add(result);
@@ -246,7 +249,7 @@ public final class LoadDriver extends Driver {
         public Accounting account() {
             // Everything was relayed already; wait for the queues to be empty before reading.
             Outcomes outcomes = Outcomes.await(james, hops, Accounting.expectedRelayed(sent, setup.pipeline, enforce), MailKind.ID_HEADER, Duration.ofMinutes(5));
-            return Accounting.of(outcomes, sent, setup.pipeline, enforce);
+            return Accounting.of(outcomes, load.asSent(sent), setup.pipeline, enforce, hops);
         }
     }
 

@@ -5,8 +5,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
+import java.util.stream.Collectors;
 
 import javax.net.ssl.SSLContext;
 
@@ -40,20 +44,76 @@ public final class LoadRun {
 
         /** Whether a mail from Microsoft 365 carries every header Exchange Online adds ({@link MailKind#message(String, int, boolean)}). */
         public final boolean allExchangeHeaders;
+        /** Sent by BDAT (CHUNKING) when the relay offers it, by DATA otherwise, as Exchange Online does. */
+        public final boolean bdat;
+        /** Sent with {@code MAIL FROM:<…> SMTPUTF8} to an address only SMTPUTF8 carries ({@link MailKind#recipients(int, boolean)}). */
+        public final boolean smtpUtf8;
 
         Mail(String id, MailKind kind, int n) {
-            this(id, kind, n, false);
+            this(id, kind, n, false, false, false);
         }
 
-        Mail(String id, MailKind kind, int n, boolean allExchangeHeaders) {
+        Mail(String id, MailKind kind, int n, boolean allExchangeHeaders, boolean bdat, boolean smtpUtf8) {
             this.id = id;
             this.kind = kind;
             this.n = n;
             this.allExchangeHeaders = allExchangeHeaders;
+            this.bdat = bdat;
+            this.smtpUtf8 = smtpUtf8;
         }
 
         public byte[] message() {
-            return kind.message(id, n, allExchangeHeaders);
+            return kind.message(id, n, allExchangeHeaders, smtpUtf8);
+        }
+
+        public String sender() {
+            return kind.envelopeSender(n);
+        }
+
+        public List<String> recipients() {
+            return kind.recipients(n, smtpUtf8);
+        }
+
+        /** The same mail without SMTPUTF8: the ASCII recipient of its kind. */
+        Mail inAscii() {
+            return smtpUtf8 ? new Mail(id, kind, n, allExchangeHeaders, bdat, false) : this;
+        }
+    }
+
+    /**
+     * How mails are sent besides DATA and ASCII: a share of the mails from Microsoft 365 by BDAT in
+     * chunks of {@value #BDAT_CHUNK} bytes (Exchange Online uses CHUNKING wherever it is offered), and a
+     * share of all mails with SMTPUTF8. Shares in percent, given to the mails evenly (exact counts).
+     */
+    public static final class Extensions {
+        /** What the load drivers send unless told otherwise: 30 % of the Microsoft 365 mails by BDAT, 5 % of all with SMTPUTF8. */
+        public static final Extensions DEFAULT = new Extensions(30, 5);
+        /** DATA and ASCII only. */
+        public static final Extensions NONE = new Extensions(0, 0);
+        public static final int BDAT_CHUNK = 4096;
+
+        /** Of the mails from Microsoft 365. */
+        public final int bdatPercent;
+        /** Of all mails. */
+        public final int smtpUtf8Percent;
+
+        public Extensions(int bdatPercent, int smtpUtf8Percent) {
+            if (bdatPercent < 0 || bdatPercent > 100 || smtpUtf8Percent < 0 || smtpUtf8Percent > 100) {
+                throw new IllegalArgumentException("--bdat and --smtputf8 are percentages (0 to 100): " + bdatPercent + ", " + smtpUtf8Percent);
+            }
+            this.bdatPercent = bdatPercent;
+            this.smtpUtf8Percent = smtpUtf8Percent;
+        }
+
+        /** Whether the {@code index}-th of a series (from 0) is one of the {@code percent} %: spread evenly, exactly that share of any prefix, rounded down. */
+        static boolean picks(int percent, int index) {
+            return (long) (index + 1) * percent / 100 != (long) index * percent / 100;
+        }
+
+        @Override
+        public String toString() {
+            return bdatPercent + " % of the mails from Microsoft 365 by BDAT (chunks of " + BDAT_CHUNK + " bytes, where CHUNKING is offered), "
+                + smtpUtf8Percent + " % of all mails with SMTPUTF8";
         }
     }
 
@@ -82,10 +142,18 @@ public final class LoadRun {
 
     /** As {@link #mails(String, Mix, int, long)}, the mails from Microsoft 365 with every Exchange Online header or not. */
     public static List<Mail> mails(String label, Mix mix, int count, long seed, boolean allExchangeHeaders) {
+        return mails(label, mix, count, seed, allExchangeHeaders, Extensions.NONE);
+    }
+
+    /** As {@link #mails(String, Mix, int, long, boolean)}, shares of them by BDAT and with SMTPUTF8. */
+    public static List<Mail> mails(String label, Mix mix, int count, long seed, boolean allExchangeHeaders, Extensions extensions) {
         List<MailKind> kinds = mix.kinds(count, seed);
         List<Mail> mails = new ArrayList<>(count);
+        int fromM365 = 0;
         for (int i = 0; i < count; i++) {
-            mails.add(new Mail(label + "-" + i, kinds.get(i), i, allExchangeHeaders));
+            MailKind kind = kinds.get(i);
+            boolean bdat = kind.fromM365 && Extensions.picks(extensions.bdatPercent, fromM365++);
+            mails.add(new Mail(label + "-" + i, kind, i, allExchangeHeaders, bdat, Extensions.picks(extensions.smtpUtf8Percent, i)));
         }
         return mails;
     }
@@ -95,6 +163,8 @@ public final class LoadRun {
     private final int connections;
     private final int mailsPerConnection;
     private final Optional<SSLContext> startTls;
+    private final AtomicInteger sentByBdat = new AtomicInteger();
+    private final Set<String> sentInAscii = ConcurrentHashMap.newKeySet();
 
     public LoadRun(JamesServer james, NextHops hops, int connections, int mailsPerConnection) {
         this(james::smtpPort, hops, connections, mailsPerConnection, Optional.empty());
@@ -113,7 +183,14 @@ public final class LoadRun {
         this(smtpPort, hops, connections, mailsPerConnection, Optional.empty());
     }
 
+    /**
+     * The next hops a load counts at offer SMTPUTF8, as Microsoft 365 and most MX hosts do: a
+     * relay then carries the load's SMTPUTF8 mails as they are (to a next hop without it, a UTF-8
+     * local part cannot be written and the mail bounces).
+     */
     private LoadRun(IntSupplier smtpPort, NextHops hops, int connections, int mailsPerConnection, Optional<SSLContext> startTls) {
+        hops.internet().offerSmtpUtf8(true);
+        hops.smartHosts().forEach(sink -> sink.offerSmtpUtf8(true));
         this.smtpPort = smtpPort;
         this.hops = hops;
         this.connections = connections;
@@ -161,19 +238,32 @@ public final class LoadRun {
         Map<String, Session> sessions = new HashMap<>();
         try {
             for (int i = next.getAndIncrement(); i < mails.size(); i = next.getAndIncrement()) {
-                Mail mail = mails.get(i);
-                Session session = sessions.get(mail.kind.source());
+                Mail planned = mails.get(i);
+                Session session = sessions.get(planned.kind.source());
                 if (session == null || session.sent == mailsPerConnection) {
                     if (session != null) {
                         session.client.close();
                     }
-                    session = new Session(SmtpClient.connect(smtpPort.getAsInt(), Optional.of(mail.kind.source()), Optional.empty()), startTls);
-                    sessions.put(mail.kind.source(), session);
+                    session = new Session(SmtpClient.connect(smtpPort.getAsInt(), Optional.of(planned.kind.source()), Optional.empty()), startTls);
+                    sessions.put(planned.kind.source(), session);
+                }
+                Mail mail = planned;
+                if (planned.smtpUtf8 && !session.smtpUtf8) {
+                    // No client can send it there: the ASCII twin goes instead, so every server gets as many mails.
+                    sentInAscii.add(planned.id);
+                    mail = planned.inAscii();
                 }
                 byte[] message = mail.message();
+                String parameters = mail.smtpUtf8 ? "SMTPUTF8" : "";
+                boolean bdat = mail.bdat && session.chunking;
                 long before = System.nanoTime();
-                SmtpClient.Reply reply = session.client.transaction(mail.kind.envelopeSender(mail.n), mail.kind.recipients(mail.n), message);
+                SmtpClient.Reply reply = bdat
+                    ? session.client.transactionByBdat(mail.sender(), parameters, mail.recipients(), message, Extensions.BDAT_CHUNK)
+                    : session.client.transaction(mail.sender(), parameters, mail.recipients(), message);
                 latencies[i] = System.nanoTime() - before;
+                if (bdat) {
+                    sentByBdat.incrementAndGet();
+                }
                 session.sent++;
                 if (reply.code != 250) {
                     throw new IOException("mail " + mail.id + " refused: " + reply);
@@ -188,6 +278,9 @@ public final class LoadRun {
 
     private static final class Session {
         final SmtpClient client;
+        /** What the server offered in its EHLO reply. */
+        final boolean chunking;
+        final boolean smtpUtf8;
         int sent;
 
         Session(SmtpClient client, Optional<SSLContext> startTls) throws IOException {
@@ -195,8 +288,30 @@ public final class LoadRun {
             if (startTls.isPresent()) {
                 client.startTls(startTls.get(), TestPki.GATEWAY_NAME);
             }
-            client.ehlo();
+            List<String> keywords = client.command("EHLO client.example").expect(250).text.lines()
+                .map(line -> line.length() > 4 ? line.substring(4).trim().toUpperCase(Locale.ROOT) : "")
+                .collect(Collectors.toList());
+            this.chunking = keywords.contains("CHUNKING");
+            this.smtpUtf8 = keywords.contains("SMTPUTF8");
         }
+    }
+
+    /**
+     * The mails as this load sent them: those picked for SMTPUTF8 that went to a server without it
+     * (the plain baseline, a James without Relay Guard) as their ASCII twins.
+     */
+    public List<Mail> asSent(List<Mail> mails) {
+        return mails.stream().map(mail -> sentInAscii.contains(mail.id) ? mail.inAscii() : mail).collect(Collectors.toList());
+    }
+
+    /** How many mails picked for SMTPUTF8 went without, to a server that does not offer it. */
+    public int sentInAscii() {
+        return sentInAscii.size();
+    }
+
+    /** How many mails this load has sent by BDAT so far (a mail picked for BDAT goes by DATA where CHUNKING is not offered). */
+    public int sentByBdat() {
+        return sentByBdat.get();
     }
 
     private int relayed() {

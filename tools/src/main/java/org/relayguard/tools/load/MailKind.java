@@ -53,8 +53,29 @@ public enum MailKind {
         }
     }
 
+    /**
+     * The internet domains mail from Microsoft 365 goes to, in turn: each has MX records of its own
+     * where the internet route resolves them ({@code ./perf.sh peer --internet-route mx}).
+     */
+    public static final List<String> INTERNET_DOMAINS = List.of("external.example", "northwind.example", "tailspin.example");
+    /** The internet domain of SMTPUTF8 mail from Microsoft 365: a U-label (RFC 6531), whose A-label is {@value #IDN_DOMAIN_A_LABEL}. */
+    public static final String IDN_DOMAIN = "bücher.example";
+    public static final String IDN_DOMAIN_A_LABEL = "xn--bcher-kva.example";
+
     public List<String> recipients(int n) {
-        return toOurDomains() ? List.of("user" + (n % 50) + "@contoso.com") : List.of("someone" + (n % 20) + "@external.example");
+        return recipients(n, false);
+    }
+
+    /**
+     * The recipient of the n-th mail of this kind. With {@code smtpUtf8}, an address only SMTPUTF8
+     * can carry: mail from Microsoft 365 goes to a U-label domain ({@value #IDN_DOMAIN}, ASCII local
+     * part), internet mail to one of our users with a UTF-8 local part.
+     */
+    public List<String> recipients(int n, boolean smtpUtf8) {
+        if (toOurDomains()) {
+            return List.of((smtpUtf8 ? "jürgen.müller" : "user") + (n % 50) + "@contoso.com");
+        }
+        return List.of("someone" + (n % 20) + "@" + (smtpUtf8 ? IDN_DOMAIN : INTERNET_DOMAINS.get(n % INTERNET_DOMAINS.size())));
     }
 
     /** Mail for our users (James's DomainList) goes to the Microsoft 365 smart host; all other mail to the internet. */
@@ -73,6 +94,15 @@ public enum MailKind {
      * stores what it would.
      */
     public byte[] message(String id, int n, boolean allExchangeHeaders) {
+        return message(id, n, allExchangeHeaders, false);
+    }
+
+    /**
+     * As {@link #message(String, int, boolean)}; with {@code smtpUtf8}, for the recipient of
+     * {@link #recipients(int, boolean)}, whose UTF-8 address the {@code To:} field holds as it is
+     * (RFC 6532), as Exchange Online writes it.
+     */
+    public byte[] message(String id, int n, boolean allExchangeHeaders, boolean smtpUtf8) {
         StringBuilder message = new StringBuilder(4096);
         if (fromM365) {
             message.append("Received: from AM0PR0" + (n % 9) + "MB1234.eurprd0" + (n % 5) + ".prod.outlook.com (2603:10a6:208:1a::2" + (n % 9) + ")\r\n"
@@ -88,7 +118,7 @@ public enum MailKind {
         }
         String sender = envelopeSender(n).contains("SRS") ? "user" + (n % 50) + "@contoso.com" : envelopeSender(n);
         message.append("From: ").append(sender).append("\r\n")
-            .append("To: ").append(recipients(n).get(0)).append("\r\n")
+            .append("To: ").append(recipients(n, smtpUtf8).get(0)).append("\r\n")
             .append("Subject: Relay Guard load ").append(name()).append(' ').append(n).append("\r\n")
             .append("Date: Mon, 2 Sep 2024 10:00:00 +0000\r\n")
             .append("Message-ID: <").append(id).append("@relayguard.test>\r\n")
@@ -117,7 +147,7 @@ public enum MailKind {
             message.append("X-OriginatorOrg: ").append(originatorOrg(n)).append("\r\n");
         }
         message.append("\r\n").append(BODY);
-        return message.toString().getBytes(StandardCharsets.US_ASCII);
+        return message.toString().getBytes(smtpUtf8 ? StandardCharsets.UTF_8 : StandardCharsets.US_ASCII);
     }
 
     /** 17 headers of a real Exchange Online message that no rule reads, several of them folded. */

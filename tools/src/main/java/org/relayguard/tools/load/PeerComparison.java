@@ -32,10 +32,16 @@ import org.relayguard.tools.process.Ports;
  * (both relays use TLS alike: verified to the smart host, opportunistic to the internet), the load
  * average with every measurement, and the accounting of every mail on both sides. Exits 1 when an accounting is not exact. docs/postfix-comparison.md.
  *
+ * <p>The internet route ({@code --internet-route}): by default as shipped, without an outbound
+ * gateway: each relay resolves the internet domains' MX records through a name server of its own
+ * and delivers to two MX hosts of its own on port 25 ({@link MxRoute}); with {@code gateway}, both
+ * relay all internet mail to one next hop. A share of the mails from Microsoft 365 goes by BDAT and
+ * a share of all with SMTPUTF8 ({@link LoadRun.Extensions}, {@code --bdat}, {@code --smtputf8}).</p>
+ *
  * <pre>
  * java -cp … org.relayguard.tools.load.PeerComparison [--mails 10000] [--warmup 200] [--rounds 4]
  *      [--connections 8] [--mails-per-connection 100] [--mix …] [--seed 42] [--pause 5]
- *      [--dir DIRECTORY] [--postfix tuned|as-shipped]
+ *      [--dir DIRECTORY] [--postfix tuned|as-shipped] [--internet-route mx|gateway] [--bdat 30] [--smtputf8 5]
  * </pre>
  */
 public final class PeerComparison extends Driver {
@@ -48,22 +54,52 @@ public final class PeerComparison extends Driver {
         Driver.main(args, "options: --mails N per relay, all rounds (10000) --warmup W per relay (200) --rounds R (4) "
                 + "--connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT + " --seed S (42) --pause SECONDS (5) "
                 + "--dir DIRECTORY for Postfix's configuration, queue and log, kept after the run (default: a fresh one under /tmp, removed at the end) "
-                + "--postfix tuned (TLS connections reused through tlsproxy, the default) or as-shipped (as Debian ships it)", PeerComparison::new);
+                + "--postfix tuned (TLS connections reused through tlsproxy, the default) or as-shipped (as Debian ships it) "
+                + "--internet-route mx (the default: no outbound gateway, both relays resolve the internet domains' MX records through "
+                + "a local name server of their own and deliver to two MX hosts of their own on port 25, as shipped) or gateway "
+                + "(both relay all internet mail to one outbound gateway) "
+                + LoadOptions.EXTENSIONS_USAGE, PeerComparison::new);
+    }
+
+    /** Runs the comparison in this JVM with these options (as on the command line); whether both accountings were exact. */
+    public static boolean run(String... args) throws Exception {
+        return new PeerComparison(DriverArguments.parse(args)).run();
     }
 
     /** One relay under load: how mail gets in, where it is counted, what its measured runs add up to. */
     private abstract static class Relay extends Measured implements AutoCloseable {
         final String name;
         final NextHops hops;
+        /** The internet route by MX records, or empty: to {@link NextHops#internet()} as an outbound gateway. */
+        final Optional<MxRoute> mx;
         final List<LoadRun.Mail> sent = new ArrayList<>();
         long cpuNanos;
         long handshakes;
         long connections;
         double lastRate;
 
-        Relay(String name, NextHops hops) {
+        Relay(String name, Optional<MxRoute> mx) {
             this.name = name;
-            this.hops = hops;
+            this.mx = mx;
+            this.hops = mx.isPresent() ? mx.get().hops() : NextHops.start();
+        }
+
+        /** Which route carried what, over how many connections and TLS handshakes (the warm-up included). */
+        String routes() {
+            SmtpSink m365 = hops.m365();
+            return String.format(Locale.ROOT, "M365 smart host %d mails over %d connections, %d TLS handshakes; internet %s", m365.count(),
+                m365.connectionCount(), m365.tlsHandshakeCount(), mx.isPresent() ? "by MX: " + mx.get().carried()
+                    : String.format(Locale.ROOT, "gateway %d mails over %d connections, %d TLS handshakes", hops.internet().count(),
+                        hops.internet().connectionCount(), hops.internet().tlsHandshakeCount()));
+        }
+
+        /** Closes the next hops (and the MX route's name server). */
+        void closeRoutes() {
+            if (mx.isPresent()) {
+                mx.get().close();
+            } else {
+                hops.close();
+            }
         }
 
         abstract LoadRun load();
@@ -90,11 +126,11 @@ public final class PeerComparison extends Driver {
             int roundConnections = connections() - connectionsBefore;
             lastRate = LoadDriver.rate(result.mails, result.endToEndNanos);
             System.out.printf(Locale.ROOT, "%-8s %-8s %6d mails: %7.1f mails/s end to end, %7.1f accepted/s, p50 %.1f ms, p99 %.1f ms, "
-                    + "CPU %.2f ms/mail, TLS handshakes %.3f/mail over %.3f connections/mail to the next hops; load average %s -> %s%n",
+                    + "CPU %.2f ms/mail, TLS handshakes %.3f/mail over %.3f connections/mail to the next hops, %d by BDAT so far; load average %s -> %s%n",
                 measured ? "measured" : "warm-up", name, result.mails, lastRate, LoadDriver.rate(result.mails, result.smtpNanos),
                 LoadDriver.percentile(List.of(result.latencies), 0.50), LoadDriver.percentile(List.of(result.latencies), 0.99),
                 cpu / 1e6 / result.mails, (double) roundHandshakes / result.mails, (double) roundConnections / result.mails,
-                before, loadAverage());
+                load().sentByBdat(), before, loadAverage());
             if (measured) {
                 cpuNanos += cpu;
                 handshakes += roundHandshakes;
@@ -129,11 +165,14 @@ public final class PeerComparison extends Driver {
         final LoadRun load;
         private boolean exact;
 
-        Postfix(Optional<Path> directory, PostfixRelay.Tuning tuning, int connections, int perConnection) throws IOException {
-            super("postfix", NextHops.start());
-            this.postfix = directory.isPresent()
-                ? PostfixRelay.start(directory.get(), Ports.free(), hops, tuning)
-                : PostfixRelay.start(Ports.free(), hops, tuning);
+        Postfix(Optional<Path> directory, PostfixRelay.Tuning tuning, Optional<MxRoute> mx, int connections, int perConnection) throws IOException {
+            super("postfix", mx);
+            try {
+                this.postfix = PostfixRelay.start(directory, Ports.free(), hops, tuning, mx.map(MxRoute::resolvConf));
+            } catch (IOException | RuntimeException e) {
+                closeRoutes();
+                throw e;
+            }
             System.out.println("Postfix's configuration, queue and log: " + postfix.directory()
                 + (directory.isPresent() ? "" : " (removed at the end; --dir keeps them)"));
             this.load = new LoadRun(postfix::port, hops, connections, perConnection);
@@ -163,6 +202,9 @@ public final class PeerComparison extends Driver {
                         mail.id, mail.kind, onRoute, toM365 ? "M365" : "internet", offRoute));
                 }
             }
+            List<SmtpSink.Received> received = new ArrayList<>(hops.m365().received());
+            received.addAll(hops.internet().received());
+            problems.addAll(Accounting.addressProblems(load.asSent(sent), received));
             int relayed = hops.m365().count() + hops.internet().count();
             if (relayed != sent.size()) {
                 problems.add("the next hops received " + relayed + " mails for " + sent.size() + " sent");
@@ -188,7 +230,7 @@ public final class PeerComparison extends Driver {
         @Override
         public void close() {
             postfix.close();
-            hops.close();
+            closeRoutes();
         }
     }
 
@@ -198,10 +240,26 @@ public final class PeerComparison extends Driver {
         private final ProcessHandle process;
         private Accounting accounting;
 
-        Gateway(int connections, int perConnection) throws IOException {
-            super("gateway", NextHops.start());
-            this.james = JamesServer.builder().kind(JamesServer.Kind.RELAY_GUARD).nextHops(hops).enforce(false).prepare();
-            james.start();
+        Gateway(Optional<MxRoute> mx, int connections, int perConnection) throws IOException {
+            super("gateway", mx);
+            JamesServer.Builder builder = JamesServer.builder().kind(JamesServer.Kind.RELAY_GUARD).nextHops(hops).enforce(false);
+            if (mx.isPresent()) {
+                // As shipped: no outbound gateway, the internet route resolves MX records, here through its own name server.
+                builder.env("RELAYGUARD_OUTBOUND_GATEWAY", "").resolvConf(mx.get().resolvConf());
+            }
+            JamesServer started = null;
+            try {
+                started = builder.prepare();
+                started.start();
+            } catch (IOException | RuntimeException e) {
+                if (started != null) {
+                    started.close();
+                }
+                // The next hops (and an MX route's name server and port 25) are not left behind for the next run in this JVM.
+                closeRoutes();
+                throw e;
+            }
+            this.james = started;
             this.load = new LoadRun(james, hops, connections, perConnection);
             // James runs in a child process of this JVM: the only one running the server's main class.
             this.process = ProcessHandle.current().children()
@@ -224,7 +282,7 @@ public final class PeerComparison extends Driver {
             // Everything was relayed already; wait for the queues to be empty before reading.
             Outcomes outcomes = Outcomes.await(james, hops, Accounting.expectedRelayed(sent, Accounting.Pipeline.HARDENED, false),
                 MailKind.ID_HEADER, Duration.ofMinutes(5));
-            accounting = Accounting.of(outcomes, sent, Accounting.Pipeline.HARDENED, false);
+            accounting = Accounting.of(outcomes, load.asSent(sent), Accounting.Pipeline.HARDENED, false, hops);
             return accounting.toString();
         }
 
@@ -236,7 +294,7 @@ public final class PeerComparison extends Driver {
         @Override
         public void close() {
             james.close();
-            hops.close();
+            closeRoutes();
         }
     }
 
@@ -244,21 +302,28 @@ public final class PeerComparison extends Driver {
     boolean run() throws Exception {
         Optional<Path> directory = Optional.ofNullable(options.get("dir")).map(Path::of);
         PostfixRelay.Tuning tuning = PostfixRelay.Tuning.parse(options.getOrDefault("postfix", "tuned"));
+        boolean byMx = internetRoute(options.getOrDefault("internet-route", "mx"));
 
         System.out.printf(Locale.ROOT, "Peer comparison: %d mails per relay in %d rounds (after %d warm-up mails) over %d concurrent SMTP clients, "
-                + "%d mails per connection, mix %s; mails from Microsoft 365 with 41 headers%n",
-            load.mails, load.rounds, load.warmup, load.connections, load.perConnection, load.mix);
+                + "%d mails per connection, mix %s; mails from Microsoft 365 with 41 headers; %s%n",
+            load.mails, load.rounds, load.warmup, load.connections, load.perConnection, load.mix, load.extensions);
         System.out.println(LoadDriver.machine() + "; Postfix " + PostfixRelay.version() + "; load average " + loadAverage());
 
         List<Double> roundRatios = new ArrayList<>();
-        try (Postfix postfix = new Postfix(directory, tuning, load.connections, load.perConnection);
-             Gateway gateway = new Gateway(load.connections, load.perConnection)) {
-            List<LoadRun.Mail> warmupMails = LoadRun.mails("peer-warmup", load.mix, load.warmup, load.seed, true);
+        System.out.println(byMx
+            ? "Internet route: by MX records, no outbound gateway (as shipped); each relay its own name server and its own two MX hosts "
+                + "(gateway 127.25.1.1-2:25, Postfix 127.25.2.1-2:25); " + MailKind.INTERNET_DOMAINS.size() + " internet domains and "
+                + MailKind.IDN_DOMAIN + ", every other one preferring the other MX host"
+            : "Internet route: an outbound gateway (one next hop) for both relays");
+        // Gateway 1, Postfix 2: each relay's own MX host addresses.
+        try (Postfix postfix = new Postfix(directory, tuning, byMx ? Optional.of(MxRoute.start(2)) : Optional.empty(), load.connections, load.perConnection);
+             Gateway gateway = new Gateway(byMx ? Optional.of(MxRoute.start(1)) : Optional.empty(), load.connections, load.perConnection)) {
+            List<LoadRun.Mail> warmupMails = LoadRun.mails("peer-warmup", load.mix, load.warmup, load.seed, true, load.extensions);
             postfix.send(warmupMails, false);
             gateway.send(warmupMails, false);
             for (int round = 0; round < load.rounds; round++) {
                 List<LoadRun.Mail> roundMails = LoadRun.mails("peer-round" + round, load.mix,
-                    load.mailsOfRun(round, load.rounds), load.seed + 1 + round, true);
+                    load.mailsOfRun(round, load.rounds), load.seed + 1 + round, true, load.extensions);
                 List<Relay> order = round % 2 == 0 ? List.of(postfix, gateway) : List.of(gateway, postfix);
                 for (Relay relay : order) {
                     // Let the previous relay finish what follows delivery (queue clean-up, journal
@@ -288,7 +353,21 @@ public final class PeerComparison extends Driver {
             System.out.println();
             System.out.println("Accounting postfix: " + postfix.account());
             System.out.println("Accounting gateway: " + gateway.account());
+            System.out.println("Routes postfix (warm-up included): " + postfix.routes());
+            System.out.println("Routes gateway (warm-up included): " + gateway.routes());
             return postfix.exact() && gateway.exact();
+        }
+    }
+
+    /** {@code --internet-route}: whether the internet route resolves MX records ({@code mx}) or goes to one outbound gateway ({@code gateway}). */
+    static boolean internetRoute(String value) {
+        switch (value) {
+            case "mx":
+                return true;
+            case "gateway":
+                return false;
+            default:
+                throw new IllegalArgumentException("--internet-route: mx or gateway, not '" + value + "'");
         }
     }
 

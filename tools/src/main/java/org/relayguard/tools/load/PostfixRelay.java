@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import org.relayguard.tools.harness.FileTrees;
@@ -22,6 +24,15 @@ import org.relayguard.tools.postfix.PostfixInstance;
  * name) to the smart host, opportunistic ({@code may}) to the internet next hop.
  * Everything else is Postfix's default: each queue file is written and fsynced before the
  * {@code 250}.
+ *
+ * <p>With a resolv.conf ({@link #start(Optional, int, NextHops, Tuning, Optional)}), the internet
+ * route has no relay host: Postfix resolves each domain's MX records, as Postfix does by default,
+ * through the name server that file names. Its master runs in a mount namespace of its own where
+ * the file is bind-mounted over {@code /etc/resolv.conf} (glibc's resolver, which Postfix's
+ * daemons use, reads that path; they run without chroot), so nothing else on the machine asks
+ * that server. The MX hosts ({@link NextHops#startWithMxHosts}) are loopback addresses other than
+ * {@code inet_interfaces}' 127.0.0.1, so Postfix does not take them for itself ("mail for … loops
+ * back to myself").</p>
  */
 public final class PostfixRelay extends PostfixInstance {
     static final String HEADER_CHECK = "/^X-OriginatorOrg:(?!\\s*(contoso\\.com|contoso\\.onmicrosoft\\.com)\\s*$)/ WARN foreign tenant";
@@ -59,11 +70,14 @@ public final class PostfixRelay extends PostfixInstance {
 
     private final NextHops hops;
     private final Tuning tuning;
+    /** With one, the internet route resolves MX records through the name server it names; without, it goes to {@link NextHops#internet()}. */
+    private final Optional<Path> resolvConf;
 
-    private PostfixRelay(Path directory, int port, boolean removeOnClose, NextHops hops, Tuning tuning) {
+    private PostfixRelay(Path directory, int port, boolean removeOnClose, NextHops hops, Tuning tuning, Optional<Path> resolvConf) {
         super("postfix", directory, port, removeOnClose);
         this.hops = hops;
         this.tuning = tuning;
+        this.resolvConf = resolvConf;
     }
 
     /**
@@ -76,10 +90,7 @@ public final class PostfixRelay extends PostfixInstance {
 
     /** As {@link #start(int, NextHops)}, with this tuning of the SMTP client's connections. */
     public static PostfixRelay start(int port, NextHops hops, Tuning tuning) throws IOException {
-        checkInstalled();
-        PostfixRelay postfix = new PostfixRelay(temporaryDirectory("relayguard-postfix-"), port, true, hops, tuning);
-        postfix.configureAndLaunch();
-        return postfix;
+        return start(Optional.empty(), port, hops, tuning, Optional.empty());
     }
 
     /**
@@ -87,14 +98,38 @@ public final class PostfixRelay extends PostfixInstance {
      * Postfix; the directory is kept after {@link #close()}, so that its log can be read.
      */
     public static PostfixRelay start(Path directory, int port, NextHops hops, Tuning tuning) throws IOException {
+        return start(Optional.of(directory), port, hops, tuning, Optional.empty());
+    }
+
+    /**
+     * In {@code directory} (kept, as {@link #start(Path, int, NextHops, Tuning)}) or a fresh one
+     * (removed, as {@link #start(int, NextHops)}); with {@code resolvConf}, the internet route
+     * resolves MX records through the name server it names (root: a mount namespace).
+     */
+    public static PostfixRelay start(Optional<Path> directory, int port, NextHops hops, Tuning tuning, Optional<Path> resolvConf) throws IOException {
         checkInstalled();
-        Path root = directory.toAbsolutePath().normalize();
+        if (directory.isEmpty()) {
+            PostfixRelay postfix = new PostfixRelay(temporaryDirectory("relayguard-postfix-"), port, true, hops, tuning, resolvConf);
+            postfix.configureAndLaunch();
+            return postfix;
+        }
+        Path root = directory.get().toAbsolutePath().normalize();
         // A Postfix left running there by an interrupted run would keep the port and the queue.
-        new PostfixRelay(root, 0, false, hops, tuning).stop();
+        new PostfixRelay(root, 0, false, hops, tuning, resolvConf).stop();
         FileTrees.delete(root);
-        PostfixRelay postfix = new PostfixRelay(root, port, false, hops, tuning);
+        PostfixRelay postfix = new PostfixRelay(root, port, false, hops, tuning, resolvConf);
         postfix.configureAndLaunch();
         return postfix;
+    }
+
+    @Override
+    protected List<String> launcher() {
+        if (resolvConf.isEmpty()) {
+            return List.of();
+        }
+        // sh's exec: postfix start (and the master it leaves running) in the namespace, the file over /etc/resolv.conf.
+        return List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+            "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", resolvConf.get().toString());
     }
 
     /**
@@ -154,12 +189,17 @@ public final class PostfixRelay extends PostfixInstance {
         // opportunistic to the internet (Postfix's "may", as James's startTLS with ssl.trust=*).
         Path smartHostCa = writeConfigFile("smarthost-ca.pem", TestPki.pem(List.of(TestPki.smartHostCa().certificate)));
         Path tlsPolicy = writeConfigFile("tls_policy", m365NextHop(hops) + " secure match=" + TestPki.M365_SMARTHOST_NAME + "\n");
-        writeConfiguration("Written by Relay Guard's peer comparison (./perf.sh peer, docs/postfix-comparison.md).", List.of(
+        List<String> internetRoute = resolvConf.isPresent()
+            // No relay host: MX records by DNS (smtp_host_lookup = dns, Postfix's default), to port 25.
+            ? List.of("relayhost =", "smtp_dns_support_level = enabled", "smtp_host_lookup = dns")
+            : List.of("relayhost = [127.0.0.1]:" + hops.internetPort());
+        List<String> lines = new ArrayList<>(List.of(
             "myhostname = peer.relayguard.test",
             "mydestination =",
             "mynetworks = 127.0.0.0/8",
-            "smtpd_relay_restrictions = permit_mynetworks, reject",
-            "relayhost = [127.0.0.1]:" + hops.internetPort(),
+            "smtpd_relay_restrictions = permit_mynetworks, reject"));
+        lines.addAll(internetRoute);
+        lines.addAll(List.of(
             "transport_maps = texthash:" + transport,
             "header_checks = pcre:" + headerChecks,
             "smtp_tls_security_level = may",
@@ -171,6 +211,8 @@ public final class PostfixRelay extends PostfixInstance {
             // the tlsproxy service).
             "smtp_tls_session_cache_database = btree:${data_directory}/smtp_scache",
             "smtp_tls_connection_reuse = " + (tuning == Tuning.TUNED ? "yes" : "no"),
-            "smtp_tls_loglevel = 1"), List.of(), tuning == Tuning.TUNED ? List.of(TLSPROXY_SERVICE) : List.of());
+            "smtp_tls_loglevel = 1"));
+        writeConfiguration("Written by Relay Guard's peer comparison (./perf.sh peer, docs/postfix-comparison.md).", lines, List.of(),
+            tuning == Tuning.TUNED ? List.of(TLSPROXY_SERVICE) : List.of());
     }
 }

@@ -149,7 +149,7 @@ public abstract class PostfixInstance extends ServerProcess {
 
     /**
      * Writes {@code main.cf}: the lines that make an instance private (its directories, loopback
-     * only, no DNS, its own log file) and then {@code lines}; and {@code master.cf}: the smtpd on
+     * only, no DNS unless {@code lines} set {@code smtp_dns_support_level}, its own log file) and then {@code lines}; and {@code master.cf}: the smtpd on
      * {@link #port()} with {@code smtpdOptions} ({@code -o name=value} each), the usual daemons, and
      * {@code moreServices}.
      */
@@ -174,10 +174,12 @@ public abstract class PostfixInstance extends ServerProcess {
             "meta_directory = /etc/postfix",
             "inet_interfaces = 127.0.0.1",
             "inet_protocols = ipv4",
-            // The next hops are loopback addresses: no DNS.
-            "smtp_dns_support_level = disabled",
             "maillog_file = " + maillog(),
             "maillog_file_prefixes = " + directory));
+        if (lines.stream().noneMatch(line -> line.startsWith("smtp_dns_support_level "))) {
+            // The next hops are loopback addresses: no DNS.
+            main.add("smtp_dns_support_level = disabled");
+        }
         main.addAll(lines);
         main.add("");
         Files.writeString(configDirectory.resolve("main.cf"), String.join("\n", main), StandardCharsets.UTF_8);
@@ -218,9 +220,19 @@ public abstract class PostfixInstance extends ServerProcess {
         }
     }
 
+    /**
+     * The command that {@code postfix start} runs behind: empty, or e.g. {@code unshare …} to start
+     * Postfix's master (and so every daemon it starts) in a mount namespace of its own.
+     */
+    protected List<String> launcher() {
+        return List.of();
+    }
+
     private void launch() throws IOException {
         try {
-            run(List.of(POSTFIX.toString(), "-c", configDirectory.toString(), "start"), Duration.ofMinutes(1));
+            List<String> start = new ArrayList<>(launcher());
+            start.addAll(List.of(POSTFIX.toString(), "-c", configDirectory.toString(), "start"));
+            run(start, Duration.ofMinutes(1));
         } catch (IOException e) {
             throw new IllegalStateException(e.getMessage() + "\n" + checkOutput() + "\n" + maillogTail(), e);
         }
