@@ -17,7 +17,10 @@
 #                                         "all"; as root: installs Debian's postfix and postfix-pcre when
 #                                         missing, runs its own Postfix in a fresh directory under /tmp,
 #                                         not the system's, tuned to reuse TLS connections unless
-#                                         --postfix as-shipped; --help; docs/postfix-comparison.md)
+#                                         --postfix as-shipped; --help; docs/postfix-comparison.md);
+#                                         --profile DIR records the gateway with JFR during the measured
+#                                         rounds and prints where its CPU went (docs/performance.md)
+#   ./perf.sh jfr FILE.jfr [TOP]          that summary of any JFR recording (not in "all")
 #
 # Neither is part of `mvn -B verify`. Needs JDK 17 and Maven; give the machine to it while it runs.
 set -euo pipefail
@@ -77,6 +80,10 @@ peer() {
         org.relayguard.tools.load.PeerComparison "$@"
 }
 
+jfr() {
+    java -cp "tools/target/classes:$(cat tools/target/classpath.txt)" org.relayguard.tools.load.JfrSummary "$@"
+}
+
 case "$what" in
     benchmarks) benchmarks "$@" ;;
     load) load "$@" ;;
@@ -84,6 +91,7 @@ case "$what" in
     cluster) cluster "$@" ;;
     idle) idle "$@" ;;
     peer) peer "$@" ;;
+    jfr) jfr "$@" ;;
     all) benchmarks && load ;;
-    *) echo "usage: $0 [benchmarks [jmh options] | load [driver options] | queue [jmh options] | cluster [driver options] | idle [driver options] | peer [driver options]]" >&2; exit 2 ;;
+    *) echo "usage: $0 [benchmarks [jmh options] | load [driver options] | queue [jmh options] | cluster [driver options] | idle [driver options] | peer [driver options] | jfr FILE.jfr [TOP]]" >&2; exit 2 ;;
 esac

@@ -16,6 +16,7 @@ import org.relayguard.tools.harness.JamesServer;
 import org.relayguard.tools.harness.NextHops;
 import org.relayguard.tools.harness.Outcomes;
 import org.relayguard.tools.harness.SmtpSink;
+import org.relayguard.tools.process.Commands;
 import org.relayguard.tools.process.Ports;
 
 /**
@@ -35,8 +36,14 @@ import org.relayguard.tools.process.Ports;
  * <pre>
  * java -cp … org.relayguard.tools.load.PeerComparison [--mails 10000] [--warmup 200] [--rounds 4]
  *      [--connections 8] [--mails-per-connection 100] [--mix …] [--seed 42] [--pause 5]
- *      [--dir DIRECTORY] [--postfix tuned|as-shipped]
+ *      [--dir DIRECTORY] [--postfix tuned|as-shipped] [--profile DIRECTORY]
  * </pre>
+ *
+ * <p>{@code --profile DIRECTORY}: a JFR recording ({@code settings=profile}) of the gateway's JVM
+ * during the measured rounds only ({@code jcmd JFR.start} after the warm-up, {@code JFR.stop} after
+ * the last round), kept as {@code gateway.jfr} there, and its {@link JfrSummary} printed and written
+ * beside it ({@code gateway-summary.txt}). The recording costs CPU too: read its shares, not the
+ * run's CPU per mail.</p>
  */
 public final class PeerComparison extends Driver {
 
@@ -48,7 +55,8 @@ public final class PeerComparison extends Driver {
         Driver.main(args, "options: --mails N per relay, all rounds (10000) --warmup W per relay (200) --rounds R (4) "
                 + "--connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT + " --seed S (42) --pause SECONDS (5) "
                 + "--dir DIRECTORY for Postfix's configuration, queue and log, kept after the run (default: a fresh one under /tmp, removed at the end) "
-                + "--postfix tuned (TLS connections reused through tlsproxy, the default) or as-shipped (as Debian ships it)", PeerComparison::new);
+                + "--postfix tuned (TLS connections reused through tlsproxy, the default) or as-shipped (as Debian ships it) "
+                + "--profile DIRECTORY: record the gateway's JVM with JFR during the measured rounds and print where its CPU went", PeerComparison::new);
     }
 
     /** One relay under load: how mail gets in, where it is counted, what its measured runs add up to. */
@@ -193,6 +201,8 @@ public final class PeerComparison extends Driver {
     }
 
     private static final class Gateway extends Relay {
+        private static final String RECORDING = "relayguard-peer";
+        private Map<String, Long> threadsBefore = Map.of();
         final JamesServer james;
         final LoadRun load;
         private final ProcessHandle process;
@@ -207,6 +217,34 @@ public final class PeerComparison extends Driver {
             this.process = ProcessHandle.current().children()
                 .filter(child -> child.info().commandLine().orElse("").contains(JamesServer.Kind.RELAY_GUARD.mainClass))
                 .findFirst().orElse(null);
+        }
+
+        /** Starts a JFR recording of James's JVM (settings=profile). */
+        void startProfile() throws IOException {
+            threadsBefore = ThreadCpu.snapshot(process == null ? 0 : process.pid());
+            jcmd("JFR.start", "name=" + RECORDING, "settings=profile");
+        }
+
+        /** Stops the recording into {@code directory}/gateway.jfr and prints and writes its summary. */
+        void stopProfile(Path directory) throws IOException {
+            Files.createDirectories(directory);
+            Path recording = directory.toAbsolutePath().resolve("gateway.jfr");
+            jcmd("JFR.stop", "name=" + RECORDING, "filename=" + recording);
+            String summary = JfrSummary.of(recording).format(25) + ThreadCpu.shares(threadsBefore, ThreadCpu.snapshot(process.pid()), 25);
+            Files.writeString(directory.resolve("gateway-summary.txt"), summary, StandardCharsets.UTF_8);
+            System.out.println();
+            System.out.println("Where the gateway's CPU went in the measured rounds (" + recording + "; ./perf.sh jfr FILE prints it again):");
+            System.out.print(summary);
+        }
+
+        private void jcmd(String... arguments) throws IOException {
+            if (process == null) {
+                throw new IOException("--profile: James's process not found");
+            }
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(process.pid())));
+            command.addAll(List.of(arguments));
+            Commands.run(command, Map.of(), 120);
         }
 
         @Override
@@ -244,6 +282,7 @@ public final class PeerComparison extends Driver {
     boolean run() throws Exception {
         Optional<Path> directory = Optional.ofNullable(options.get("dir")).map(Path::of);
         PostfixRelay.Tuning tuning = PostfixRelay.Tuning.parse(options.getOrDefault("postfix", "tuned"));
+        Optional<Path> profile = Optional.ofNullable(options.get("profile")).map(Path::of);
 
         System.out.printf(Locale.ROOT, "Peer comparison: %d mails per relay in %d rounds (after %d warm-up mails) over %d concurrent SMTP clients, "
                 + "%d mails per connection, mix %s; mails from Microsoft 365 with 41 headers%n",
@@ -256,6 +295,9 @@ public final class PeerComparison extends Driver {
             List<LoadRun.Mail> warmupMails = LoadRun.mails("peer-warmup", load.mix, load.warmup, load.seed, true);
             postfix.send(warmupMails, false);
             gateway.send(warmupMails, false);
+            if (profile.isPresent()) {
+                gateway.startProfile();
+            }
             for (int round = 0; round < load.rounds; round++) {
                 List<LoadRun.Mail> roundMails = LoadRun.mails("peer-round" + round, load.mix,
                     load.mailsOfRun(round, load.rounds), load.seed + 1 + round, true);
@@ -267,6 +309,9 @@ public final class PeerComparison extends Driver {
                     relay.send(roundMails, true);
                 }
                 roundRatios.add(gateway.lastRate / postfix.lastRate);
+            }
+            if (profile.isPresent()) {
+                gateway.stopProfile(profile.get());
             }
 
             System.out.println();
