@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,17 +57,28 @@ public final class JfrSummary {
     private int collections;
     private long pauseNanos;
 
+    /** Substrings of a frame ("Class.method", "package.") whose share of the samples, on the stack, is asked for. */
+    private final Map<String, Integer> focus = new LinkedHashMap<>();
+
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
-            System.err.println("usage: JfrSummary RECORDING.jfr [TOP (25)]");
+            System.err.println("usage: JfrSummary RECORDING.jfr [TOP (25) [FRAME...]]: FRAME, a part of Class.method, "
+                + "adds the share of the samples with such a frame on the stack");
             System.exit(2);
         }
-        System.out.print(of(Path.of(args[0])).format(args.length > 1 ? Integer.parseInt(args[1]) : 25));
+        List<String> frames = args.length > 2 ? List.of(args).subList(2, args.length) : List.of();
+        System.out.print(of(Path.of(args[0]), frames).format(args.length > 1 ? Integer.parseInt(args[1]) : 25));
     }
 
     /** Reads the recording. */
     public static JfrSummary of(Path recording) throws IOException {
+        return of(recording, List.of());
+    }
+
+    /** Reads the recording; with the share of the samples that have a frame containing each of {@code frames} on the stack. */
+    public static JfrSummary of(Path recording, List<String> frames) throws IOException {
         JfrSummary summary = new JfrSummary();
+        frames.forEach(frame -> summary.focus.put(frame, 0));
         try (RecordingFile file = new RecordingFile(recording)) {
             while (file.hasMoreEvents()) {
                 summary.add(file.readEvent());
@@ -114,6 +126,11 @@ public final class JfrSummary {
         byCaller.merge(group(caller), 1, Integer::sum);
         Set<String> methods = new HashSet<>();
         Set<String> groups = new HashSet<>();
+        for (String frame : focus.keySet()) {
+            if (frames.stream().anyMatch(f -> method(f).contains(frame))) {
+                focus.merge(frame, 1, Integer::sum);
+            }
+        }
         for (RecordedFrame frame : frames) {
             String method = method(frame);
             if (methods.add(method)) {
@@ -176,6 +193,10 @@ public final class JfrSummary {
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%d CPU samples (Java threads; the GC's own threads are not sampled: %d collections, %.0f ms of pauses)%n",
             samples, collections, pauseNanos / 1e6));
+        if (!focus.isEmpty()) {
+            out.append(String.format("%nSamples with the frame on the stack%n"));
+            focus.forEach((frame, count) -> out.append(String.format(Locale.ROOT, "  %5.1f%%  %s%n", share(count), frame)));
+        }
         table(out, "Code group: self = ran there, total = on the stack", selfByGroup, totalByGroup, top);
         table(out, "Code group, each sample counted for its innermost frame outside the JDK's general code and other libraries "
             + "(java.util under a mailet of ours is ours)", byCaller, null, top);
