@@ -18,10 +18,13 @@
 #                                         missing, runs its own Postfix in a fresh directory under /tmp,
 #                                         not the system's, tuned to reuse TLS connections unless
 #                                         --postfix as-shipped; --help; docs/postfix-comparison.md).
+#                                         --profile DIR records the gateway with JFR during the measured
+#                                         rounds and prints where its CPU went (docs/performance.md).
 #                                         Internet mail by MX records unless --internet-route gateway:
 #                                         no outbound gateway, each relay its own local name server
 #                                         (127.53.53.51/.52) and its own two MX hosts on port 25
 #                                         (127.25.1.1-2 the gateway's, 127.25.2.1-2 Postfix's)
+#   ./perf.sh jfr FILE.jfr [TOP]          that summary of any JFR recording (not in "all")
 #
 # The mixes of load and peer send 30 % of the Microsoft 365 mails by BDAT (where CHUNKING is
 # offered) and 5 % of all mails with SMTPUTF8; --bdat PERCENT and --smtputf8 PERCENT change that.
@@ -84,6 +87,10 @@ peer() {
         org.relayguard.tools.load.PeerComparison "$@"
 }
 
+jfr() {
+    java -cp "tools/target/classes:$(cat tools/target/classpath.txt)" org.relayguard.tools.load.JfrSummary "$@"
+}
+
 case "$what" in
     benchmarks) benchmarks "$@" ;;
     load) load "$@" ;;
@@ -91,6 +98,7 @@ case "$what" in
     cluster) cluster "$@" ;;
     idle) idle "$@" ;;
     peer) peer "$@" ;;
+    jfr) jfr "$@" ;;
     all) benchmarks && load ;;
-    *) echo "usage: $0 [benchmarks [jmh options] | load [driver options] | queue [jmh options] | cluster [driver options] | idle [driver options] | peer [driver options]]" >&2; exit 2 ;;
+    *) echo "usage: $0 [benchmarks [jmh options] | load [driver options] | queue [jmh options] | cluster [driver options] | idle [driver options] | peer [driver options] | jfr FILE.jfr [TOP]]" >&2; exit 2 ;;
 esac

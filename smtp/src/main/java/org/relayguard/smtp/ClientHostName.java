@@ -72,6 +72,8 @@ public class ClientHostName implements HeloHook, MailHook {
         final InetSocketAddress client;
         final InetSocketAddress destination;
         final AtomicReference<InetSocketAddress> named = new AtomicReference<>();
+        /** Whether the session holds {@code named} (set once): later MAILs of the connection have nothing to install. */
+        volatile boolean installed;
 
         Decision(InetSocketAddress client, InetSocketAddress destination) {
             this.client = client;
@@ -171,9 +173,17 @@ public class ClientHostName implements HeloHook, MailHook {
         install(session, decision);
     }
 
-    /** From any thread: the session's address is read on its I/O thread after it reads again (setReadable). */
+    /**
+     * From any thread: the session's address is read on its I/O thread after it reads again
+     * (setReadable), or after it read {@code installed}. Once per connection: James recomputes
+     * whether the client may relay at each install, against every authorized network.
+     */
     private static void install(SMTPSession session, Decision decision) {
+        if (decision.installed) {
+            return;
+        }
         session.setProxyInformation(new ProxyInformation(decision.named.get(), decision.destination));
+        decision.installed = true;
     }
 
     private static InetSocketAddress named(InetSocketAddress client, String name) {

@@ -1,9 +1,9 @@
 package org.relayguard.smtp;
 
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.configuration2.Configuration;
@@ -49,13 +49,19 @@ public class CommandDeadline implements ConnectHandler<SMTPSession>, DisconnectH
     static final String DATA_DEADLINE = "dataDeadline";
 
     private static final Logger LOGGER = LoggerFactory.getLogger(CommandDeadline.class);
-    @SuppressWarnings("rawtypes")
-    private static final ProtocolSession.AttachmentKey<ScheduledFuture> DEADLINE = ProtocolSession.AttachmentKey.of("org.relayguard.command-deadline", ScheduledFuture.class);
+    private static final ProtocolSession.AttachmentKey<Deadline> DEADLINE = ProtocolSession.AttachmentKey.of("org.relayguard.command-deadline", Deadline.class);
 
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-        new ThreadFactoryBuilder().setDaemon(true).setNameFormat("relayguard-command-deadline-%d").build());
+    private final ScheduledThreadPoolExecutor timer = timer();
     private int commandDeadline;
     private int dataDeadline;
+
+    /** One thread; a connection's task leaves its queue when the connection closes. */
+    private static ScheduledThreadPoolExecutor timer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+            new ThreadFactoryBuilder().setDaemon(true).setNameFormat("relayguard-command-deadline-%d").build());
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
+    }
 
     @Override
     public void init(Configuration config) throws ConfigurationException {
@@ -91,10 +97,73 @@ public class CommandDeadline implements ConnectHandler<SMTPSession>, DisconnectH
         return response;
     }
 
+    /** Moves the connection's deadline; its check starts with its first deadline. */
     private void arm(ProtocolSession session, int seconds) {
-        cancel(session);
-        ScheduledFuture<?> deadline = timer.schedule(() -> expire(session, seconds), seconds, TimeUnit.SECONDS);
+        Optional<Deadline> existing = session.getAttachment(DEADLINE, State.Connection);
+        if (existing.isPresent()) {
+            existing.get().arm(seconds);
+            return;
+        }
+        Deadline deadline = new Deadline(session);
         session.setAttachment(DEADLINE, deadline, State.Connection);
+        deadline.arm(seconds);
+        deadline.check();
+    }
+
+    /**
+     * The deadline of one connection: each reply only moves it (two writes, several per mail), and
+     * one timer task per connection checks it. The task runs again at most every
+     * {@code min(commandDeadline, dataDeadline)} seconds, and no deadline is nearer than that to the
+     * reply that sets it, so a check always comes at the deadline, never after it. (One timer task
+     * per reply, cancelled by the next, left every cancelled task in the timer's queue until its
+     * time: hundreds of thousands under load, for the garbage collector to copy.)
+     */
+    private final class Deadline implements Runnable {
+        private final ProtocolSession session;
+        private volatile int seconds;
+        private volatile long expiresAt;
+        private volatile ScheduledFuture<?> check;
+        private volatile boolean closed;
+
+        Deadline(ProtocolSession session) {
+            this.session = session;
+        }
+
+        void arm(int deadlineSeconds) {
+            seconds = deadlineSeconds;
+            expiresAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(deadlineSeconds);
+        }
+
+        /** Expires the connection past its deadline, otherwise checks again at the deadline or sooner. */
+        void check() {
+            int armed = seconds;
+            long left = expiresAt - System.nanoTime();
+            if (closed) {
+                return;
+            }
+            if (left <= 0) {
+                expire(session, armed);
+                return;
+            }
+            try {
+                check = timer.schedule(this, Math.min(left, TimeUnit.SECONDS.toNanos(Math.min(commandDeadline, dataDeadline))), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                // The handler is being destroyed with the server.
+            }
+        }
+
+        @Override
+        public void run() {
+            check();
+        }
+
+        void cancel() {
+            closed = true;
+            ScheduledFuture<?> scheduled = check;
+            if (scheduled != null) {
+                scheduled.cancel(false);
+            }
+        }
     }
 
     private void expire(ProtocolSession session, int seconds) {
@@ -108,14 +177,9 @@ public class CommandDeadline implements ConnectHandler<SMTPSession>, DisconnectH
         }
     }
 
-    private static void cancel(ProtocolSession session) {
-        Optional<ScheduledFuture> previous = session.getAttachment(DEADLINE, State.Connection);
-        previous.ifPresent(future -> future.cancel(false));
-    }
-
     @Override
     public void onDisconnect(SMTPSession session) {
-        cancel(session);
+        session.getAttachment(DEADLINE, State.Connection).ifPresent(Deadline::cancel);
         session.removeAttachment(DEADLINE, State.Connection);
     }
 

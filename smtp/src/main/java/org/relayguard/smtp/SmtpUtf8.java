@@ -220,6 +220,9 @@ public class SmtpUtf8 extends CommandDispatcher<SMTPSession>
             mail.setAttribute(new Attribute(MailAttributes.SMTPUTF8, AttributeValue.of(true)));
         }
         Map<String, String> known = addresses(session);
+        if (known.isEmpty()) {
+            return HookResult.DECLINED;
+        }
         ImmutableMap.Builder<String, AttributeValue<?>> forms = ImmutableMap.builder();
         mail.getMaybeSender().asOptional().map(MailAddress::asString)
             .filter(known::containsKey)

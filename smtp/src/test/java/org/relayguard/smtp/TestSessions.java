@@ -20,10 +20,15 @@ final class TestSessions {
     }
 
     /** An SMTP session that keeps its transaction state in a map, as James's own does, and reads commands as US-ASCII. */
-    @SuppressWarnings("unchecked")
     static SMTPSession withTransactionState() {
+        return withTransactionState(SMTPSession.class);
+    }
+
+    /** As {@link #withTransactionState()}, a mock of this class of session (e.g. James's SMTPSessionImpl). */
+    @SuppressWarnings("unchecked")
+    static <T extends SMTPSession> T withTransactionState(Class<T> type) {
         Map<AttachmentKey<?>, Object> transaction = new HashMap<>();
-        SMTPSession session = mock(SMTPSession.class);
+        T session = mock(type);
         when(session.getRemoteAddress()).thenReturn(new InetSocketAddress("127.0.0.2", 40000));
         when(session.getCharset()).thenReturn(StandardCharsets.US_ASCII);
         when(session.getAttachment(any(AttachmentKey.class), any(State.class))).thenAnswer(call ->

@@ -11,11 +11,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import org.relayguard.tools.harness.JamesServer;
 import org.relayguard.tools.harness.NextHops;
 import org.relayguard.tools.harness.Outcomes;
 import org.relayguard.tools.harness.SmtpSink;
+import org.relayguard.tools.process.Commands;
 import org.relayguard.tools.process.Ports;
 
 /**
@@ -42,7 +44,14 @@ import org.relayguard.tools.process.Ports;
  * java -cp … org.relayguard.tools.load.PeerComparison [--mails 10000] [--warmup 200] [--rounds 4]
  *      [--connections 8] [--mails-per-connection 100] [--mix …] [--seed 42] [--pause 5]
  *      [--dir DIRECTORY] [--postfix tuned|as-shipped] [--internet-route mx|gateway] [--bdat 30] [--smtputf8 5]
+ *      [--profile DIRECTORY]
  * </pre>
+ *
+ * <p>{@code --profile DIRECTORY}: a JFR recording ({@code settings=profile}, CPU samples every 2 ms) of the gateway's JVM
+ * during the measured rounds only ({@code jcmd JFR.start} after the warm-up, {@code JFR.stop} after
+ * the last round), kept as {@code gateway.jfr} there, and its {@link JfrSummary} printed and written
+ * beside it ({@code gateway-summary.txt}). The recording costs CPU too: read its shares, not the
+ * run's CPU per mail.</p>
  */
 public final class PeerComparison extends Driver {
 
@@ -58,6 +67,7 @@ public final class PeerComparison extends Driver {
                 + "--internet-route mx (the default: no outbound gateway, both relays resolve the internet domains' MX records through "
                 + "a local name server of their own and deliver to two MX hosts of their own on port 25, as shipped) or gateway "
                 + "(both relay all internet mail to one outbound gateway) "
+                + "--profile DIRECTORY: record the gateway's JVM with JFR during the measured rounds and print where its CPU went "
                 + LoadOptions.EXTENSIONS_USAGE, PeerComparison::new);
     }
 
@@ -235,6 +245,8 @@ public final class PeerComparison extends Driver {
     }
 
     private static final class Gateway extends Relay {
+        private static final String RECORDING = "relayguard-peer";
+        private Map<String, Long> threadsBefore = Map.of();
         final JamesServer james;
         final LoadRun load;
         private final ProcessHandle process;
@@ -265,6 +277,49 @@ public final class PeerComparison extends Driver {
             this.process = ProcessHandle.current().children()
                 .filter(child -> child.info().commandLine().orElse("").contains(JamesServer.Kind.RELAY_GUARD.mainClass))
                 .findFirst().orElse(null);
+        }
+
+        /**
+         * Starts a JFR recording of James's JVM: the JDK's {@code profile} settings, with a CPU sample
+         * every 2 ms instead of 10 (a short run then holds enough samples for shares of 1 %).
+         */
+        void startProfile(Path directory) throws IOException {
+            Files.createDirectories(directory);
+            Path profile = Path.of(System.getProperty("java.home"), "lib", "jfr", "profile.jfc");
+            String settings = Files.readString(profile, StandardCharsets.UTF_8).replace(
+                "<setting name=\"period\" control=\"method-sampling-java-interval\">10 ms</setting>",
+                "<setting name=\"period\" control=\"method-sampling-java-interval\">2 ms</setting>");
+            Path jfc = directory.toAbsolutePath().resolve("profile-2ms.jfc");
+            Files.writeString(jfc, settings, StandardCharsets.UTF_8);
+            threadsBefore = ThreadCpu.snapshot(process == null ? 0 : process.pid());
+            jcmd("JFR.start", "name=" + RECORDING, "settings=" + jfc);
+        }
+
+        /**
+         * Stops the recording into {@code directory}/gateway.jfr and prints and writes its summary,
+         * with the classes that hold the most of James's heap right then (what the run left live).
+         */
+        void stopProfile(Path directory) throws IOException {
+            Path recording = directory.toAbsolutePath().resolve("gateway.jfr");
+            Map<String, Long> threadsAfter = ThreadCpu.snapshot(process.pid());
+            jcmd("JFR.stop", "name=" + RECORDING, "filename=" + recording);
+            String histogram = jcmd("GC.class_histogram").lines().limit(18).collect(Collectors.joining(System.lineSeparator()));
+            String summary = JfrSummary.of(recording).format(25) + ThreadCpu.shares(threadsBefore, threadsAfter, 25)
+                + String.format("%nJames's heap at the end of the measured rounds (jcmd GC.class_histogram)%n") + histogram + System.lineSeparator();
+            Files.writeString(directory.resolve("gateway-summary.txt"), summary, StandardCharsets.UTF_8);
+            System.out.println();
+            System.out.println("Where the gateway's CPU went in the measured rounds (" + recording + "; ./perf.sh jfr FILE prints it again):");
+            System.out.print(summary);
+        }
+
+        private String jcmd(String... arguments) throws IOException {
+            if (process == null) {
+                throw new IOException("--profile: James's process not found");
+            }
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(process.pid())));
+            command.addAll(List.of(arguments));
+            return Commands.run(command, Map.of(), 120);
         }
 
         @Override
@@ -303,6 +358,7 @@ public final class PeerComparison extends Driver {
         Optional<Path> directory = Optional.ofNullable(options.get("dir")).map(Path::of);
         PostfixRelay.Tuning tuning = PostfixRelay.Tuning.parse(options.getOrDefault("postfix", "tuned"));
         boolean byMx = internetRoute(options.getOrDefault("internet-route", "mx"));
+        Optional<Path> profile = Optional.ofNullable(options.get("profile")).map(Path::of);
 
         System.out.printf(Locale.ROOT, "Peer comparison: %d mails per relay in %d rounds (after %d warm-up mails) over %d concurrent SMTP clients, "
                 + "%d mails per connection, mix %s; mails from Microsoft 365 with 41 headers; %s%n",
@@ -321,6 +377,9 @@ public final class PeerComparison extends Driver {
             List<LoadRun.Mail> warmupMails = LoadRun.mails("peer-warmup", load.mix, load.warmup, load.seed, true, load.extensions);
             postfix.send(warmupMails, false);
             gateway.send(warmupMails, false);
+            if (profile.isPresent()) {
+                gateway.startProfile(profile.get());
+            }
             for (int round = 0; round < load.rounds; round++) {
                 List<LoadRun.Mail> roundMails = LoadRun.mails("peer-round" + round, load.mix,
                     load.mailsOfRun(round, load.rounds), load.seed + 1 + round, true, load.extensions);
@@ -332,6 +391,9 @@ public final class PeerComparison extends Driver {
                     relay.send(roundMails, true);
                 }
                 roundRatios.add(gateway.lastRate / postfix.lastRate);
+            }
+            if (profile.isPresent()) {
+                gateway.stopProfile(profile.get());
             }
 
             System.out.println();
