@@ -308,7 +308,7 @@ final class QueueConsumer {
 
         Link() throws ActiveMQException {
             this.generation = broker.generation();
-            this.session = broker.sessions().createSession(null, null, false, false, false, false, 0);
+            this.session = broker.transactedSessions().createSession(null, null, false, false, false, false, 0);
             try {
                 this.consumer = session.createConsumer(queue.address());
                 this.producer = session.createProducer(queue.address());
@@ -327,13 +327,18 @@ final class QueueConsumer {
          */
         void commit(Batch batch) throws ActiveMQException {
             synchronized (commits) {
+                // Not given up on an interrupt: the acknowledgement is in the transaction, and its
+                // commit (within the broker's call timeout) decides whether the done happened.
+                boolean interrupted = false;
                 while (!batch.finished && committing) {
                     try {
                         commits.wait();
                     } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new ActiveMQException("Interrupted while waiting for the commit of a delivery");
+                        interrupted = true;
                     }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
                 }
                 if (batch.finished) {
                     if (batch.failure != null) {
