@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The Apache ActiveMQ Artemis broker that holds the mail queues, inside James's JVM. Reached
  * in the JVM only: no network acceptor. Its journal is synced on every write (transactional and
- * not), so a queued mail is on disk when the send returns, before James answers {@code 250}.
+ * not), so a queued mail is on disk when the send returns, before James answers {@code 250}; in a
+ * transaction, when its commit returns.
  * A message is redelivered as often as it takes (no dead-letter address), and none expires.
  *
  * <p>Files under the given directory: {@code journal/}, {@code bindings/}, {@code paging/},
@@ -60,23 +61,34 @@ public final class ArtemisBroker implements AutoCloseable {
     private Instant stoppedSince;
     private int restartAttempts;
 
-    /** One run of the embedded server and the client factory that reaches it. */
+    /** One run of the embedded server and the client factories that reach it. */
     private static final class Instance {
         private final long generation;
         private final EmbeddedActiveMQ embedded;
         private final ServerLocator locator;
         private final ClientSessionFactory sessions;
+        private final ServerLocator transactedLocator;
+        private final ClientSessionFactory transactedSessions;
 
-        Instance(long generation, EmbeddedActiveMQ embedded, ServerLocator locator, ClientSessionFactory sessions) {
+        Instance(long generation, EmbeddedActiveMQ embedded, ServerLocator locator, ClientSessionFactory sessions,
+                 ServerLocator transactedLocator, ClientSessionFactory transactedSessions) {
             this.generation = generation;
             this.embedded = embedded;
             this.locator = locator;
             this.sessions = sessions;
+            this.transactedLocator = transactedLocator;
+            this.transactedSessions = transactedSessions;
+        }
+
+        void closeClients() {
+            transactedSessions.close();
+            transactedLocator.close();
+            sessions.close();
+            locator.close();
         }
 
         void close() {
-            sessions.close();
-            locator.close();
+            closeClients();
             try {
                 embedded.stop();
             } catch (Exception e) {
@@ -106,23 +118,37 @@ public final class ArtemisBroker implements AutoCloseable {
             stopQuietly(embedded);
             throw e;
         }
+        ServerLocator locator = locator(serverId, true);
+        // A transacted session's commit is what confirms its sends and acknowledgements: they need
+        // not each wait for the broker (and for the journal write it answers after) on their own.
+        ServerLocator transactedLocator = locator(serverId, false);
+        ClientSessionFactory sessions = null;
+        try {
+            sessions = locator.createSessionFactory();
+            return new Instance(generation, embedded, locator, sessions, transactedLocator, transactedLocator.createSessionFactory());
+        } catch (Exception e) {
+            if (sessions != null) {
+                sessions.close();
+            }
+            locator.close();
+            transactedLocator.close();
+            stopQuietly(embedded);
+            throw e;
+        }
+    }
+
+    private static ServerLocator locator(int serverId, boolean blocking) {
         ServerLocator locator = ActiveMQClient.createServerLocatorWithoutHA(new TransportConfiguration(InVMConnectorFactory.class.getName(),
             Map.of(TransportConstants.SERVER_ID_PROP_NAME, serverId)));
         // A consumer receives a message only when it asks for one: no mail sits in a consumer's buffer.
         locator.setConsumerWindowSize(0);
-        locator.setBlockOnDurableSend(true);
-        locator.setBlockOnAcknowledge(true);
+        locator.setBlockOnDurableSend(blocking);
+        locator.setBlockOnAcknowledge(blocking);
         locator.setCallTimeout(CALL_TIMEOUT_MILLIS);
         // A queue entry (envelope, and a message of up to MailBodies.INLINE_LIMIT) stays one journal
         // record: the client would otherwise stream an entry over 100 KiB as a "large message".
         locator.setMinLargeMessageSize(LARGE_MESSAGE_SIZE);
-        try {
-            return new Instance(generation, embedded, locator, locator.createSessionFactory());
-        } catch (Exception e) {
-            locator.close();
-            stopQuietly(embedded);
-            throw e;
-        }
+        return locator;
     }
 
     private ConfigurationImpl configuration(int serverId) {
@@ -220,8 +246,17 @@ public final class ArtemisBroker implements AutoCloseable {
         return instance.embedded.getActiveMQServer();
     }
 
+    /** Sessions whose durable sends and acknowledgements each return once the journal holds them. */
     ClientSessionFactory sessions() {
         return instance.sessions;
+    }
+
+    /**
+     * Sessions for transactions only: their sends and acknowledgements do not wait for the broker
+     * each; the commit, which returns once the journal is synced, confirms them all (or fails).
+     */
+    ClientSessionFactory transactedSessions() {
+        return instance.transactedSessions;
     }
 
     Queue queue(String name) {
@@ -235,8 +270,7 @@ public final class ArtemisBroker implements AutoCloseable {
         }
         watchdog.shutdownNow();
         Instance current = instance;
-        current.sessions.close();
-        current.locator.close();
+        current.closeClients();
         current.embedded.stop();
     }
 }

@@ -34,11 +34,11 @@ final class ArtemisMailQueue implements ManageableMailQueue {
     private final QueueConsumer consumer;
     private final QueueManagement management;
 
-    ArtemisMailQueue(MailQueueName name, ArtemisBroker broker, Producers producers, MailBodies bodies,
+    ArtemisMailQueue(MailQueueName name, ArtemisBroker broker, Producers producers, MailBodies bodies, HandedOutMails handedOut,
                      MailQueueItemDecoratorFactory decorators, MetricFactory metrics, GaugeRegistry gauges) {
         this.name = name;
         BrokerQueue queue = new BrokerQueue(name, broker);
-        this.consumer = new QueueConsumer(queue, broker, bodies, decorators, metrics);
+        this.consumer = new QueueConsumer(queue, broker, bodies, handedOut, decorators, metrics);
         this.sender = new QueueSender(queue, producers, bodies, consumer, metrics);
         this.management = new QueueManagement(queue, bodies, sender);
         gauges.register(QUEUE_SIZE_METRIC_NAME_PREFIX + name.asString(), management::size);

@@ -31,6 +31,7 @@ public final class ArtemisMailQueueFactory implements MailQueueFactory<Manageabl
     private final GaugeRegistry gauges;
     private final Producers producers;
     private final MailBodies bodies;
+    private final HandedOutMails handedOut = new HandedOutMails();
     private final ConcurrentMap<MailQueueName, ArtemisMailQueue> queues = new ConcurrentHashMap<>();
 
     public ArtemisMailQueueFactory(ArtemisBroker broker, MailQueueItemDecoratorFactory decorators,
@@ -70,7 +71,7 @@ public final class ArtemisMailQueueFactory implements MailQueueFactory<Manageabl
                 throw new IllegalStateException("Cannot create mail queue " + name.asString(), e);
             }
         }
-        return new ArtemisMailQueue(name, broker, producers, bodies, decorators, metrics, gauges);
+        return new ArtemisMailQueue(name, broker, producers, bodies, handedOut, decorators, metrics, gauges);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package org.relayguard.server.queue;
 
-import java.util.IdentityHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +34,16 @@ import reactor.core.publisher.FluxSink;
  * The consumer side of one mail queue: the dequeue, and each mail's end when its deliverer is
  * done with it: acknowledged (delivered), the same entry again (to be tried again now), or
  * replaced by the entry its deliverer queued meanwhile (a retry), in one transaction with the
- * acknowledgement. The mails handed out and not done yet are known here, for the enqueue.
+ * acknowledgement; so are the entries the deliverer queued meanwhile to other queues of the broker
+ * (the spooler's pipeline handing the mail to a route). The mails handed out and not done yet are
+ * known to every queue of the broker ({@link HandedOutMails}), for the enqueue.
+ *
+ * <p>Group commit: the mails done at the same moment share one commit, so one journal sync. A
+ * mail's acknowledgement (with the entries that go with it) joins the consumer session's open
+ * transaction; then one of the deliverers waiting commits it for all of them, and each
+ * {@code done} returns once the commit that holds its own is synced, as before: what {@code done}
+ * promised when it returned is on disk. A failed commit fails every {@code done} it held; their
+ * mails stay in the queue.</p>
  */
 final class QueueConsumer {
     /** The mail queue's log lines, whichever part of it writes them, keep the one logger name. */
@@ -45,22 +54,22 @@ final class QueueConsumer {
     private final MailBodies bodies;
     private final MailQueueItemDecoratorFactory decorators;
     private final Metric dequeued;
-    /** The mails handed out to a deliverer and not done yet, by identity: a deliverer queues the very object again to retry it. */
-    private final Map<Mail, Item> handedOut = new IdentityHashMap<>();
+    /** The mails handed out by the broker's queues and not done yet, by identity: a deliverer queues the very object again to retry it. */
+    private final HandedOutMails handedOut;
 
-    QueueConsumer(BrokerQueue queue, ArtemisBroker broker, MailBodies bodies, MailQueueItemDecoratorFactory decorators, MetricFactory metrics) {
+    QueueConsumer(BrokerQueue queue, ArtemisBroker broker, MailBodies bodies, HandedOutMails handedOut,
+                  MailQueueItemDecoratorFactory decorators, MetricFactory metrics) {
         this.queue = queue;
+        this.handedOut = handedOut;
         this.broker = broker;
         this.bodies = bodies;
         this.decorators = decorators;
         this.dequeued = metrics.generate(MailQueue.DEQUEUED_METRIC_NAME_PREFIX + queue.name().asString());
     }
 
-    /** The handed-out mail's item while its deliverer is not done with it. */
+    /** The handed-out mail's item, of any queue of the broker, while its deliverer is not done with it. */
     Optional<Item> handedOut(Mail mail) {
-        synchronized (handedOut) {
-            return Optional.ofNullable(handedOut.get(mail));
-        }
+        return handedOut.get(mail);
     }
 
     Publisher<MailQueueItem> deQueue() {
@@ -176,7 +185,7 @@ final class QueueConsumer {
                 if (!body.exists()) {
                     // An entry whose mail went on and whose body is gone: left by a crash of a version that did not commit retries with their acknowledgement.
                     LOGGER.warn("Mail queue {}: entry for mail {} has no body any more, dropped as a duplicate", queue.name().asString(), mail.getName());
-                    complete(from, message, null);
+                    complete(from, message, null, List.of());
                     demand.release();
                     return;
                 }
@@ -190,25 +199,31 @@ final class QueueConsumer {
             outstanding.incrementAndGet();
             dequeued.increment();
             Item item = new Item(this, from, message, mail, body);
-            synchronized (handedOut) {
-                handedOut.put(mail, item);
-            }
+            handedOut.put(mail, item);
             sink.next(decorators.decorate(item, queue.name()));
         }
 
         /**
          * Done with a mail: delivered (its entry goes), to be tried again now (the same entry
-         * again at its place), or replaced by the entry its deliverer queued meanwhile (a retry).
+         * again at its place), or replaced by the entry its deliverer queued meanwhile (a retry);
+         * with the entries its deliverer queued to other queues meanwhile.
          */
-        void done(Item item, MailItemStatus status, QueueEntry replacement) throws MailQueueException {
+        void done(Item item, MailItemStatus status, QueueEntry replacement, List<Forward> forwards) throws MailQueueException {
             ClientMessage message = item.message;
             MailBodies.Body oldBody = item.body;
             try {
                 QueueEntry next = replacement != null ? replacement : status == MailItemStatus.AGAIN ? QueueEntry.dueNow(message, oldBody) : null;
                 BrokerQueue.Filing counts = queue.filing();
-                complete(item.link, message, next);
+                List<BrokerQueue.Filing> forwardCounts = new ArrayList<>(forwards.size());
+                for (Forward forward : forwards) {
+                    forwardCounts.add(forward.to.filing());
+                }
+                complete(item.link, message, next, forwards);
                 if (next != null) {
                     queue.awaitFiled(counts);
+                }
+                for (int i = 0; i < forwards.size(); i++) {
+                    forwards.get(i).to.awaitFiled(forwardCounts.get(i));
                 }
                 if (next == null || !next.body().isSameAs(oldBody)) {
                     oldBody.delete();
@@ -218,35 +233,48 @@ final class QueueConsumer {
                 if (replacement != null && !replacement.body().isSameAs(oldBody)) {
                     replacement.body().delete();
                 }
+                // The mail is processed again from its entry here, and queued to the other queues again then.
+                forwards.forEach(forward -> forward.entry.body().delete());
                 throw new MailQueueException("Mail queue " + queue.name().asString() + ": cannot complete a delivery", e);
             } finally {
-                synchronized (handedOut) {
-                    handedOut.remove(item.mail);
-                }
+                handedOut.remove(item.mail, item);
                 outstanding.decrementAndGet();
                 closeWhenIdle();
             }
         }
 
-        /** Acknowledges the message and sends the entry that follows it, if any, in one transaction. */
-        private void complete(Link on, ClientMessage message, QueueEntry next) throws ActiveMQException {
+        /**
+         * Acknowledges the message and sends the entries that follow it, if any, in the session's
+         * transaction, and returns once a commit holding them is synced (group commit).
+         */
+        private void complete(Link on, ClientMessage message, QueueEntry next, List<Forward> forwards) throws ActiveMQException {
+            Batch mine;
             synchronized (on.session) {
                 try {
                     if (next != null) {
                         on.producer.send(next.toMessage(on.session));
                     }
+                    for (Forward forward : forwards) {
+                        on.anyAddress.send(forward.to.address(), forward.entry.toMessage(on.session));
+                    }
                     message.individualAcknowledge();
-                    on.session.commit();
                 } catch (ActiveMQException | RuntimeException e) {
-                    // Neither happened: the message stays in the queue, delivered again after a restart or a new consumer.
-                    on.rollbackQuietly();
+                    // Neither happened: the message stays in the queue, delivered again after a restart or a new
+                    // consumer. Nor did those of the mails done since the last commit: the rollback took them too.
+                    on.failOpen(e);
                     throw e;
                 }
+                mine = on.open;
             }
+            on.commit(mine);
         }
 
         void discard(QueueEntry entry) {
             entry.body().delete();
+        }
+
+        BrokerQueue queue() {
+            return queue;
         }
 
         private void closeWhenIdle() {
@@ -256,23 +284,102 @@ final class QueueConsumer {
         }
     }
 
+    /**
+     * The acknowledgements (and entries) of the mails done since the last commit began: committed
+     * together. Its fields are guarded by the link's {@code commits} lock.
+     */
+    private static final class Batch {
+        private boolean finished;
+        private ActiveMQException failure;
+    }
+
     /** A transacted session on one run of the broker, with its consumer and the producer of retries. */
     private final class Link {
         private final long generation;
         private final ClientSession session;
         private final ClientConsumer consumer;
         private final ClientProducer producer;
+        /** Sends to any queue of the broker: the entries a deliverer queued to other queues. */
+        private final ClientProducer anyAddress;
+        private final Object commits = new Object();
+        /** The batch acknowledgements join; replaced (under the session's lock) when a commit begins. */
+        private Batch open = new Batch();
+        private boolean committing;
 
         Link() throws ActiveMQException {
             this.generation = broker.generation();
-            this.session = broker.sessions().createSession(null, null, false, false, false, false, 0);
+            this.session = broker.transactedSessions().createSession(null, null, false, false, false, false, 0);
             try {
                 this.consumer = session.createConsumer(queue.address());
                 this.producer = session.createProducer(queue.address());
+                this.anyAddress = session.createProducer();
                 session.start();
             } catch (ActiveMQException | RuntimeException e) {
                 session.close();
                 throw e;
+            }
+        }
+
+        /**
+         * Returns once the batch is committed, committing it when no commit is under way (the
+         * others of the batch wait for it), or throws its commit's failure. Whoever commits takes
+         * every acknowledgement made so far: those made during a commit go in the next one.
+         */
+        void commit(Batch batch) throws ActiveMQException {
+            synchronized (commits) {
+                // Not given up on an interrupt: the acknowledgement is in the transaction, and its
+                // commit (within the broker's call timeout) decides whether the done happened.
+                boolean interrupted = false;
+                while (!batch.finished && committing) {
+                    try {
+                        commits.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                if (batch.finished) {
+                    if (batch.failure != null) {
+                        throw batch.failure;
+                    }
+                    return;
+                }
+                committing = true;
+            }
+            Batch committed;
+            ActiveMQException failure = null;
+            synchronized (session) {
+                committed = open;
+                open = new Batch();
+                try {
+                    session.commit();
+                } catch (ActiveMQException | RuntimeException e) {
+                    rollbackQuietly();
+                    failure = asActiveMQ(e);
+                }
+            }
+            synchronized (commits) {
+                committed.finished = true;
+                committed.failure = failure;
+                committing = false;
+                commits.notifyAll();
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
+
+        /** Called holding the session: rolls its transaction back and fails the mails done since the last commit. */
+        void failOpen(Exception cause) {
+            Batch failed = open;
+            open = new Batch();
+            rollbackQuietly();
+            synchronized (commits) {
+                failed.finished = true;
+                failed.failure = asActiveMQ(cause);
+                commits.notifyAll();
             }
         }
 
@@ -295,6 +402,26 @@ final class QueueConsumer {
         }
     }
 
+    private static ActiveMQException asActiveMQ(Exception e) {
+        if (e instanceof ActiveMQException) {
+            return (ActiveMQException) e;
+        }
+        ActiveMQException wrapped = new ActiveMQException(e.toString());
+        wrapped.initCause(e);
+        return wrapped;
+    }
+
+    /** An entry for another queue of the broker, sent with a mail's acknowledgement. */
+    static final class Forward {
+        private final BrokerQueue to;
+        private final QueueEntry entry;
+
+        Forward(BrokerQueue to, QueueEntry entry) {
+            this.to = to;
+            this.entry = entry;
+        }
+    }
+
     private enum MailItemStatus { DONE, AGAIN }
 
     static final class Item implements MailQueueItem {
@@ -306,6 +433,7 @@ final class QueueConsumer {
         /** Set once done is called; from then on a new entry for the mail is queued on its own. */
         private boolean completed;
         private QueueEntry replacement;
+        private final List<Forward> forwards = new ArrayList<>();
 
         Item(Receiver receiver, Link link, ClientMessage message, Mail mail, MailBodies.Body body) {
             this.receiver = receiver;
@@ -325,6 +453,20 @@ final class QueueConsumer {
             return body;
         }
 
+        /** The queue that handed the mail out. */
+        BrokerQueue queue() {
+            return receiver.queue();
+        }
+
+        /** Keeps an entry for another queue to send with this mail's acknowledgement; false once it is done. */
+        synchronized boolean forwardOnDone(BrokerQueue to, QueueEntry entry) {
+            if (completed) {
+                return false;
+            }
+            forwards.add(new Forward(to, entry));
+            return true;
+        }
+
         /** Keeps the entry to send with this mail's acknowledgement; false once it is done. */
         synchronized boolean replaceOnDone(QueueEntry entry) {
             if (completed) {
@@ -341,14 +483,16 @@ final class QueueConsumer {
         @Override
         public void done(CompletionStatus status) throws MailQueueException {
             QueueEntry entry;
+            List<Forward> sends;
             synchronized (this) {
                 if (completed) {
                     return;
                 }
                 completed = true;
                 entry = replacement;
+                sends = List.copyOf(forwards);
             }
-            receiver.done(this, status == CompletionStatus.SUCCESS ? MailItemStatus.DONE : MailItemStatus.AGAIN, entry);
+            receiver.done(this, status == CompletionStatus.SUCCESS ? MailItemStatus.DONE : MailItemStatus.AGAIN, entry, sends);
         }
     }
 }

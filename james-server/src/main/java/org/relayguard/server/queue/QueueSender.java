@@ -12,9 +12,11 @@ import org.apache.mailet.Mail;
 
 /**
  * The enqueue of one mail queue: the mail's body goes to {@link MailBodies}, its entry to the
- * broker. A mail the queue's consumer handed out and that is not done yet (a delivery mailet
- * queuing it again for a retry) is not sent here: its new entry waits for that mail's
- * {@code done}, which writes it with the old entry's acknowledgement ({@link QueueConsumer}).
+ * broker. A mail a queue of the broker handed out and that is not done yet is not sent here: its
+ * new entry waits for that mail's {@code done}, which writes it with the old entry's
+ * acknowledgement in one transaction ({@link QueueConsumer}). That is a delivery mailet queuing the
+ * mail again for a retry, and the spooler's pipeline queuing the mail it took from the spool to a
+ * route: the spooler calls {@code done} right after its pipeline.
  */
 final class QueueSender {
     private static final AtomicLong LAST_SEQUENCE = new AtomicLong();
@@ -36,10 +38,12 @@ final class QueueSender {
     }
 
     /**
-     * Queues the mail, or, when it is a mail this queue handed out and that is not done yet (a
-     * delivery mailet queuing it again for a retry), keeps the new entry for that mail's
-     * {@code done}: the new entry and the acknowledgement of the old one are then written in one
-     * transaction, so a stop or a crash in between can neither lose the mail nor deliver it twice.
+     * Queues the mail, or, when it is a mail a queue of the broker handed out and that is not done
+     * yet (a delivery mailet queuing it again for a retry; the spooler's pipeline queuing it to a
+     * route), keeps the new entry for that mail's {@code done}: the new entry and the
+     * acknowledgement of the old one are then written in one transaction, so a stop or a crash in
+     * between can neither lose the mail nor deliver it twice. The entry is written as the mail is
+     * now, whatever its deliverer does to it after.
      */
     void enQueue(Mail mail, Duration delay) {
         metrics.runPublishingTimerMetric(MailQueue.ENQUEUED_TIMER_METRIC_NAME_PREFIX + queue.name().asString(), () -> {
@@ -50,6 +54,14 @@ final class QueueSender {
                 String envelope = MailEnvelope.write(mail);
                 long sequence = nextSequence();
                 Optional<QueueConsumer.Item> handedOut = consumer.handedOut(mail);
+                if (handedOut.isPresent() && handedOut.get().queue() != queue) {
+                    body = bodies.store(mail);
+                    if (handedOut.get().forwardOnDone(queue, new QueueEntry(envelope, body, sequence, due, due > now))) {
+                        return;
+                    }
+                    send(new QueueEntry(envelope, body, sequence, due, due > now));
+                    return;
+                }
                 if (handedOut.isPresent()) {
                     // A retry of an unchanged mail names the body it was read from: nothing to write.
                     // Only as the replacement its done sends: once done, that body may be gone.

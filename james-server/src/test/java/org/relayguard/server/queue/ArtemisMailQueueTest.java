@@ -131,6 +131,68 @@ class ArtemisMailQueueTest implements DelayedManageableMailQueueContract, MailQu
     }
 
     /**
+     * The spooler's pipeline queues the mail it took from the spool to a route's queue, then the
+     * spooler calls done: the route's entry is written with the spool's acknowledgement, in one
+     * transaction. A stop (or a crash) before the done leaves the mail in the spool only, to be
+     * processed again, never in neither queue; once done, it is in the route's queue only.
+     */
+    @Test
+    void aMailQueuedToAnotherQueueBeforeItsDoneIsInExactlyOneQueueAcrossAStop() throws Exception {
+        queue.enQueue(defaultMail().name("routed").build());
+        MailQueue.MailQueueItem item = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+
+        factory.createQueue(MailQueueName.of("to-route")).enQueue(item.getMail());
+        restart();
+
+        ManageableMailQueue route = factory.createQueue(MailQueueName.of("to-route"));
+        assertThat(route.getSize()).as("nothing in the route before the spool's done").isZero();
+        assertThat(queue.getSize()).as("still in the spool").isEqualTo(1);
+        MailQueue.MailQueueItem again = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+        route.enQueue(again.getMail());
+        again.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+        restart();
+
+        route = factory.createQueue(MailQueueName.of("to-route"));
+        assertThat(queue.getSize()).as("gone from the spool").isZero();
+        assertThat(route.getSize()).as("in the route once").isEqualTo(1);
+        assertThat(Flux.from(route.deQueue()).blockFirst(Duration.ofSeconds(10)).getMail().getName()).isEqualTo("routed");
+    }
+
+    /**
+     * Mails done at the same moment share a commit (group commit): each done still returns only
+     * once its own acknowledgement and the entries that go with it are committed.
+     */
+    @Test
+    void manyMailsDoneAtOnceAreEachAcknowledgedAndRoutedOnceTheirDoneReturns() throws Exception {
+        int mails = 200;
+        for (int i = 0; i < mails; i++) {
+            queue.enQueue(defaultMail().name("mail" + i).build());
+        }
+        ManageableMailQueue route = factory.createQueue(MailQueueName.of("to-route"));
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(20);
+        try {
+            java.util.List<MailQueue.MailQueueItem> items = Flux.from(queue.deQueue()).take(mails).collectList().block(Duration.ofSeconds(30));
+            java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (MailQueue.MailQueueItem item : items) {
+                done.add(threads.submit(() -> {
+                    route.enQueue(item.getMail());
+                    item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> each : done) {
+                each.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        restart();
+
+        assertThat(queue.getSize()).as("the spool, after a stop").isZero();
+        assertThat(factory.createQueue(MailQueueName.of("to-route")).getSize()).as("the route, after a stop").isEqualTo(mails);
+    }
+
+    /**
      * A write error in the journal (a full disk) makes Artemis stop its server: the journal calls
      * its storage manager's {@code criticalError}, whose {@code IOCriticalErrorListener} stops the
      * server on another thread, exactly as below. While it is down an enqueue fails at once (an
