@@ -31,9 +31,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * SPEC "no mail waits behind other mail", on the Relay Guard server's Artemis queues: 2,000 mails
  * for a destination that answers {@code 451} wait in {@code to-internet} for a one-hour retry,
- * and new mail on the same route is still delivered in seconds; webadmin's flush makes the
- * waiting mail due at once; a restart and a {@code kill -9} with the 2,000 waiting and new mail
- * arriving lose nothing.
+ * and new mail on the same route is still delivered in seconds; a restart and a {@code kill -9}
+ * with the 2,000 waiting and new mail arriving lose nothing; webadmin's flush then makes the
+ * waiting mail due at once.
  */
 class WaitingMailTest {
     private static final int WAITING = 2_000;
@@ -47,8 +47,13 @@ class WaitingMailTest {
     private static final int FACTOR = 10;
     private static final Duration SLACK = Duration.ofSeconds(10);
 
+    /**
+     * One server and one set of 2,000 waiting mails for every step, in the order a long outage
+     * brings them: new mail beside the waiting, a graceful restart, a {@code kill -9} while new mail
+     * arrives, and the flush (sending the 2,000 and booting James are most of this test's time).
+     */
     @Test
-    void newMailIsDeliveredInSecondsWhile2000MailsWaitAnHourAndFlushMakesThemDue() throws Exception {
+    void newMailIsDeliveredInSecondsWhile2000MailsWaitAnHourAndRestartKillMinus9AndFlushLoseNone() throws Exception {
         try (NextHops hops = NextHops.start();
              JamesServer james = retryingHourly(hops)) {
             hops.internet().deferRecipients(recipient -> recipient.endsWith(DEAD_DOMAIN));
@@ -61,24 +66,7 @@ class WaitingMailTest {
                 QUEUE, emptyQueue.toMillis(), behind2000.toMillis(), WAITING);
             assertThat(behind2000).as("10 new mails with %d waiting (empty queue: %s)", WAITING, emptyQueue)
                 .isLessThanOrEqualTo(emptyQueue.multipliedBy(FACTOR).plus(SLACK));
-
-            hops.internet().deferRecipients(recipient -> false);
-            Instant flushed = Instant.now();
-            james.webAdmin().flushQueue(QUEUE);
-            awaitDelivered(hops, waiting, Duration.ofMinutes(5));
-            System.out.printf("flush: %d waiting mails delivered in %d s%n", WAITING, Duration.between(flushed, Instant.now()).toSeconds());
-            assertThat(james.webAdmin().queueSize(QUEUE)).isZero();
-            assertThat(james.logText()).doesNotContain("Leak detected");
-        }
-    }
-
-    @Test
-    void restartAndKillMinus9With2000WaitingAndNewMailArrivingLoseNothing() throws Exception {
-        try (NextHops hops = NextHops.start();
-             JamesServer james = retryingHourly(hops)) {
-            hops.internet().deferRecipients(recipient -> recipient.endsWith(DEAD_DOMAIN));
-            Set<String> waiting = sendToTheDeadDomain(james, WAITING, "waiting");
-            awaitWaitingForAnHour(james.webAdmin(), WAITING);
+            assertThat(james.logText()).as("James's log before the restart").doesNotContain("Leak detected");
 
             james.restart();
             assertThat(james.webAdmin().queueSize(QUEUE)).as("waiting after a graceful restart").isEqualTo(WAITING);
@@ -117,14 +105,16 @@ class WaitingMailTest {
             james.start();
             awaitDelivered(hops, acknowledged, Duration.ofMinutes(3));
             assertThat(james.webAdmin().queueSize(QUEUE)).as("still waiting after the kill").isGreaterThanOrEqualTo(WAITING);
+            System.out.printf("kill -9 with %d waiting: %d new mails acknowledged, all delivered%n", WAITING, acknowledged.size());
 
             hops.internet().deferRecipients(recipient -> false);
+            Instant flushed = Instant.now();
             james.webAdmin().flushQueue(QUEUE);
             awaitDelivered(hops, waiting, Duration.ofMinutes(5));
-            assertThat(james.webAdmin().queueSize(QUEUE)).isZero();
-            assertThat(james.webAdmin().queueSize("spool")).isZero();
-            System.out.printf("kill -9 with %d waiting: %d new mails acknowledged, all delivered; the %d waiting delivered after a flush%n",
-                WAITING, acknowledged.size(), WAITING);
+            System.out.printf("flush: %d waiting mails delivered in %d s%n", WAITING, Duration.between(flushed, Instant.now()).toSeconds());
+            awaitEmpty(james.webAdmin(), QUEUE);
+            awaitEmpty(james.webAdmin(), "spool");
+            assertThat(james.logText()).as("James's log after the kill").doesNotContain("Leak detected");
         }
     }
 
@@ -185,6 +175,19 @@ class WaitingMailTest {
             }
             Pause.sleep(1_000);
         }
+    }
+
+    /**
+     * The queue empty within 30 s: a mail the next hop has is still counted until James's deliverer
+     * records its 250, a moment later (under load the last few were seen counted).
+     */
+    private static void awaitEmpty(WebAdmin webAdmin, String queue) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        long size;
+        while ((size = webAdmin.queueSize(queue)) != 0 && Instant.now().isBefore(deadline)) {
+            Pause.sleep(200);
+        }
+        assertThat(size).as("mails left in %s after every one was delivered", queue).isZero();
     }
 
     private static Optional<Instant> nextDelivery(JsonNode mail) {
