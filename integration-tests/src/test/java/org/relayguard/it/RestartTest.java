@@ -30,7 +30,7 @@ class RestartTest {
     @Test
     void mailWaitingForRetryWhileBothNextHopsAreDownIsDeliveredAfterARestartWhenTheyComeBack() throws Exception {
         try (NextHops hops = NextHops.down();
-             JamesServer james = JamesServer.builder().nextHops(hops).start()) {
+             JamesServer james = JamesServer.builder().nextHops(hops).env("RELAYGUARD_SMTP_GRACEFUL_SHUTDOWN", "true").start()) {
             Instant sent = Instant.now();
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < MAILS_PER_ROUTE; i++) {
@@ -86,7 +86,7 @@ class RestartTest {
     @Test
     void aDomainAddedThroughWebadminIsStillOursAfterARestart() throws Exception {
         try (NextHops hops = NextHops.start();
-             JamesServer james = JamesServer.builder().nextHops(hops).start()) {
+             JamesServer james = JamesServer.builder().nextHops(hops).env("RELAYGUARD_SMTP_GRACEFUL_SHUTDOWN", "true").start()) {
             james.webAdmin().addDomain("fabrikam.example");
             assertThat(james.webAdmin().domains()).contains("fabrikam.example");
 
@@ -106,7 +106,7 @@ class RestartTest {
     @Test
     void theQuarantineTheDecisionLogAndTheSessionTenantSurviveARestart() throws Exception {
         try (NextHops hops = NextHops.start();
-             JamesServer james = JamesServer.builder().nextHops(hops).enforce(true).start()) {
+             JamesServer james = JamesServer.builder().nextHops(hops).env("RELAYGUARD_SMTP_GRACEFUL_SHUTDOWN", "true").enforce(true).start()) {
             assertThat(TransportMail.FOREIGN_BY_XOORG.send(james, "xoorg-denied").code).isEqualTo(250);
             Outcomes denied = Outcomes.await(james, hops, 0, TransportMail.ID_HEADER, Duration.ofSeconds(60));
             assertThat(denied.quarantined("xoorg-denied"))

@@ -120,7 +120,7 @@ class WaitingMailTest {
 
     /** The shipped server with every retry an hour away (the schedule in conf/mailetcontainer.xml). */
     private static JamesServer retryingHourly(NextHops hops) throws IOException {
-        JamesServer james = JamesServer.builder().nextHops(hops).prepare();
+        JamesServer james = JamesServer.builder().nextHops(hops).env("RELAYGUARD_SMTP_GRACEFUL_SHUTDOWN", "true").prepare();
         Path conf = james.conf("mailetcontainer.xml");
         String text = Files.readString(conf);
         String hourly = text.replace("<delayTime>5000, 60000, 300000, 4*900000, 119*3600000</delayTime>", "<delayTime>3600000</delayTime>");

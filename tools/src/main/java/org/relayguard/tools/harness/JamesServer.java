@@ -32,6 +32,12 @@ public final class JamesServer extends ServerProcess {
     public static final String SERVER_DIR_PROPERTY = "relayguard.james.server.dir";
     public static final String KIND_PROPERTY = "relayguard.james.kind";
     public static final String JVM_ARGS_PROPERTY = "relayguard.james.jvm.args";
+    /**
+     * Set (to true) by the integration tests' Maven configuration: their servers stop without
+     * James's graceful unbind unless a test sets {@code RELAYGUARD_SMTP_GRACEFUL_SHUTDOWN} itself.
+     * The demo, the load runs and the cluster script keep the shipped setting.
+     */
+    public static final String FAST_STOP_PROPERTY = "relayguard.test.fastStop";
     public static final String QUARANTINE = "var/mail/m365-relaydeny";
     public static final String ERROR_REPOSITORY = "var/mail/error";
     /** Where smtpserver.xml reads the listeners' key and certificate chain by default (PEM). */
@@ -205,6 +211,12 @@ public final class JamesServer extends ServerProcess {
             env.putIfAbsent("RELAYGUARD_WEBADMIN_PORT", String.valueOf(Ports.free()));
             if (launcher != null) {
                 env.putIfAbsent("RELAYGUARD_LOG_CONSOLE", "OFF");
+            }
+            if (Boolean.getBoolean(FAST_STOP_PROPERTY)) {
+                // The test suite stops James about ninety times: James's graceful unbind waits out
+                // Netty's 2 s quiet period on each listener, some six minutes of CI for nothing a
+                // test checks. The tests of the shipped stop (RestartTest, WaitingMailTest) set it back.
+                env.putIfAbsent("RELAYGUARD_SMTP_GRACEFUL_SHUTDOWN", "false");
             }
             if (resolvConf != null && launcher != null) {
                 throw new IllegalStateException("resolvConf: without the launcher");
