@@ -79,6 +79,11 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         return consumer.deQueue();
     }
 
+    /** How many commits this queue's consumer made: what its group commit bundles, for the tests. */
+    long consumerCommits() {
+        return consumer.commits();
+    }
+
     @Override
     public long getSize() {
         return management.size();

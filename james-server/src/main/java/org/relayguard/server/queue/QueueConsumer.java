@@ -7,6 +7,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import javax.mail.MessagingException;
 
@@ -39,11 +40,14 @@ import reactor.core.publisher.FluxSink;
  * known to every queue of the broker ({@link HandedOutMails}), for the enqueue.
  *
  * <p>Group commit: the mails done at the same moment share one commit, so one journal sync. A
- * mail's acknowledgement (with the entries that go with it) joins the consumer session's open
- * transaction; then one of the deliverers waiting commits it for all of them, and each
- * {@code done} returns once the commit that holds its own is synced, as before: what {@code done}
- * promised when it returned is on disk. A failed commit fails every {@code done} it held; their
- * mails stay in the queue.</p>
+ * mail's end (its acknowledgement and the entries that go with it) joins a list in memory; one
+ * deliverer at a time takes the whole list, writes it to the consumer's session and commits it,
+ * while the mails done during that commit gather in the next list, taken whole by one of their
+ * deliverers once the commit ends. Only the committing thread uses the session: a {@code done}
+ * waits for commits, never to enter a session held through another's sync. Each {@code done}
+ * returns once the commit that holds its own is synced: what {@code done} promised when it
+ * returned is on disk. A failed commit fails every {@code done} it held; their mails stay in the
+ * queue.</p>
  */
 final class QueueConsumer {
     /** The mail queue's log lines, whichever part of it writes them, keep the one logger name. */
@@ -54,6 +58,8 @@ final class QueueConsumer {
     private final MailBodies bodies;
     private final MailQueueItemDecoratorFactory decorators;
     private final Metric dequeued;
+    /** How many commits the queue's consumer sessions made (mails done per commit, for the tests). */
+    private final AtomicLong commitCount = new AtomicLong();
     /** The mails handed out by the broker's queues and not done yet, by identity: a deliverer queues the very object again to retry it. */
     private final HandedOutMails handedOut;
 
@@ -65,6 +71,11 @@ final class QueueConsumer {
         this.bodies = bodies;
         this.decorators = decorators;
         this.dequeued = metrics.generate(MailQueue.DEQUEUED_METRIC_NAME_PREFIX + queue.name().asString());
+    }
+
+    /** How many commits the queue's consumer sessions made so far. */
+    long commits() {
+        return commitCount.get();
     }
 
     /** The handed-out mail's item, of any queue of the broker, while its deliverer is not done with it. */
@@ -244,29 +255,11 @@ final class QueueConsumer {
         }
 
         /**
-         * Acknowledges the message and sends the entries that follow it, if any, in the session's
-         * transaction, and returns once a commit holding them is synced (group commit).
+         * Acknowledges the message and sends the entries that follow it, if any, in one commit
+         * with the other mails done meanwhile, and returns once that commit is synced.
          */
         private void complete(Link on, ClientMessage message, QueueEntry next, List<Forward> forwards) throws ActiveMQException {
-            Batch mine;
-            synchronized (on.session) {
-                try {
-                    if (next != null) {
-                        on.producer.send(next.toMessage(on.session));
-                    }
-                    for (Forward forward : forwards) {
-                        on.anyAddress.send(forward.to.address(), forward.entry.toMessage(on.session));
-                    }
-                    message.individualAcknowledge();
-                } catch (ActiveMQException | RuntimeException e) {
-                    // Neither happened: the message stays in the queue, delivered again after a restart or a new
-                    // consumer. Nor did those of the mails done since the last commit: the rollback took them too.
-                    on.failOpen(e);
-                    throw e;
-                }
-                mine = on.open;
-            }
-            on.commit(mine);
+            on.commit(new Completion(message, next, forwards));
         }
 
         void discard(QueueEntry entry) {
@@ -285,12 +278,21 @@ final class QueueConsumer {
     }
 
     /**
-     * The acknowledgements (and entries) of the mails done since the last commit began: committed
-     * together. Its fields are guarded by the link's {@code commits} lock.
+     * One mail's end, waiting for a commit: its acknowledgement and the entries that go with it.
+     * {@code finished} and {@code failure} are guarded by the link's {@code commits} lock.
      */
-    private static final class Batch {
+    private static final class Completion {
+        private final ClientMessage message;
+        private final QueueEntry next;
+        private final List<Forward> forwards;
         private boolean finished;
         private ActiveMQException failure;
+
+        Completion(ClientMessage message, QueueEntry next, List<Forward> forwards) {
+            this.message = message;
+            this.next = next;
+            this.forwards = forwards;
+        }
     }
 
     /** A transacted session on one run of the broker, with its consumer and the producer of retries. */
@@ -302,8 +304,9 @@ final class QueueConsumer {
         /** Sends to any queue of the broker: the entries a deliverer queued to other queues. */
         private final ClientProducer anyAddress;
         private final Object commits = new Object();
-        /** The batch acknowledgements join; replaced (under the session's lock) when a commit begins. */
-        private Batch open = new Batch();
+        /** The mails done and not in a commit yet: the next commit takes them all. Guarded by {@code commits}. */
+        private List<Completion> pending = new ArrayList<>();
+        /** A thread is writing and committing a batch. Guarded by {@code commits}. */
         private boolean committing;
 
         Link() throws ActiveMQException {
@@ -321,16 +324,20 @@ final class QueueConsumer {
         }
 
         /**
-         * Returns once the batch is committed, committing it when no commit is under way (the
-         * others of the batch wait for it), or throws its commit's failure. Whoever commits takes
-         * every acknowledgement made so far: those made during a commit go in the next one.
+         * Returns once the mail's end is committed, or throws its commit's failure. The mail joins
+         * the pending list; when no commit is under way, its thread takes the whole list, writes it
+         * to the session and commits it, while the mails done meanwhile join the next list (the
+         * session is the committing thread's alone: a done never waits to enter it, only for a
+         * commit). Whoever finds no commit under way after one ends takes the next list.
          */
-        void commit(Batch batch) throws ActiveMQException {
+        void commit(Completion mine) throws ActiveMQException {
+            List<Completion> batch;
             synchronized (commits) {
-                // Not given up on an interrupt: the acknowledgement is in the transaction, and its
-                // commit (within the broker's call timeout) decides whether the done happened.
+                pending.add(mine);
+                // Not given up on an interrupt: the mail is in the list, and its commit (within the
+                // broker's call timeout) decides whether the done happened.
                 boolean interrupted = false;
-                while (!batch.finished && committing) {
+                while (!mine.finished && committing) {
                     try {
                         commits.wait();
                     } catch (InterruptedException e) {
@@ -340,29 +347,22 @@ final class QueueConsumer {
                 if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
-                if (batch.finished) {
-                    if (batch.failure != null) {
-                        throw batch.failure;
+                if (mine.finished) {
+                    if (mine.failure != null) {
+                        throw mine.failure;
                     }
                     return;
                 }
                 committing = true;
+                batch = pending;
+                pending = new ArrayList<>();
             }
-            Batch committed;
-            ActiveMQException failure = null;
-            synchronized (session) {
-                committed = open;
-                open = new Batch();
-                try {
-                    session.commit();
-                } catch (ActiveMQException | RuntimeException e) {
-                    rollbackQuietly();
-                    failure = asActiveMQ(e);
-                }
-            }
+            ActiveMQException failure = write(batch);
             synchronized (commits) {
-                committed.finished = true;
-                committed.failure = failure;
+                for (Completion each : batch) {
+                    each.finished = true;
+                    each.failure = failure;
+                }
                 committing = false;
                 commits.notifyAll();
             }
@@ -371,15 +371,31 @@ final class QueueConsumer {
             }
         }
 
-        /** Called holding the session: rolls its transaction back and fails the mails done since the last commit. */
-        void failOpen(Exception cause) {
-            Batch failed = open;
-            open = new Batch();
-            rollbackQuietly();
-            synchronized (commits) {
-                failed.finished = true;
-                failed.failure = asActiveMQ(cause);
-                commits.notifyAll();
+        /**
+         * Sends the batch's entries and acknowledges its messages in the session's transaction,
+         * then commits, which returns once the journal is synced. On a failure nothing of the
+         * batch happened: the rollback takes it all, and its messages stay in the queue, delivered
+         * again after a restart or on a new consumer.
+         */
+        private ActiveMQException write(List<Completion> batch) {
+            synchronized (session) {
+                try {
+                    for (Completion each : batch) {
+                        if (each.next != null) {
+                            producer.send(each.next.toMessage(session));
+                        }
+                        for (Forward forward : each.forwards) {
+                            anyAddress.send(forward.to.address(), forward.entry.toMessage(session));
+                        }
+                        each.message.individualAcknowledge();
+                    }
+                    session.commit();
+                    commitCount.incrementAndGet();
+                    return null;
+                } catch (ActiveMQException | RuntimeException e) {
+                    rollbackQuietly();
+                    return asActiveMQ(e);
+                }
             }
         }
 

@@ -193,6 +193,65 @@ class ArtemisMailQueueTest implements DelayedManageableMailQueueContract, MailQu
     }
 
     /**
+     * Group commit under a slow journal: the mails done while a commit waits for its sync all go
+     * into the next commit, one commit for them all, rather than each waiting to enter the session
+     * that commit holds and committing a few at a time. The journal is held up here by taking its
+     * storage manager's write lock, as a slow disk would (every journal write waits for it).
+     */
+    @Test
+    void mailsDoneWhileACommitWaitsForTheJournalAreAllCommittedByTheNextCommit() throws Exception {
+        int mails = 20;
+        for (int i = 0; i < mails; i++) {
+            queue.enQueue(defaultMail().name("mail" + i).build());
+        }
+        java.util.List<MailQueue.MailQueueItem> items = Flux.from(queue.deQueue()).take(mails).collectList().block(Duration.ofSeconds(30));
+        long commitsBefore = ((ArtemisMailQueue) queue).consumerCommits();
+        java.util.concurrent.locks.ReentrantReadWriteLock journal = storageManagerLock();
+        java.util.List<Thread> deliverers = new java.util.ArrayList<>();
+        java.util.List<Exception> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        journal.writeLock().lock();
+        try {
+            for (MailQueue.MailQueueItem item : items) {
+                Thread deliverer = new Thread(() -> {
+                    try {
+                        item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+                    } catch (Exception e) {
+                        failures.add(e);
+                    }
+                });
+                deliverers.add(deliverer);
+                deliverer.start();
+            }
+            // One done commits and waits for the journal; the others wait too, for the commit.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            int stillFor = 0;
+            while (stillFor < 3) {
+                assertThat(System.nanoTime()).as("every done waits").isLessThan(deadline);
+                Thread.sleep(50);
+                stillFor = deliverers.stream().noneMatch(thread -> thread.getState() == Thread.State.RUNNABLE) ? stillFor + 1 : 0;
+            }
+        } finally {
+            journal.writeLock().unlock();
+        }
+        for (Thread deliverer : deliverers) {
+            deliverer.join(30_000);
+        }
+
+        assertThat(failures).isEmpty();
+        assertThat(((ArtemisMailQueue) queue).consumerCommits() - commitsBefore)
+            .as("the commit the journal held up, then one for the %s mails done meanwhile", mails - 1)
+            .isEqualTo(2);
+        assertThat(queue.getSize()).isZero();
+    }
+
+    private java.util.concurrent.locks.ReentrantReadWriteLock storageManagerLock() throws ReflectiveOperationException {
+        java.lang.reflect.Field lock = org.apache.activemq.artemis.core.persistence.impl.journal.AbstractJournalStorageManager.class
+            .getDeclaredField("storageManagerLock");
+        lock.setAccessible(true);
+        return (java.util.concurrent.locks.ReentrantReadWriteLock) lock.get(broker.server().getStorageManager());
+    }
+
+    /**
      * A write error in the journal (a full disk) makes Artemis stop its server: the journal calls
      * its storage manager's {@code criticalError}, whose {@code IOCriticalErrorListener} stops the
      * server on another thread, exactly as below. While it is down an enqueue fails at once (an
