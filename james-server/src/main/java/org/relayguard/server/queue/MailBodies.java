@@ -23,7 +23,6 @@ import javax.mail.internet.MimeMessage;
 import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
 import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
-import org.apache.james.server.core.MailHeaders;
 import org.apache.james.server.core.MimeMessageSource;
 import org.apache.james.server.core.MimeMessageUtil;
 import org.apache.james.server.core.MimeMessageWrapper;
@@ -165,8 +164,8 @@ final class MailBodies {
             }
             writeHeaderLines(message, out);
             try (InputStream in = received.get().getInputStream()) {
-                // James's own header reader skips the received headers, exactly as its getRawInputStream does.
-                new MailHeaders(in);
+                // Past the received header, where javax.mail's parser would stop (without parsing it again).
+                HeaderEnd.skip(in);
                 in.transferTo(out);
             }
             return;
@@ -356,6 +355,7 @@ final class MailBodies {
     private static final class UnsynchronizedByteArrayInputStream extends InputStream {
         private final byte[] bytes;
         private int position;
+        private int mark;
 
         UnsynchronizedByteArrayInputStream(byte[] bytes) {
             this.bytes = bytes;
@@ -390,6 +390,22 @@ final class MailBodies {
         @Override
         public int available() {
             return bytes.length - position;
+        }
+
+        /** The header's end is found by looking one line ending ahead ({@link HeaderEnd}). */
+        @Override
+        public boolean markSupported() {
+            return true;
+        }
+
+        @Override
+        public void mark(int readLimit) {
+            mark = position;
+        }
+
+        @Override
+        public void reset() {
+            position = mark;
         }
     }
 
