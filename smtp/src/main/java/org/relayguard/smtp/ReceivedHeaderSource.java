@@ -3,6 +3,7 @@ package org.relayguard.smtp;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.reflect.Field;
 
 import javax.mail.internet.MimeMessage;
@@ -151,6 +152,15 @@ public class ReceivedHeaderSource implements JamesMessageHook {
         @Override
         public int available() throws IOException {
             return limit - position + in.available();
+        }
+
+        /** What is buffered, then the rest straight from the stream below (the queue copies a message so). */
+        @Override
+        public long transferTo(OutputStream out) throws IOException {
+            int buffered = limit - position;
+            out.write(buffer, position, buffered);
+            position = limit;
+            return buffered + in.transferTo(out);
         }
 
         @Override

@@ -138,7 +138,9 @@ class ReceivedHeaderSourceTest {
             byte[] chunk = new byte[3000];
             int count = in.read(chunk, 0, chunk.length);
             out.write(chunk, 0, count);
-            in.transferTo(out);
+            assertThat(in.read()).isEqualTo(bytes[3100] & 0xFF);
+            out.write(bytes[3100]);
+            assertThat(in.transferTo(out)).isEqualTo(bytes.length - 3101);
             assertThat(in.read()).isEqualTo(-1);
         }
         assertThat(out.toByteArray()).isEqualTo(bytes);
