@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonSerializable;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
 
 /**
  * Everything of a {@link Mail} but its message, as the JSON text a queue entry carries: name,
@@ -76,11 +78,13 @@ final class MailEnvelope {
             }
             json.writeEndArray();
             json.writeObjectFieldStart("attributes");
+            // One serializer context for all of the mail's attributes (writeTree makes one, and flushes, per value).
+            SerializerProvider provider = JSON.getSerializerProviderInstance();
             for (Attribute attribute : (Iterable<Attribute>) mail.attributes()::iterator) {
                 Optional<JsonNode> value = attribute.getValue().toJson();
                 if (value.isPresent()) {
                     json.writeFieldName(attribute.getName().asString());
-                    JSON.writeTree(json, value.get());
+                    ((JsonSerializable) value.get()).serialize(json, provider);
                 } else {
                     LOGGER.warn("Mail attribute {} of mail {} cannot be queued: left out", attribute.getName().asString(), mail.getName());
                 }
