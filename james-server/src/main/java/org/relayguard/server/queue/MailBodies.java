@@ -23,7 +23,6 @@ import javax.mail.internet.MimeMessage;
 import org.apache.activemq.artemis.api.core.ActiveMQBuffer;
 import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.client.ClientMessage;
-import org.apache.james.server.core.MailHeaders;
 import org.apache.james.server.core.MimeMessageSource;
 import org.apache.james.server.core.MimeMessageUtil;
 import org.apache.james.server.core.MimeMessageWrapper;
@@ -61,10 +60,12 @@ final class MailBodies {
     Body store(Mail mail) throws IOException, MessagingException {
         long size = estimatedSize(mail.getMessage());
         if (size >= 0 && size <= INLINE_LIMIT) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream((int) size + 1024);
+            // The received size is exact when the header is unchanged (most mail on the spool): the
+            // buffer is then the body itself, not copied once more.
+            InlineBuffer out = new InlineBuffer(headerUnchanged(mail.getMessage()) ? (int) size : (int) size + 1024);
             writeAsReceived(mail.getMessage(), out, out::reset);
             if (out.size() <= INLINE_LIMIT) {
-                return new InlineBody(out.toByteArray());
+                return new InlineBody(out.bytes());
             }
         }
         String id = UUID.randomUUID().toString();
@@ -92,6 +93,21 @@ final class MailBodies {
         boolean same = !wrapper.isHeaderModified() && received.isPresent()
             && received.get() instanceof BodySource && ((BodySource) received.get()).id.equals(((FileBody) readFrom).id);
         return same ? Optional.of(readFrom) : Optional.empty();
+    }
+
+    private static boolean headerUnchanged(MimeMessage message) {
+        return message instanceof MimeMessageWrapper && !((MimeMessageWrapper) message).isHeaderModified();
+    }
+
+    /** A message's bytes, handed over without a copy when the estimated size was the exact one. */
+    private static final class InlineBuffer extends ByteArrayOutputStream {
+        InlineBuffer(int size) {
+            super(size);
+        }
+
+        byte[] bytes() {
+            return count == buf.length ? buf : toByteArray();
+        }
     }
 
     /**
@@ -165,8 +181,8 @@ final class MailBodies {
             }
             writeHeaderLines(message, out);
             try (InputStream in = received.get().getInputStream()) {
-                // James's own header reader skips the received headers, exactly as its getRawInputStream does.
-                new MailHeaders(in);
+                // Past the received header, where javax.mail's parser would stop (without parsing it again).
+                HeaderEnd.skip(in);
                 in.transferTo(out);
             }
             return;
@@ -353,9 +369,10 @@ final class MailBodies {
     }
 
     /** James's header parsers read byte by byte: {@link java.io.ByteArrayInputStream} locks on each read. */
-    private static final class UnsynchronizedByteArrayInputStream extends InputStream {
+    static final class UnsynchronizedByteArrayInputStream extends InputStream {
         private final byte[] bytes;
         private int position;
+        private int mark;
 
         UnsynchronizedByteArrayInputStream(byte[] bytes) {
             this.bytes = bytes;
@@ -390,6 +407,31 @@ final class MailBodies {
         @Override
         public int available() {
             return bytes.length - position;
+        }
+
+        /** The rest in one write, without the copy buffer of {@link InputStream#transferTo}. */
+        @Override
+        public long transferTo(OutputStream out) throws IOException {
+            int count = bytes.length - position;
+            out.write(bytes, position, count);
+            position = bytes.length;
+            return count;
+        }
+
+        /** The header's end is found by looking one line ending ahead ({@link HeaderEnd}). */
+        @Override
+        public boolean markSupported() {
+            return true;
+        }
+
+        @Override
+        public void mark(int readLimit) {
+            mark = position;
+        }
+
+        @Override
+        public void reset() {
+            position = mark;
         }
     }
 

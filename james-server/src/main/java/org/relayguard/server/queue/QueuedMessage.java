@@ -6,7 +6,6 @@ import java.io.OutputStream;
 
 import javax.mail.MessagingException;
 
-import org.apache.james.server.core.MailHeaders;
 import org.apache.james.server.core.MimeMessageSource;
 import org.apache.james.server.core.MimeMessageUtil;
 import org.apache.james.server.core.MimeMessageWrapper;
@@ -19,7 +18,8 @@ import org.apache.james.server.core.MimeMessageWrapper;
  * and Latin-1 header fields reached the next hop mangled. Everything else is James's: the same
  * header lines (those received, or the changed ones once a mailet changed a header), the fields
  * javax.mail leaves out ({@code Bcc}), and a body copied from the received bytes unless a mailet
- * changed it. No more reading than James's writer: one pass over the received header, then the
+ * changed it. No more reading than James's writer: the received header parsed once per message
+ * (as James parses it for any header read), passed over without parsing on each write, then the
  * body streamed.
  */
 final class QueuedMessage extends MimeMessageWrapper {
@@ -35,15 +35,15 @@ final class QueuedMessage extends MimeMessageWrapper {
             writeParsed(headerOut, bodyOut, ignoreList, preLoad);
             return;
         }
+        if (isHeaderModified()) {
+            saveIfChanged();
+        }
+        // The header lines this message holds: parsed from the received bytes once per message (a
+        // delivery writes it twice and reads its Subject), the changed ones if a mailet changed any.
+        HeaderLines.write(getNonMatchingHeaderLines(ignoreList), headerOut);
         try (InputStream received = source.getInputStream()) {
-            // Read to the end of the received header: what follows is the body, copied as it is.
-            MailHeaders receivedHeader = new MailHeaders(received);
-            if (isHeaderModified()) {
-                saveIfChanged();
-                HeaderLines.write(getNonMatchingHeaderLines(ignoreList), headerOut);
-            } else {
-                HeaderLines.write(receivedHeader.getNonMatchingHeaderLines(ignoreList), headerOut);
-            }
+            // Past the received header: what follows is the body, copied as it is.
+            HeaderEnd.skip(received);
             received.transferTo(bodyOut);
         }
     }

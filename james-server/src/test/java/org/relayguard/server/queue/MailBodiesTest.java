@@ -106,6 +106,23 @@ class MailBodiesTest {
         assertThat(java.nio.file.Files.list(directory)).isEmpty();
     }
 
+    @Test
+    void aMessageReadFromItsQueueEntryShouldBeStoredAgainWithItsBodyAsReceivedChangedHeaderOrNot() throws Exception {
+        MailBodies bodies = new MailBodies(directory);
+        String received = "Subject: s\r\nX-Other: a b\r\n\r\nbody\r\r\n\r\nmore\r\n";
+        MailBodies.Body inEntry = bodies.store(mailOf(received));
+
+        MailImpl unchanged = MailImpl.builder().name("again").build();
+        unchanged.setMessageNoCopy(new QueuedMessage(inEntry.source()));
+        MailImpl changed = MailImpl.builder().name("changed").build();
+        changed.setMessageNoCopy(new QueuedMessage(inEntry.source()));
+        changed.getMessage().addHeader("X-Added", "1");
+
+        assertThat(read(bodies.store(unchanged).source())).isEqualTo(received);
+        assertThat(read(bodies.store(changed).source()))
+            .isEqualTo("X-Added: 1\r\nSubject: s\r\nX-Other: a b\r\n\r\nbody\r\r\n\r\nmore\r\n");
+    }
+
     private static MailImpl mailOf(String received) throws Exception {
         MailImpl mail = MailImpl.builder().name("stored").build();
         mail.setMessageNoCopy(new MimeMessageWrapper(MimeMessageInputStreamSource.create("received",

@@ -79,6 +79,24 @@ class QueuedMessageTest {
     }
 
     @Test
+    void writingAgainAfterReadingAFieldShouldGiveTheSameBytesAndAChangeMadeBetweenShouldShow() throws Exception {
+        byte[] received = concat("Bcc: hidden@contoso.com\r\n".getBytes(StandardCharsets.US_ASCII), HEADER, BODY);
+        QueuedMessage message = new QueuedMessage(source(received));
+
+        byte[] first = written(message, JAVAX_MAIL_IGNORES);
+        assertThat(message.getHeader("Subject", null)).isNotNull();
+        byte[] second = written(message, JAVAX_MAIL_IGNORES);
+        message.setHeader("X-Added", "1");
+        byte[] changed = written(message, JAVAX_MAIL_IGNORES);
+
+        assertThat(text(first)).isEqualTo(text(concat(HEADER, BODY)));
+        assertThat(text(second)).isEqualTo(text(first));
+        // Changed: James's fields brought up to date (Date, Message-ID), the new one, the others' bytes as received.
+        assertThat(text(changed)).contains("\r\nX-Added: 1\r\n")
+            .endsWith(text(concat(HEADER, "\r\nbody line\r\n".getBytes(StandardCharsets.US_ASCII))));
+    }
+
+    @Test
     void writeToShouldKeepTheOtherLinesBytesWhenAMailetChangedAHeader() throws Exception {
         QueuedMessage message = new QueuedMessage(source(concat(HEADER, BODY)));
         message.removeHeader("X-Comment");
