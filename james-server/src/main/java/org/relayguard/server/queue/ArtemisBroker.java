@@ -223,7 +223,7 @@ public final class ArtemisBroker implements AutoCloseable {
         if (stoppedSince == null) {
             stoppedSince = Instant.now();
             restartAttempts = 0;
-            LOGGER.error("The mail queue broker stopped (an I/O error in its journal, such as a full disk); restarting it");
+            LOGGER.error("The mail queue broker stopped (an I/O error in its store, such as a full disk, or a lost lease on a shared store); restarting it");
         }
         if (state == ActiveMQServer.SERVER_STATE.STOPPING) {
             return;
