@@ -80,6 +80,8 @@ class SharedQueueStoreTest {
         assertThatThrownBy(() -> SharedQueueStore.from(typo, DIRECTORY))
             .isInstanceOf(ConfigurationException.class).hasMessageContaining("relayguard.queue.store");
 
+        // Loading Derby's driver boots Derby, which writes its log where it is told (else in the working directory).
+        System.getProperties().putIfAbsent("derby.stream.error.file", "target/derby.log");
         BaseConfiguration derby = new BaseConfiguration();
         derby.addProperty("database.driverClassName", "org.apache.derby.jdbc.EmbeddedDriver");
         derby.addProperty("database.url", "jdbc:derby:var/store/derby;create=true");
