@@ -8,7 +8,8 @@
 #   ./perf.sh queue [jmh options]         the mail queue alone: Artemis (this release) against ActiveMQ
 #                                         Classic (the previous ones), enqueue + dequeue + ack (not in "all")
 #   ./perf.sh cluster [driver options]    one node vs two through HAProxy on PostgreSQL (not in "all";
-#                                         needs the postgresql and haproxy packages; --help)
+#                                         needs the postgresql and haproxy packages; --help);
+#                                         --ha: two nodes with their queues in PostgreSQL against two with local queues
 #   ./perf.sh idle [driver options]       the normal load with and without 1,000 idle connections, as a
 #                                         ratio (not in "all"; --help; docs/operator-guide.md "Limits");
 #                                         --stalled-dns (root): their reverse lookups stall, and more

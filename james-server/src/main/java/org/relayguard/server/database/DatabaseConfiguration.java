@@ -114,6 +114,23 @@ public final class DatabaseConfiguration {
         return url;
     }
 
+    public String driverClassName() {
+        return driverClassName;
+    }
+
+    public String username() {
+        return username;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    /** Embedded Derby: a database only this JVM can open. */
+    public boolean isEmbedded() {
+        return isEmbedded(url);
+    }
+
     /** Whether the DomainList is answered from a copy in memory (see the class comment). */
     public boolean domainListCopy() {
         return domainListCopy;

@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * transaction, when its commit returns.
  * A message is redelivered as often as it takes (no dead-letter address), and none expires.
  *
+ * <p>Where the journal is comes from its {@link QueueStore}: by default the files below; in a
+ * cluster node with {@code relayguard.queue.store=database}, the database ({@link SharedQueueStore}).</p>
+ *
  * <p>Files under the given directory: {@code journal/}, {@code bindings/}, {@code paging/},
  * {@code large-messages/}, and {@code mails/} for the message bodies ({@link MailBodies}).</p>
  *
@@ -55,6 +58,7 @@ public final class ArtemisBroker implements AutoCloseable {
     static final int LARGE_MESSAGE_SIZE = 1024 * 1024;
 
     private final Path directory;
+    private final QueueStore store;
     private final ScheduledExecutorService watchdog;
     private volatile Instance instance;
     private volatile boolean closed;
@@ -98,7 +102,12 @@ public final class ArtemisBroker implements AutoCloseable {
     }
 
     public ArtemisBroker(Path directory) throws Exception {
+        this(directory, QueueStore.LOCAL);
+    }
+
+    ArtemisBroker(Path directory, QueueStore store) throws Exception {
         this.directory = directory;
+        this.store = store;
         this.instance = start(1);
         this.watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "mailqueue-broker-watchdog");
@@ -118,10 +127,10 @@ public final class ArtemisBroker implements AutoCloseable {
             stopQuietly(embedded);
             throw e;
         }
-        ServerLocator locator = locator(serverId, true);
+        ServerLocator locator = locator(serverId, true, largeMessageSize());
         // A transacted session's commit is what confirms its sends and acknowledgements: they need
         // not each wait for the broker (and for the journal write it answers after) on their own.
-        ServerLocator transactedLocator = locator(serverId, false);
+        ServerLocator transactedLocator = locator(serverId, false, largeMessageSize());
         ClientSessionFactory sessions = null;
         try {
             sessions = locator.createSessionFactory();
@@ -137,7 +146,12 @@ public final class ArtemisBroker implements AutoCloseable {
         }
     }
 
-    private static ServerLocator locator(int serverId, boolean blocking) {
+    /** In a shared store every entry, whatever its message's size, is one record: nothing is a file. */
+    private int largeMessageSize() {
+        return store.bodiesInFiles() ? LARGE_MESSAGE_SIZE : Integer.MAX_VALUE;
+    }
+
+    private static ServerLocator locator(int serverId, boolean blocking, int largeMessageSize) {
         ServerLocator locator = ActiveMQClient.createServerLocatorWithoutHA(new TransportConfiguration(InVMConnectorFactory.class.getName(),
             Map.of(TransportConstants.SERVER_ID_PROP_NAME, serverId)));
         // A consumer receives a message only when it asks for one: no mail sits in a consumer's buffer.
@@ -147,7 +161,7 @@ public final class ArtemisBroker implements AutoCloseable {
         locator.setCallTimeout(CALL_TIMEOUT_MILLIS);
         // A queue entry (envelope, and a message of up to MailBodies.INLINE_LIMIT) stays one journal
         // record: the client would otherwise stream an entry over 100 KiB as a "large message".
-        locator.setMinLargeMessageSize(LARGE_MESSAGE_SIZE);
+        locator.setMinLargeMessageSize(largeMessageSize);
         return locator;
     }
 
@@ -184,6 +198,7 @@ public final class ArtemisBroker implements AutoCloseable {
             .setAutoDeleteAddresses(false)
             .setAutoDeleteQueues(false)
             .setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE));
+        store.configure(configuration);
         return configuration;
     }
 
@@ -208,7 +223,7 @@ public final class ArtemisBroker implements AutoCloseable {
         if (stoppedSince == null) {
             stoppedSince = Instant.now();
             restartAttempts = 0;
-            LOGGER.error("The mail queue broker stopped (an I/O error in its journal, such as a full disk); restarting it");
+            LOGGER.error("The mail queue broker stopped (an I/O error in its store, such as a full disk, or a lost lease on a shared store); restarting it");
         }
         if (state == ActiveMQServer.SERVER_STATE.STOPPING) {
             return;
@@ -240,6 +255,15 @@ public final class ArtemisBroker implements AutoCloseable {
 
     Path directory() {
         return directory;
+    }
+
+    boolean bodiesInFiles() {
+        return store.bodiesInFiles();
+    }
+
+    /** Throws when a send that just returned may have been written to a store this broker no longer owns. */
+    void confirmOwnership() {
+        store.confirmOwnership(server());
     }
 
     ActiveMQServer server() {

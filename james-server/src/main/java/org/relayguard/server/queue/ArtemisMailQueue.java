@@ -44,6 +44,11 @@ final class ArtemisMailQueue implements ManageableMailQueue {
         gauges.register(QUEUE_SIZE_METRIC_NAME_PREFIX + name.asString(), management::size);
     }
 
+    /** Queues an entry as it is (a mail taken over from another node's store), once it is stored. */
+    void adopt(QueueEntry entry) throws Exception {
+        sender.send(entry);
+    }
+
     static String addressOf(MailQueueName name) {
         return ADDRESS_PREFIX + name.asString();
     }

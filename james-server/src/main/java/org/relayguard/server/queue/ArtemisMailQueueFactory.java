@@ -17,6 +17,9 @@ import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
 import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.ManageableMailQueue;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import com.google.common.collect.ImmutableSet;
 
 /**
@@ -25,6 +28,7 @@ import com.google.common.collect.ImmutableSet;
  * found in the broker at start-up are listed too (webadmin shows them, with their mail).
  */
 public final class ArtemisMailQueueFactory implements MailQueueFactory<ManageableMailQueue>, AutoCloseable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(ArtemisMailQueueFactory.class);
     private final ArtemisBroker broker;
     private final MailQueueItemDecoratorFactory decorators;
     private final MetricFactory metrics;
@@ -41,7 +45,7 @@ public final class ArtemisMailQueueFactory implements MailQueueFactory<Manageabl
         this.metrics = metrics;
         this.gauges = gauges;
         this.producers = new Producers(broker);
-        this.bodies = new MailBodies(broker.directory().resolve("mails"));
+        this.bodies = new MailBodies(broker.directory().resolve("mails"), broker.bodiesInFiles());
     }
 
     @Override
@@ -72,6 +76,22 @@ public final class ArtemisMailQueueFactory implements MailQueueFactory<Manageabl
             }
         }
         return new ArtemisMailQueue(name, broker, producers, bodies, handedOut, decorators, metrics, gauges);
+    }
+
+    /**
+     * Queues here a mail of another node's store that this node took over ({@link PeerStores}),
+     * with its envelope, body, sequence and due time; false, and logged, for an entry it cannot
+     * take (none of this queue's, or one whose body is a file on the other node's disk), which
+     * stays where it is.
+     */
+    boolean adopt(MailQueueName name, org.apache.activemq.artemis.api.core.Message message) throws Exception {
+        if (QueueEntry.envelope(message) == null || bodies.file(message).isPresent()) {
+            LOGGER.error("Mail queue {}: an entry of another node's store cannot be taken over (no envelope, or a body file); left there",
+                name.asString());
+            return false;
+        }
+        queues.computeIfAbsent(name, this::open).adopt(QueueEntry.taken(message, bodies.of(message)));
+        return true;
     }
 
     @Override

@@ -33,7 +33,8 @@ import org.apache.mailet.Mail;
  * entry, synced with it by the journal; a larger one is a file under the queue store's
  * {@code mails/} directory, written and forced to disk ({@code fsync}, file and directory) before
  * the entry that names it is written. Either way a mail acknowledged with {@code 250} survives a
- * power loss too.
+ * power loss too. On a store shared with other nodes ({@link SharedQueueStore}) every message
+ * travels in its entry, whatever its size: no file that only this node's disk holds.
  */
 final class MailBodies {
     /** The queue entry property naming a body file; an entry without it holds its body. */
@@ -47,9 +48,16 @@ final class MailBodies {
     private static final Field RECEIVED_SOURCE = receivedSourceField();
 
     private final Path directory;
+    private final boolean files;
 
     MailBodies(Path directory) throws IOException {
-        this.directory = Files.createDirectories(directory);
+        this(directory, true);
+    }
+
+    /** {@code files} false: every message in its queue entry, none in {@code directory}. */
+    MailBodies(Path directory, boolean files) throws IOException {
+        this.directory = files ? Files.createDirectories(directory) : directory;
+        this.files = files;
     }
 
     /**
@@ -59,12 +67,15 @@ final class MailBodies {
      */
     Body store(Mail mail) throws IOException, MessagingException {
         long size = estimatedSize(mail.getMessage());
-        if (size >= 0 && size <= INLINE_LIMIT) {
+        boolean small = size >= 0 && size <= INLINE_LIMIT;
+        if (!files || small) {
             // The received size is exact when the header is unchanged (most mail on the spool): the
-            // buffer is then the body itself, not copied once more.
-            InlineBuffer out = new InlineBuffer(headerUnchanged(mail.getMessage()) ? (int) size : (int) size + 1024);
+            // buffer is then the body itself, not copied once more. A larger one (the database store
+            // keeps every body in its entry) grows from the inline limit as it is written.
+            InlineBuffer out = new InlineBuffer(small && headerUnchanged(mail.getMessage()) ? (int) size
+                : (int) Math.max(0, Math.min(size, INLINE_LIMIT)) + 1024);
             writeAsReceived(mail.getMessage(), out, out::reset);
-            if (out.size() <= INLINE_LIMIT) {
+            if (!files || out.size() <= INLINE_LIMIT) {
                 return new InlineBody(out.bytes());
             }
         }

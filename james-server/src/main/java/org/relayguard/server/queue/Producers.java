@@ -44,6 +44,7 @@ final class Producers implements AutoCloseable {
         try {
             sender.producer.send(address, builder.build(sender.session));
             idle.offer(sender);
+            broker.confirmOwnership();
         } catch (Exception e) {
             sender.close();
             throw e;

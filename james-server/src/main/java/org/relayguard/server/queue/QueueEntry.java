@@ -35,6 +35,12 @@ final class QueueEntry {
         return new QueueEntry(envelope(message), body, sequence(message), System.currentTimeMillis(), false);
     }
 
+    /** A mail of another node's store that this node took over: the same entry, due when it was due there. */
+    static QueueEntry taken(Message message, MailBodies.Body body) {
+        long due = due(message);
+        return new QueueEntry(envelope(message), body, sequence(message), due, due > System.currentTimeMillis());
+    }
+
     /** The envelope's JSON text, or null for a message that is no queue entry. */
     static String envelope(Message message) {
         return message.getStringProperty(ENVELOPE);

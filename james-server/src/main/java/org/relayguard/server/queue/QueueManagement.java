@@ -185,7 +185,7 @@ final class QueueManagement {
     }
 
     /** Matches on the message itself; the queue's own bookkeeping never asks the other two. */
-    private static final class EnvelopeFilter implements Filter {
+    static final class EnvelopeFilter implements Filter {
         private final Predicate<Message> predicate;
 
         EnvelopeFilter(Predicate<Message> predicate) {

@@ -40,6 +40,8 @@ public final class Cluster implements AutoCloseable {
         private IntFunction<JamesServer.Builder> node = index -> JamesServer.builder();
         private List<HaProxy.Frontend> extraFrontends = List.of();
         private IntFunction<String> databaseProperties = index -> "";
+        private boolean sharedQueues;
+        private IntFunction<Integer> databasePort = index -> 0;
 
         /** The cluster's directory; a new temporary one if not given. */
         public Builder root(Path root) {
@@ -68,6 +70,21 @@ public final class Cluster implements AutoCloseable {
         /** Lines added to a node's {@code conf/james-database.properties} (e.g. {@code relayguard.domainlist.copy=true}). */
         public Builder databaseProperties(IntFunction<String> databaseProperties) {
             this.databaseProperties = databaseProperties;
+            return this;
+        }
+
+        /**
+         * Every node's mail queues in PostgreSQL ({@code relayguard.queue.store=database}), each node
+         * the backup of every other node's store: a node's queued mail survives the node.
+         */
+        public Builder sharedQueues(boolean sharedQueues) {
+            this.sharedQueues = sharedQueues;
+            return this;
+        }
+
+        /** The port node {@code index} reaches PostgreSQL on (a proxy in front of it); 0: PostgreSQL's own. */
+        public Builder databasePort(IntFunction<Integer> databasePort) {
+            this.databasePort = databasePort;
             return this;
         }
 
@@ -118,7 +135,9 @@ public final class Cluster implements AutoCloseable {
                 .env("RELAYGUARD_QUARANTINE", SHARED_QUARANTINE)
                 .log(nodeRoot.resolve("james.log"))
                 .prepare();
-            Files.writeString(node.conf("james-database.properties"), postgres.jamesDatabaseProperties() + builder.databaseProperties.apply(i),
+            String queues = builder.sharedQueues ? sharedQueueProperties(i, builder.nodes) : "";
+            Files.writeString(node.conf("james-database.properties"),
+                postgres.jamesDatabaseProperties(databasePortOr(builder.databasePort.apply(i))) + queues + builder.databaseProperties.apply(i),
                 StandardCharsets.UTF_8);
             nodes.add(node);
             node.start();
@@ -128,6 +147,33 @@ public final class Cluster implements AutoCloseable {
         for (int i = 0; i < nodes.size(); i++) {
             haProxy.awaitStatus("node" + (i + 1), "UP", java.time.Duration.ofSeconds(30));
         }
+    }
+
+    private int databasePortOr(int port) {
+        return port != 0 ? port : postgres.port();
+    }
+
+    /** Node {@code index}'s queues in the database, backing up every other node's. */
+    static String sharedQueueProperties(int index, int nodes) {
+        List<String> peers = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+            if (i != index) {
+                peers.add(nodeName(i));
+            }
+        }
+        return sharedQueueProperties(nodeName(index), peers);
+    }
+
+    /** The {@code james-database.properties} lines of a node whose queues are in the database, backing up its peers'. */
+    public static String sharedQueueProperties(String node, List<String> peers) {
+        return "relayguard.queue.store=database\n"
+            + "relayguard.queue.node=" + node + "\n"
+            + "relayguard.queue.peers=" + String.join(",", peers) + "\n";
+    }
+
+    /** node1, node2, …: the nodes' directories, HAProxy's server names, and their queue stores' names. */
+    public static String nodeName(int index) {
+        return "node" + (index + 1);
     }
 
     /** The password of the gateways' database role, kept in pg/ so that a restarted cluster finds it. */

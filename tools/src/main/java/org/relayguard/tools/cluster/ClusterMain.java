@@ -19,13 +19,14 @@ import org.relayguard.tools.harness.NextHops;
  */
 public final class ClusterMain {
     static final String USAGE = String.join("\n",
-        "Usage: ./cluster.sh [--nodes N] [--demo] [--proofpoint] [--enforce] [--port PORT]",
-        "                    [--pg-port PORT] [--root DIR] [--no-build] [--offline]",
+        "Usage: ./cluster.sh [--nodes N] [--demo] [--proofpoint] [--enforce] [--local-queues]",
+        "                    [--port PORT] [--pg-port PORT] [--root DIR] [--no-build] [--offline]",
         "",
         "Starts a Relay Guard cluster on 127.0.0.1 until Ctrl-C: one PostgreSQL (the Debian package's",
-        "binaries), N Relay Guard nodes (default 2), each with its own queues, and HAProxy in front,",
-        "speaking the PROXY protocol to each node. The nodes share the DomainList and the quarantine",
-        "(jpa://var/mail/m365-relaydeny/) in PostgreSQL.",
+        "binaries), N Relay Guard nodes (default 2) and HAProxy in front, speaking the PROXY protocol",
+        "to each node. The nodes share the DomainList and the quarantine (jpa://var/mail/m365-relaydeny/)",
+        "in PostgreSQL, and keep their mail queues there too: each node's queues in tables of its own,",
+        "taken over and delivered by another node when it dies (relayguard.queue.store=database).",
         "",
         "  --nodes N        number of gateway nodes, 1 to 9 (default 2)",
         "  --demo           relay to local SMTP sinks (one per route, shared by the nodes) instead of",
@@ -33,6 +34,8 @@ public final class ClusterMain {
         "                   Microsoft 365 host (demo hosts file), as ./run.sh --demo does",
         "  --proofpoint     the Proofpoint profile instead of the hardened one (new nodes only)",
         "  --enforce        enforce mode (RELAYGUARD_ENFORCE=true)",
+        "  --local-queues   each node's mail queues on its own disk (var/store/artemis), as before:",
+        "                   a dead node's queued mail waits for that node's restart",
         "  --port PORT      HAProxy's SMTP port, default 2625; the other ports follow from it:",
         "                   HAProxy statistics PORT+55 (/stats), node i: SMTP PORT+10+i,",
         "                   PROXY listener PORT+20+i, webadmin 8100+i",
@@ -55,6 +58,7 @@ public final class ClusterMain {
         int postgresPort = 55432;
         boolean demo = false;
         boolean enforce = false;
+        boolean sharedQueues = true;
         JamesServer.Profile profile = JamesServer.Profile.HARDENED;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -75,6 +79,9 @@ public final class ClusterMain {
                     break;
                 case "--enforce":
                     enforce = true;
+                    break;
+                case "--local-queues":
+                    sharedQueues = false;
                     break;
                 case "--proofpoint":
                     profile = JamesServer.Profile.PROOFPOINT;
@@ -108,6 +115,7 @@ public final class ClusterMain {
         Cluster cluster = Cluster.builder()
             .root(root)
             .nodes(nodes)
+            .sharedQueues(sharedQueues)
             .ports(postgresPort, port, statsPort)
             .node(index -> {
                 JamesServer.Builder node = JamesServer.builder()
@@ -148,7 +156,9 @@ public final class ClusterMain {
 
         StringBuilder summary = new StringBuilder()
             .append("\nRelay Guard cluster running (").append(nodeProfile.name().toLowerCase()).append(" profile, ")
-            .append(enforce ? "enforce" : "the conf's").append(" mode):\n")
+            .append(enforce ? "enforce" : "the conf's").append(" mode, ")
+            .append(sharedQueues ? "mail queues in PostgreSQL, taken over by a surviving node" : "mail queues on each node's disk")
+            .append("):\n")
             .append("  SMTP         127.0.0.1:").append(port).append(" (HAProxy; statistics http://127.0.0.1:").append(statsPort).append("/stats)\n")
             .append("  PostgreSQL   127.0.0.1:").append(postgresPort).append(" database ").append(PostgresServer.DATABASE)
             .append(", user ").append(PostgresServer.ROLE).append(", password in ").append(root.resolve("database-password")).append('\n');

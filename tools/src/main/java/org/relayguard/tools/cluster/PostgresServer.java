@@ -93,6 +93,11 @@ public final class PostgresServer extends ServerProcess {
     }
 
     public String jdbcUrl() {
+        return jdbcUrl(port);
+    }
+
+    /** The database's URL through another port (a proxy in front of this server). */
+    public static String jdbcUrl(int port) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE;
     }
 
@@ -106,10 +111,15 @@ public final class PostgresServer extends ServerProcess {
 
     /** {@code conf/james-database.properties} for a gateway of this database. */
     public String jamesDatabaseProperties() {
+        return jamesDatabaseProperties(port);
+    }
+
+    /** {@link #jamesDatabaseProperties()} for a node that reaches the database through another port. */
+    public String jamesDatabaseProperties(int port) {
         return String.join("\n",
             "# The database the gateways of this cluster share (docs/cluster.md).",
             "database.driverClassName=org.postgresql.Driver",
-            "database.url=" + jdbcUrl(),
+            "database.url=" + jdbcUrl(port),
             "database.username=" + ROLE,
             "database.password=" + password,
             "");

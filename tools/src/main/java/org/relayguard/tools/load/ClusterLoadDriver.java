@@ -25,6 +25,11 @@ import org.relayguard.tools.process.Ports;
  * every node delivers to the same two next hops, so that a mail is counted wherever it went.
  * Ratios: two nodes / one node, and DomainList copy / live (one node each). Not part of
  * {@code mvn verify}.
+ *
+ * <p>{@code --ha}: the mail queues in PostgreSQL against local ones instead, in one run. Four
+ * nodes: {@code two} balances over node1 and node2 (local queues, as above), {@code ha} over node3
+ * and node4, whose queues are in PostgreSQL, each the other's backup
+ * ({@code relayguard.queue.store=database}). Ratio: HA / local, two nodes each.</p>
  */
 public final class ClusterLoadDriver extends Driver {
 
@@ -34,7 +39,8 @@ public final class ClusterLoadDriver extends Driver {
 
     public static void main(String[] args) throws Exception {
         Driver.main(args, "options: --mails N per setup, all rounds (6000) --rounds R (3) --warmup W per setup (2000) "
-                + "--connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT + " --enforce --seed S (42) --pause SECONDS (5)", ClusterLoadDriver::new, "enforce");
+                + "--connections C (8) --mails-per-connection M (100) --mix " + Mix.DEFAULT + " --enforce --seed S (42) --pause SECONDS (5) "
+                + "--ha (queues in PostgreSQL against local ones)", ClusterLoadDriver::new, "enforce", "ha");
     }
 
     /** A way into the cluster: an HAProxy frontend and the nodes behind it. */
@@ -61,6 +67,9 @@ public final class ClusterLoadDriver extends Driver {
     @Override
     boolean run() throws Exception {
         boolean enforce = options.containsKey("enforce");
+        if (options.containsKey("ha")) {
+            return runHa(enforce);
+        }
 
         System.out.printf(Locale.ROOT, "Relay Guard cluster load: %d mails per setup in %d rounds (after %d warm-up mails each) through HAProxy, "
                 + "%d concurrent SMTP clients, %d mails per connection, %s mode, mix %s%n",
@@ -115,16 +124,78 @@ public final class ClusterLoadDriver extends Driver {
             System.out.printf(Locale.ROOT, "Load average at the end: %.2f on %d cores (PostgreSQL, HAProxy, the nodes and this driver share them)%n",
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.getRuntime().availableProcessors());
 
-            for (JamesServer node : cluster.nodes()) {
-                Outcomes.await(node, hops, Accounting.expectedRelayed(sent, Accounting.Pipeline.HARDENED, enforce), MailKind.ID_HEADER, Duration.ofMinutes(5));
-            }
-            Accounting accounting = Accounting.of(Outcomes.read(cluster.node(0), hops, MailKind.ID_HEADER), sent, Accounting.Pipeline.HARDENED, enforce);
-            int otherErrors = cluster.node(1).webAdmin().mailKeys(JamesServer.ERROR_REPOSITORY).size()
-                + cluster.node(2).webAdmin().mailKeys(JamesServer.ERROR_REPOSITORY).size();
-            System.out.println();
-            System.out.println("Accounting, the whole cluster: " + accounting + (otherErrors == 0 ? "" : "; error repositories of node2 and node3: " + otherErrors));
-            return accounting.isExact() && otherErrors == 0;
+            return accounted(cluster, hops, sent, enforce);
         }
+    }
+
+    /** {@code --ha}: two nodes with their queues in PostgreSQL against two with local queues. */
+    private boolean runHa(boolean enforce) throws Exception {
+        System.out.printf(Locale.ROOT, "Relay Guard cluster load, queues in PostgreSQL against local queues: %d mails per setup in %d rounds "
+                + "(after %d warm-up mails each) through HAProxy, %d concurrent SMTP clients, %d mails per connection, %s mode, mix %s%n",
+            load.mails, load.rounds, load.warmup, load.connections, load.perConnection, enforce ? "enforce" : "audit", load.mix);
+        System.out.println(LoadDriver.machine());
+
+        int localPort = Ports.free();
+        int haPort = Ports.free();
+        List<LoadRun.Mail> sent = new ArrayList<>();
+        try (NextHops hops = NextHops.start();
+             Cluster cluster = Cluster.builder()
+                 .nodes(4)
+                 .node(index -> JamesServer.builder().enforce(enforce).nextHops(hops))
+                 .databaseProperties(index -> index < 2 ? ""
+                     : Cluster.sharedQueueProperties(Cluster.nodeName(index), List.of(Cluster.nodeName(index == 2 ? 3 : 2))))
+                 .extraFrontends(List.of(
+                     new HaProxy.Frontend("local", localPort, List.of(0, 1)),
+                     new HaProxy.Frontend("ha", haPort, List.of(2, 3))))
+                 .start()) {
+            Setup local = new Setup("local queues", "node1 + node2, queues on their disks", localPort, hops, load.connections, load.perConnection);
+            Setup ha = new Setup("queues in PostgreSQL", "node3 + node4, each the other's backup", haPort, hops, load.connections, load.perConnection);
+            List<Setup> setups = List.of(local, ha);
+            for (Setup setup : setups) {
+                send(setup, LoadRun.mails(setupName(setup) + "-warmup", load.mix, load.warmup, load.seed), sent, enforce, false);
+            }
+            List<Double> ratios = new ArrayList<>();
+            for (int round = 0; round < load.rounds; round++) {
+                List<Setup> order = new ArrayList<>(setups);
+                Collections.rotate(order, round);
+                for (Setup setup : order) {
+                    Thread.sleep(load.pauseMillis);
+                    send(setup, LoadRun.mails(setupName(setup) + "-round" + round, load.mix, load.mailsOfRun(round, load.rounds), load.seed + 1 + round),
+                        sent, enforce, true);
+                }
+                ratios.add(ha.lastRate / local.lastRate);
+            }
+
+            System.out.println();
+            System.out.println("| Setup | Nodes behind HAProxy | Mails | Mails/s end to end | Mails/s accepted (SMTP) | SMTP p50 ms | SMTP p99 ms |");
+            System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+            setups.forEach(setup -> System.out.println(setup.row()));
+            System.out.printf(Locale.ROOT, "%nRatio queues in PostgreSQL / local queues (two nodes each): %.3f end to end, %.3f accepted over SMTP; "
+                    + "each round: %s, median %.3f (goal: 0.7 or more)%n",
+                ha.endToEndRate() / local.endToEndRate(), ha.smtpRate() / local.smtpRate(), DriverArguments.ratios(ratios), LoadDriver.median(ratios));
+            System.out.printf(Locale.ROOT, "Load average at the end: %.2f on %d cores (PostgreSQL, HAProxy, the nodes and this driver share them)%n",
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.getRuntime().availableProcessors());
+            return accounted(cluster, hops, sent, enforce);
+        }
+    }
+
+    private static String setupName(Setup setup) {
+        return setup.name.replace(' ', '-').replace(",", "");
+    }
+
+    /** Every mail where it belongs, whichever node took it; no node's error repository holds any. */
+    private static boolean accounted(Cluster cluster, NextHops hops, List<LoadRun.Mail> sent, boolean enforce) {
+        for (JamesServer node : cluster.nodes()) {
+            Outcomes.await(node, hops, Accounting.expectedRelayed(sent, Accounting.Pipeline.HARDENED, enforce), MailKind.ID_HEADER, Duration.ofMinutes(5));
+        }
+        Accounting accounting = Accounting.of(Outcomes.read(cluster.node(0), hops, MailKind.ID_HEADER), sent, Accounting.Pipeline.HARDENED, enforce);
+        int otherErrors = 0;
+        for (JamesServer node : cluster.nodes().subList(1, cluster.nodes().size())) {
+            otherErrors += node.webAdmin().mailKeys(JamesServer.ERROR_REPOSITORY).size();
+        }
+        System.out.println();
+        System.out.println("Accounting, the whole cluster: " + accounting + (otherErrors == 0 ? "" : "; error repositories of the other nodes: " + otherErrors));
+        return accounting.isExact() && otherErrors == 0;
     }
 
     private static void send(Setup setup, List<LoadRun.Mail> mails, List<LoadRun.Mail> sent, boolean enforce, boolean measured) throws InterruptedException {

@@ -5,6 +5,8 @@ import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -81,6 +83,24 @@ public abstract class ServerProcess implements AutoCloseable {
      */
     public synchronized void kill() {
         endChild(process -> process.destroyForcibly().waitFor(30, TimeUnit.SECONDS));
+    }
+
+    /** Freezes the child process as {@code kill -STOP} does (SIGSTOP); {@link #resume()} lets it run on. */
+    public void pause() throws IOException {
+        signal("STOP");
+    }
+
+    /** {@code kill -CONT} (SIGCONT) to a child process {@link #pause()} froze. */
+    public void resume() throws IOException {
+        signal("CONT");
+    }
+
+    private void signal(String signal) throws IOException {
+        Process process = child;
+        if (process == null) {
+            throw new IllegalStateException("not running");
+        }
+        Commands.run(List.of("kill", "-" + signal, String.valueOf(process.pid())), Map.of(), 10);
     }
 
     /** How a child process is ended; waiting for it may be interrupted. */
