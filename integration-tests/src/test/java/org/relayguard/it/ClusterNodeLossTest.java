@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -117,16 +118,26 @@ class ClusterNodeLossTest {
 
         Load load = new Load();
         load.until(() -> acknowledged.size() >= 60);
+        int takenBefore = occurrences(node2(), TAKEN_OVER);
         Instant killed = Instant.now();
         node1().kill();
+        // When node2 says it took the store over, for docs/cluster.md's take-over time (printed, not asserted).
+        CompletableFuture<Instant> takenOver = CompletableFuture.supplyAsync(() -> {
+            awaitMoreInLog(node2(), TAKEN_OVER, takenBefore, DELIVERY_AFTER_LOSS.multipliedBy(2));
+            return Instant.now();
+        });
         deleteRecursively(node1().root().resolve("var"));
         load.until(() -> load.afterTheKill.get() >= 30);
         inFlight += load.stop();
 
         Set<String> beforeTheRestart = Set.copyOf(acknowledged.keySet());
         awaitDelivered(beforeTheRestart, retried, killed.plus(DELIVERY_AFTER_LOSS));
-        assertThat(Duration.between(killed, Instant.now())).as("node1's queued mail delivered within 60 s of the kill")
+        Duration deliveredAfter = Duration.between(killed, Instant.now());
+        assertThat(deliveredAfter).as("node1's queued mail delivered within 60 s of the kill")
             .isLessThanOrEqualTo(DELIVERY_AFTER_LOSS);
+        System.out.printf("ClusterNodeLossTest: node2 took node1's store over %.1f s after the kill -9 (lease 10 s, checked every 0.2 s); "
+            + "every mail node1 had acknowledged delivered %.1f s after it%n",
+            Duration.between(killed, takenOver.join()).toMillis() / 1000.0, deliveredAfter.toMillis() / 1000.0);
         assertThat(copiesAt(hops.get(0), beforeTheRestart)).as("delivered by node1, whose next hops defer").isZero();
 
         deferAtNode1(false);
