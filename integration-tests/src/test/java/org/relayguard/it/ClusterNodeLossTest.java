@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -204,6 +205,9 @@ class ClusterNodeLossTest {
             assertThat(reply.code).as("node1 without its store: %s", reply).isEqualTo(451);
             assertThat(occurrences(node1(), BROKER_STOPPED)).as("node1's broker stopped when it lost the database").isGreaterThan(stoppedBefore);
             assertThat(occurrences(node2(), TAKEN_OVER)).as("node2 took node1's store over").isGreaterThan(takenBefore);
+            // Never two live brokers on one store: node1's stopped before node2's started on it.
+            assertThat(timeInLog(node1(), BROKER_STOPPED, stoppedBefore)).as("when node1's broker stopped, against when node2 took its store over")
+                .isBefore(timeInLog(node2(), TAKEN_OVER, takenBefore));
         } finally {
             storeLink.restore();
         }
@@ -313,6 +317,21 @@ class ClusterNodeLossTest {
             Pause.sleep(50);
         }
         throw new AssertionError(id + " not at " + sink.port() + " by " + deadline);
+    }
+
+    /**
+     * When the node's log (since its last start) says it for the time after {@code before}: the
+     * time of day its line begins with (the nodes share this machine's clock).
+     */
+    private static LocalTime timeInLog(JamesServer node, String text, int before) {
+        String log = node.logText();
+        int at = -1;
+        for (int seen = 0; seen <= before; seen++) {
+            at = log.indexOf(text, at + 1);
+            assertThat(at).as("%s in %s", text, node.log()).isNotNegative();
+        }
+        int line = log.lastIndexOf('\n', at) + 1;
+        return LocalTime.parse(log.substring(line, line + "HH:mm:ss.SSS".length()));
     }
 
     /** How often the node's log (since its last start) says it. */

@@ -389,6 +389,10 @@ final class QueueConsumer {
                         }
                         each.message.individualAcknowledge();
                     }
+                    // A node frozen past its lease (queues in the database) must not commit into a
+                    // store a peer has taken over: its rows would come back at the fail-back as
+                    // copies of mail the peer delivered. Rolled back, the batch stays with the peer.
+                    broker.confirmOwnership();
                     session.commit();
                     commitCount.incrementAndGet();
                     return null;
